@@ -1,0 +1,126 @@
+/* conf.h: the configuration files of a run, read the way oslo.config 9.0.0
+ * reads them for a program named barbican-status in project barbican
+ * (ConfigOpts(project='barbican', prog='barbican-status')), and option values
+ * looked up with oslo.config's rules. The reference is oslo.config itself:
+ * tests/oracle/oslo_conf.py prints what it reads, tests/unit/test-conf.c
+ * compares.
+ *
+ * Which files (oslo's _parse_config_files):
+ * - without --config-file on the command line: the default files, i.e. for
+ *   each of "barbican.conf" and "barbican-status.conf" the first that exists
+ *   in ~/.barbican/, ~/, /etc/barbican/, /etc/ (plus $SNAP_COMMON/etc/barbican
+ *   and $SNAP/etc/barbican when those are set);
+ * - without --config-dir: the default dirs found the same way for
+ *   "barbican.conf.d" and "barbican-status.conf.d" (each dir's "*.conf",
+ *   sorted, dot files excluded); a default dir that does not exist is skipped;
+ * - default files first, then default dirs, then the command line's
+ *   --config-file and --config-dir arguments in the order given;
+ * - a named file that does not exist is an error (BS_ST_CONFIG_NOT_FOUND), so
+ *   is a named dir (BS_ST_CONFIG_DIR); a file that cannot be read
+ *   (BS_ST_CONFIG_READ) or parsed (BS_ST_CONFIG_PARSE) too.
+ *
+ * Which value (oslo's ConfigOpts._do_get and _Namespace._get_file_value):
+ * - the environment first: OS_<GROUP>__<NAME> upper-cased (group DEFAULT when
+ *   none), for the option's current name only;
+ * - then the files, the last parsed file first; within a file the current
+ *   name, then each deprecated name in order; section names are compared
+ *   normalized ("DEFAULT" as is, every other name lower-cased, so [Database]
+ *   is group "database" but [default] is not DEFAULT);
+ * - a non-multi option takes the last value in that file; a multi option
+ *   gets the values of every file that sets it, in parse order;
+ * - then the registered default;
+ * - the value is then substituted as oslo does (string.Template with
+ *   idpattern [_a-z][._a-z0-9]* case-insensitive, safe_substitute): "$$" and
+ *   "\$" give "$"; "$name"/"${name}" is the value of option name in the same
+ *   group, "${group.name}" of option name in group; an unset option without a
+ *   default gives ""; an option that is not registered is an error
+ *   (BS_ST_CONFIG_VALUE), as it is a crash in oslo; a '$' not followed by an
+ *   identifier is left as is. Substitution recurses (the substituted option's
+ *   value is itself substituted) and a cycle is an error.
+ */
+#ifndef BS_CONF_H
+#define BS_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "status.h"
+
+struct conf;
+
+/* One command-line --config-file or --config-dir, in command-line order. */
+struct conf_arg {
+	bool is_dir;
+	const char *path;
+};
+
+struct conf_args {
+	const struct conf_arg *args;
+	size_t nargs;
+	/* Used for "~" (oslo's expanduser); NULL: $HOME (then the passwd entry). */
+	const char *home;
+	/* Project and program names: NULL for "barbican" and "barbican-status". */
+	const char *project;
+	const char *prog;
+};
+
+/* A name an option may be found under. group NULL means DEFAULT. */
+struct conf_name {
+	const char *group;
+	const char *name;
+};
+
+/* A registered option (oslo's register_opt): lookups and substitution only
+ * know registered options. */
+struct conf_opt {
+	const char *group;                  /* NULL: DEFAULT */
+	const char *name;
+	const struct conf_name *deprecated; /* in oslo's order */
+	size_t ndeprecated;
+	bool multi;                         /* MultiStrOpt */
+	const char *dflt;                   /* NULL: no default (None) */
+};
+
+/* Where a value came from. */
+struct conf_loc {
+	enum { CONF_LOC_DEFAULT, CONF_LOC_FILE, CONF_LOC_ENV } kind;
+	const char *file;   /* CONF_LOC_FILE: the file (owned by the conf) */
+	int line;           /* CONF_LOC_FILE: the line of the assignment */
+	const char *group;  /* the section/env group it was found under (owned) */
+	const char *name;   /* the key or env variable name (owned) */
+};
+
+enum bs_status conf_load(const struct conf_args *a, struct conf **out, struct bs_err *err);
+void conf_free(struct conf *c);
+
+/* Register an option (copied). A second registration of the same group and
+ * name replaces the first. */
+void conf_register(struct conf *c, const struct conf_opt *opt);
+
+/* Look up a registered, non-multi option. Returns BS_ST_OK and sets *out
+ * (malloc'd, substituted; NULL when unset and without default) and *loc (if
+ * not NULL). Errors: BS_ST_CONFIG_VALUE (substitution), BS_ST_INTERNAL
+ * (option not registered). */
+enum bs_status conf_get(const struct conf *c, const char *group, const char *name,
+			char **out, struct conf_loc *loc, struct bs_err *err);
+/* For a multi option: *out is a malloc'd array of malloc'd strings. */
+enum bs_status conf_get_multi(const struct conf *c, const char *group, const char *name,
+			      char ***out, size_t *n, struct bs_err *err);
+
+/* The section names of every parsed file, as first written, in order of
+ * first appearance, once per normalized name. The array is owned by c. */
+size_t conf_sections(const struct conf *c, const char *const **out);
+/* The files parsed, in parse order (owned by c). */
+size_t conf_files(const struct conf *c, const char *const **out);
+/* The config_file option's value as oslo has it (the command line's
+ * --config-file paths, or the default files), made absolute. */
+size_t conf_config_file_opt(const struct conf *c, const char *const **out);
+
+/* oslo's ConfigOpts.find_file(name): search the config dirs given or found,
+ * then the directory of each config_file (last first), then ~/.barbican/,
+ * ~/, /etc/barbican/, /etc/; the first path that exists (as os.path.exists:
+ * any kind of file, following links), malloc'd, or NULL. An absolute name is
+ * returned when it exists. */
+char *conf_find_file(const struct conf *c, const char *name);
+
+#endif

@@ -1,0 +1,69 @@
+/* ini.h: one configuration file parsed exactly as oslo.config's iniparser
+ * (oslo_config/iniparser.py BaseParser + cfg.ConfigParser, oslo.config 9.0.0)
+ * parses it. No line length limit (Debian's libinih splits lines over 200
+ * characters; Debian's own barbican.conf has a 451-character line).
+ *
+ * Semantics (all of them tested against /usr/bin/python3 + oslo_config):
+ * - the file is UTF-8 (invalid UTF-8 is an error naming the file); lines end
+ *   at \n, \r\n or \r (Python's universal newlines);
+ * - every line is right-stripped of Python whitespace (str.rstrip(): ASCII
+ *   whitespace, \x1c-\x1f, \x85, \xa0 and the Unicode spaces);
+ * - a blank line ends a multi-line value; a line starting with ' ' or '\t'
+ *   continues the previous value (left-stripped, joined with '\n'), and is an
+ *   error when no assignment precedes it;
+ * - "[name]" starts a section (error if it does not end with ']' or the name
+ *   is empty); '#' or ';' at column 0 starts a comment;
+ * - "key = value" or "key: value" (whichever of '=' and ':' comes first);
+ *   key and value are stripped; a value that starts and ends with the same
+ *   quote character (' or ") loses those two characters (first line only);
+ * - an empty key, or an assignment before any section, is an error;
+ * - repeated keys and sections accumulate (a key keeps a list of values).
+ */
+#ifndef BS_INI_H
+#define BS_INI_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+struct ini_value {
+	char *value;  /* the joined value ('\n' between continuation lines) */
+	int line;     /* line of the "key =" line */
+};
+
+struct ini_key {
+	char *key;
+	struct ini_value *values; /* in file order */
+	size_t nvalues, cap;
+};
+
+struct ini_section {
+	char *name;   /* as written in the file */
+	struct ini_key *keys;     /* in order of first appearance */
+	size_t nkeys, cap;
+};
+
+struct ini_file {
+	char *path;
+	struct ini_section *sections; /* in order of first appearance; repeated
+	                               * headers of the same name merge */
+	size_t nsections, cap;
+};
+
+/* Parse the file at path. On failure returns the status and fills err:
+ * BS_ST_CONFIG_NOT_FOUND (ENOENT), BS_ST_CONFIG_READ (other I/O errors,
+ * invalid UTF-8), BS_ST_CONFIG_PARSE ("PATH: line N: message: 'line'",
+ * the message being oslo's own). */
+enum bs_status ini_parse_file(const char *path, struct ini_file **out, struct bs_err *err);
+/* Same for a buffer (len bytes, may hold NULs); name is used in messages. */
+enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
+				struct ini_file **out, struct bs_err *err);
+void ini_free(struct ini_file *f);
+
+const struct ini_section *ini_section(const struct ini_file *f, const char *name);
+const struct ini_key *ini_key(const struct ini_section *s, const char *key);
+
+/* Python's str.isspace() for one code point. */
+int py_isspace(unsigned cp);
+
+#endif

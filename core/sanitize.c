@@ -1,0 +1,84 @@
+#include "sanitize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "xalloc.h"
+
+size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+	if (n == 0)
+		return 0;
+	unsigned c = s[0];
+	size_t len;
+	unsigned min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xe0) == 0xc0) {
+		len = 2, min = 0x80, c &= 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3, min = 0x800, c &= 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4, min = 0x10000, c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static bool is_bidi_control(unsigned cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+char *sanitize_term_n(const char *s, size_t len, bool keep_newlines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		unsigned cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0) {
+			sb_addf(&sb, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		if ((cp == '\n' && keep_newlines) || (cp >= 0x20 && cp < 0x7f) ||
+		    (cp >= 0xa0 && !is_bidi_control(cp))) {
+			sb_add(&sb, p + i, n);
+		} else if (cp < 0x80) {
+			sb_addf(&sb, "\\x%02x", cp);
+		} else {
+			sb_addf(&sb, "\\u%04x", cp);
+		}
+		i += n;
+	}
+	return sb_detach(&sb);
+}
+
+char *sanitize_term(const char *s, bool keep_newlines)
+{
+	return s ? sanitize_term_n(s, strlen(s), keep_newlines) : NULL;
+}
+
+bool is_term_safe(const char *s)
+{
+	char *t = sanitize_term(s, false);
+	bool same = strcmp(s, t) == 0;
+	free(t);
+	return same;
+}

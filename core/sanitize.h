@@ -1,0 +1,24 @@
+/* sanitize.h: make strings that came from a node or the database safe for a
+ * terminal. Control characters (C0, DEL, C1), invalid UTF-8 and the Unicode
+ * bidirectional overrides are shown as visible escapes (\x1b, \u202e), so
+ * that no escape sequence reaches the terminal and nothing is silently lost. */
+#ifndef BS_SANITIZE_H
+#define BS_SANITIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A new string (caller frees); NULL gives NULL. With keep_newlines, '\n' is
+ * kept as is (for multi-line details); otherwise it is escaped too. */
+char *sanitize_term(const char *s, bool keep_newlines);
+/* Same, for a byte range that may hold NULs. */
+char *sanitize_term_n(const char *s, size_t len, bool keep_newlines);
+/* True when s needs no escaping. */
+bool is_term_safe(const char *s);
+
+/* Decode one UTF-8 sequence at s (n bytes available). Returns its length and
+ * sets *cp, or returns 0 for an invalid or truncated sequence (overlongs and
+ * surrogates are invalid). */
+size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp);
+
+#endif

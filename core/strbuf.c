@@ -1,0 +1,80 @@
+#include "strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void sb_init(struct strbuf *sb, size_t max)
+{
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+	sb->max = max;
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+}
+
+void sb_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+int sb_add(struct strbuf *sb, const void *data, size_t len)
+{
+	if (sb->max && (len > sb->max || sb->len > sb->max - len))
+		return -1;
+	if (sb->len + len + 1 > sb->alloc) {
+		size_t n = sb->alloc ? sb->alloc : 64;
+		while (n < sb->len + len + 1)
+			n *= 2;
+		sb->buf = xrealloc(sb->buf, n);
+		sb->alloc = n;
+	}
+	if (len)
+		memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+	return 0;
+}
+
+int sb_addstr(struct strbuf *sb, const char *s)
+{
+	return sb_add(sb, s, strlen(s));
+}
+
+int sb_addch(struct strbuf *sb, char c)
+{
+	return sb_add(sb, &c, 1);
+}
+
+int sb_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	int r = sb_addstr(sb, s);
+	free(s);
+	return r;
+}
+
+const char *sb_str(const struct strbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
+
+char *sb_detach(struct strbuf *sb)
+{
+	char *s = sb->buf ? sb->buf : xstrdup("");
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+	return s;
+}
