@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "status.h"
+#include "strbuf.h"
 
 struct ini_value {
 	char *value;  /* the joined value ('\n' between continuation lines) */
@@ -53,7 +54,9 @@ struct ini_file {
 /* Parse the file at path. On failure returns the status and fills err:
  * BS_ST_CONFIG_NOT_FOUND (ENOENT), BS_ST_CONFIG_READ (other I/O errors,
  * invalid UTF-8), BS_ST_CONFIG_PARSE ("PATH: line N: message: 'line'",
- * the message being oslo's own). */
+ * the message being oslo's own). On an I/O failure errno is left set (EACCES
+ * tells a file that exists but cannot be opened). A NUL byte is an error
+ * (BS_ST_CONFIG_READ): oslo would read it, but no C string can hold it. */
 enum bs_status ini_parse_file(const char *path, struct ini_file **out, struct bs_err *err);
 /* Same for a buffer (len bytes, may hold NULs); name is used in messages. */
 enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
@@ -65,5 +68,12 @@ const struct ini_key *ini_key(const struct ini_section *s, const char *key);
 
 /* Python's str.isspace() for one code point. */
 int py_isspace(unsigned cp);
+/* Python's str.lower() of a UTF-8 string, malloc'd (oslo lower-cases section
+ * names other than DEFAULT). */
+char *py_lower(const char *s);
+/* Python's repr() of a str, appended to sb: exact for ASCII; of the other
+ * code points, controls, spaces, format characters and private use are
+ * escaped as Python does, unassigned ones are not (no table for them). */
+void py_repr(struct strbuf *sb, const char *s);
 
 #endif

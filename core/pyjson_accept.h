@@ -5,17 +5,22 @@
  * '+', no leading zeros, no '.5'); strings with control characters below
  * 0x20 rejected (strict=True), escapes \" \\ \/ \b \f \n \r \t \uXXXX (lone
  * surrogates accepted); duplicate keys accepted; a leading U+FEFF (BOM)
- * rejected. The input is Python text: the caller has already decoded it as
- * UTF-8 (invalid UTF-8 makes fileutils.is_json raise, not return False).
+ * rejected; an integer of more than 4300 digits rejected (int()'s limit
+ * raises ValueError). The input is Python text: the caller has already
+ * decoded it as UTF-8 (invalid UTF-8 makes fileutils.is_json raise, not
+ * return False); given invalid UTF-8 anyway, the answer is PYJSON_INVALID.
  *
  * Python's recursion limit makes very deep nesting raise RecursionError
- * instead of returning; PYJSON_MAX_DEPTH approximates where. */
+ * instead of returning; PYJSON_MAX_DEPTH approximates where: measured with
+ * Debian's barbican-status 15.0.1 (Python 3.11.2), a policy file nested 989
+ * deep is read and 990 deep raises (the limit of 1000 counts the frames
+ * below is_json too). */
 #ifndef BS_PYJSON_ACCEPT_H
 #define BS_PYJSON_ACCEPT_H
 
 #include <stddef.h>
 
-#define PYJSON_MAX_DEPTH 900
+#define PYJSON_MAX_DEPTH 989
 
 enum pyjson_verdict {
 	PYJSON_VALID,      /* json.loads returns */

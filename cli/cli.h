@@ -1,0 +1,59 @@
+/* cli.h: what every subcommand shares: the global options, the command
+ * table (tmux's cmd_entry), loading the configuration, and the output
+ * renderers (nvme-cli's print_ops, chosen once per run by --json). */
+#ifndef BS_CLI_H
+#define BS_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "checks/checks.h"
+#include "core/conf.h"
+#include "core/settings.h"
+#include "core/snapshot.h"
+
+/* Exit codes shared by the data commands (DESIGN.md, Exit codes). */
+#define EXIT_USAGE 2
+#define EXIT_CANNOT_TELL 255
+
+struct cli {
+	struct conf_arg *conf_args;  /* global --config-file / --config-dir, in order */
+	size_t nconf_args;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;    /* after "barbican-status ": the synopsis line */
+	const char *summary;  /* one line for the command list */
+	int (*exec)(struct cli *cli, int argc, char **argv); /* argv[0] is the command */
+};
+
+extern const struct cmd_entry cmd_table[];
+extern const size_t cmd_count;
+
+/* Load the configuration and settings; on failure print the error and
+ * return the exit code (255), else 0. */
+int cli_load(struct cli *cli, struct settings *st);
+/* "barbican-status: usage error: ..." plus the usage line, on stderr; 2. */
+int cli_usage_error(const char *usage, const char *fmt, ...) BS_PRINTF(2, 3);
+/* The help text of a command on stdout; 0. */
+int cli_help(const char *usage, const char *description, const char *options);
+
+/* Renderers: text for people, JSON (Python's json.dumps format) for scripts. */
+struct output_ops {
+	void (*upgrade_check)(FILE *f, const struct snapshot *s, const struct check_result *r,
+			      size_t n);
+	void (*nodes)(FILE *f, const struct snapshot *s, const struct manifest *m);
+	void (*migrations)(FILE *f, const struct snapshot *s, const struct manifest *m);
+};
+
+extern const struct output_ops output_text;
+extern const struct output_ops output_json;
+
+/* Command implementations (cli/cmd-*.c). */
+int cmd_upgrade(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_check(struct cli *cli, int argc, char **argv);
+int cmd_nodes(struct cli *cli, int argc, char **argv);
+int cmd_migrations(struct cli *cli, int argc, char **argv);
+
+#endif

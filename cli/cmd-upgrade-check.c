@@ -1,0 +1,82 @@
+/* upgrade check: a drop-in for Barbican's own `barbican-status upgrade
+ * check` (oslo.upgradecheck): the same table and --json object, the same
+ * exit codes (0 all Success, 1 worst is Warning, 2 worst is Failure, 255 the
+ * checks could not run), Barbican's check first, then the rolling-upgrade
+ * checks. */
+#include <stdlib.h>
+
+#include "args.h"
+#include "cli.h"
+#include "core/manifest.h"
+#include "core/sanitize.h"
+#include "probes/observe.h"
+
+#define USAGE "upgrade check [--json]"
+
+enum { OPT_JSON = 1, OPT_HELP };
+
+static const struct arg_opt opts[] = {
+	{ "json", 0, false, OPT_JSON },
+	{ "help", 'h', false, OPT_HELP },
+	{ NULL, 0, false, 0 },
+};
+
+int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
+{
+	const struct output_ops *out = &output_text;
+	struct arg_state a;
+	args_init(&a, argc, argv, 1);
+	int id;
+	while ((id = args_next(&a, opts, false)) != ARG_END) {
+		switch (id) {
+		case OPT_JSON:
+			out = &output_json;
+			break;
+		case OPT_HELP:
+			return cli_help(USAGE,
+				"Run the upgrade checks: Barbican's own \"Policy File JSON to YAML\n"
+				"Migration\", then the rolling-upgrade checks (database revision, pending\n"
+				"migrations, nodes reachable, version skew, RPC and object versions,\n"
+				"database schema vs running nodes). Exit status: 0 all Success, 1 the\n"
+				"worst is a Warning, 2 the worst is a Failure, 255 the checks could not\n"
+				"run. The target release is [upgrade] target_release, else the Barbican\n"
+				"release installed on this machine.",
+				"  --json      print the results as JSON (schema barbican-status/upgrade-check/1)\n"
+				"  -h, --help  show this help and exit\n");
+		case ARG_POSITIONAL:
+			return cli_usage_error(USAGE, "unrecognized arguments: %s", a.positional);
+		default:
+			return cli_usage_error(USAGE, "%s", a.error);
+		}
+	}
+
+	struct settings st;
+	int rc = cli_load(cli, &st);
+	if (rc)
+		return rc;
+	const struct manifest *m = manifest_builtin();
+	struct snapshot s;
+	snapshot_init(&s, &st);
+	struct observe_opts oo = { OBS_ALL, true };
+	observe(&s, m, &oo);
+
+	struct check_ctx ctx = { &s, m };
+	struct check_result *r;
+	checks_run(&ctx, &r);
+	for (size_t i = 0; i < check_count; i++) {
+		if (r[i].error) {
+			char *safe = sanitize_term(r[i].details, false);
+			fprintf(stderr, BS_PROG ": check \"%s\" could not run: %s\n", r[i].entry->name, safe);
+			free(safe);
+			rc = EXIT_CANNOT_TELL;
+		}
+	}
+	if (!rc) {
+		out->upgrade_check(stdout, &s, r, check_count);
+		rc = (int)checks_worst(r, check_count);
+	}
+	check_results_free(r, check_count);
+	snapshot_free(&s);
+	settings_free(&st);
+	return rc;
+}

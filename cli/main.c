@@ -1,0 +1,106 @@
+/* main.c: global options, then one subcommand from cmd_table. Only main
+ * (and the commands it calls) decide exit codes; the libraries return
+ * statuses. */
+#include <curl/curl.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "bs-config.h"
+#include "cli.h"
+#include "core/xalloc.h"
+
+const struct cmd_entry cmd_table[] = {
+	{ "upgrade", "upgrade check [--json]",
+	  "run the upgrade checks (Barbican's own, then the rolling-upgrade ones)", cmd_upgrade },
+	{ "nodes", "nodes [--json]",
+	  "what runs where: each node's release, versions, state and skew", cmd_nodes },
+	{ "migrations", "migrations [--json]",
+	  "where the database is: revision, target heads, pending migrations", cmd_migrations },
+};
+
+const size_t cmd_count = ARRAY_SIZE(cmd_table);
+
+enum { OPT_CONFIG_FILE = 1, OPT_CONFIG_DIR, OPT_HELP, OPT_VERSION };
+
+static const struct arg_opt global_opts[] = {
+	{ "config-file", 0, true, OPT_CONFIG_FILE },
+	{ "config-dir", 0, true, OPT_CONFIG_DIR },
+	{ "help", 'h', false, OPT_HELP },
+	{ "version", 0, false, OPT_VERSION },
+	{ NULL, 0, false, 0 },
+};
+
+#define MAIN_USAGE "[--config-file PATH] [--config-dir DIR] COMMAND [ARGS]"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: " BS_PROG " " MAIN_USAGE "\n\n");
+	fprintf(f, "Commands:\n");
+	for (size_t i = 0; i < cmd_count; i++)
+		fprintf(f, "  %-26s %s\n", cmd_table[i].usage, cmd_table[i].summary);
+	fprintf(f, "\nOptions:\n"
+		   "  --config-file PATH  a configuration file; may be repeated, later files win\n"
+		   "                      (default: barbican.conf and barbican-status.conf found in\n"
+		   "                      ~/.barbican/, ~/, /etc/barbican/, /etc/)\n"
+		   "  --config-dir DIR    read DIR/*.conf too, sorted, after the files before it\n"
+		   "  -h, --help          show this help and exit\n"
+		   "  --version           show the version and exit\n"
+		   "\nEach command has --help. See barbican-status(1) and barbican-status.conf(5).\n");
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_CTYPE, "");
+	struct cli cli = { 0 };
+	struct arg_state a;
+	args_init(&a, argc, argv, 1);
+	int id, rc;
+	while ((id = args_next(&a, global_opts, true)) != ARG_END && id != ARG_POSITIONAL) {
+		switch (id) {
+		case OPT_CONFIG_FILE:
+		case OPT_CONFIG_DIR:
+			cli.conf_args = xreallocarray(cli.conf_args, cli.nconf_args + 1,
+						      sizeof(*cli.conf_args));
+			cli.conf_args[cli.nconf_args].is_dir = id == OPT_CONFIG_DIR;
+			cli.conf_args[cli.nconf_args].path = a.value;
+			cli.nconf_args++;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			free(cli.conf_args);
+			return 0;
+		case OPT_VERSION:
+			printf(BS_PROG " %s\n", BS_VERSION);
+			free(cli.conf_args);
+			return 0;
+		default:
+			usage(stderr);
+			fprintf(stderr, BS_PROG ": error: %s\n", a.error);
+			free(cli.conf_args);
+			return EXIT_USAGE;
+		}
+	}
+	if (id == ARG_END) {
+		usage(stderr);
+		fprintf(stderr, BS_PROG ": error: the following arguments are required: command\n");
+		free(cli.conf_args);
+		return EXIT_USAGE;
+	}
+	const struct cmd_entry *cmd = NULL;
+	for (size_t i = 0; i < cmd_count; i++)
+		if (strcmp(cmd_table[i].name, a.positional) == 0)
+			cmd = &cmd_table[i];
+	if (!cmd) {
+		usage(stderr);
+		fprintf(stderr, BS_PROG ": error: unknown command '%s'\n", a.positional);
+		free(cli.conf_args);
+		return EXIT_USAGE;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmd->exec(&cli, argc - a.i, argv + a.i);
+	curl_global_cleanup();
+	free(cli.conf_args);
+	return rc;
+}

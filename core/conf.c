@@ -1,0 +1,963 @@
+#include "conf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ini.h"
+#include "sanitize.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+struct dep {
+	char *group;  /* "DEFAULT" for none, as oslo's DeprecatedOpt(group='DEFAULT') */
+	char *name;   /* NULL: the option's own name */
+	char *env;    /* OS_GROUP__NAME, the variable of a lookup by this name */
+};
+
+struct opt {
+	char *group;  /* NULL: DEFAULT */
+	char *name;
+	char *env;
+	struct dep *deps;
+	size_t ndeps;
+	bool multi;
+	char *dflt;
+};
+
+struct file {
+	struct ini_file *ini;
+	char **norm;  /* the normalized name of each section */
+};
+
+struct conf {
+	struct file *files;          /* in parse order */
+	size_t nfiles, cap_files;
+	const char **paths;          /* files[i].ini->path, for conf_files */
+	char **sections;
+	size_t nsections;
+	char **config_file;          /* the config_file option, absolute */
+	size_t nconfig_file;
+	char **arg_dirs;             /* --config-dir arguments as given */
+	size_t narg_dirs;
+	char **search_dirs;          /* _get_config_dirs(project) */
+	size_t nsearch_dirs;
+	char *home;                  /* NULL: "~" stays as it is */
+	struct opt *opts;            /* in registration order */
+	size_t nopts, cap_opts;
+};
+
+/* ---- paths, as Python's os.path does them ---- */
+
+static void push(char ***v, size_t *n, char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* os.path.expanduser, with home for "~". */
+static char *expanduser(const char *home, const char *p)
+{
+	if (p[0] != '~')
+		return xstrdup(p);
+	size_t i = strcspn(p + 1, "/") + 1;
+	const char *uh = home;
+	if (i > 1) {
+		char *user = xstrndup(p + 1, i - 1);
+		struct passwd *pw = getpwnam(user);
+		free(user);
+		uh = pw ? pw->pw_dir : NULL;
+	}
+	if (!uh)
+		return xstrdup(p);
+	size_t n = strlen(uh);
+	while (n > 0 && uh[n - 1] == '/')
+		n--;
+	char *r = xasprintf("%.*s%s", (int)n, uh, p + i);
+	if (!*r) {
+		free(r);
+		r = xstrdup("/");
+	}
+	return r;
+}
+
+/* os.path.normpath: lexical, symbolic links are not resolved. */
+static char *normpath(const char *p)
+{
+	if (!*p)
+		return xstrdup(".");
+	int slashes = p[0] == '/' ? (p[1] == '/' && p[2] != '/' ? 2 : 1) : 0;
+	struct { const char *s; size_t len; } *comps = NULL;
+	size_t n = 0;
+	for (const char *c = p; *c;) {
+		size_t len = strcspn(c, "/");
+		bool dotdot = len == 2 && c[0] == '.' && c[1] == '.';
+		if (len == 0 || (len == 1 && c[0] == '.')) {
+			/* empty or ".": dropped */
+		} else if (!dotdot || (!slashes && n == 0) ||
+			   (n > 0 && comps[n - 1].len == 2 && memcmp(comps[n - 1].s, "..", 2) == 0)) {
+			comps = xreallocarray(comps, n + 1, sizeof(*comps));
+			comps[n].s = c;
+			comps[n++].len = len;
+		} else if (n > 0) {
+			n--;
+		}
+		c += len;
+		if (*c == '/')
+			c++;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, "//", (size_t)slashes);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_addch(&sb, '/');
+		sb_add(&sb, comps[i].s, comps[i].len);
+	}
+	free(comps);
+	if (sb.len == 0)
+		sb_addch(&sb, '.');
+	return sb_detach(&sb);
+}
+
+/* oslo's _fixpath: os.path.abspath(os.path.expanduser(p)). */
+static char *fixpath(const char *home, const char *p)
+{
+	char *e = expanduser(home, p);
+	char *cwd = e[0] == '/' ? NULL : getcwd(NULL, 0);
+	char *j = cwd ? xasprintf("%s/%s", cwd, e) : NULL;
+	char *r = normpath(j ? j : e);
+	free(cwd);
+	free(j);
+	free(e);
+	return r;
+}
+
+/* os.path.join(a, b) */
+static char *path_join(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	if (b[0] == '/' || n == 0 || a[n - 1] == '/')
+		return b[0] == '/' ? xstrdup(b) : xasprintf("%s%s", a, b);
+	return xasprintf("%s/%s", a, b);
+}
+
+/* os.path.dirname */
+static char *path_dirname(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+	size_t n = slash ? (size_t)(slash - p) + 1 : 0;
+	size_t k = n;
+	while (k > 0 && p[k - 1] == '/')
+		k--;
+	return xstrndup(p, k > 0 ? k : n); /* all slashes: kept as they are */
+}
+
+/* os.path.exists: anything stat() reaches, following links. */
+static bool exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* sorted(glob.glob(os.path.join(dir, '*.conf'))): dot files are not matched,
+ * every other kind of entry is; a directory that cannot be listed has none. */
+static size_t glob_conf(const char *dir, char ***out)
+{
+	char **v = NULL;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] != '.' && len >= 5 && strcmp(e->d_name + len - 5, ".conf") == 0)
+			push(&v, &n, path_join(dir, e->d_name));
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*out = v;
+	return n;
+}
+
+/* ---- loading ---- */
+
+/* oslo's _normalize_group_name; NULL is DEFAULT. */
+static char *norm_group(const char *g)
+{
+	return !g || strcmp(g, "DEFAULT") == 0 ? xstrdup("DEFAULT") : py_lower(g);
+}
+
+/* _get_config_dirs(project) */
+static void find_search_dirs(struct conf *c, const char *project)
+{
+	const char *snap = getenv("SNAP"), *snap_c = getenv("SNAP_COMMON");
+	if (*project) {
+		char *t = xasprintf("~/.%s", project);
+		push(&c->search_dirs, &c->nsearch_dirs, fixpath(c->home, t));
+		free(t);
+	}
+	push(&c->search_dirs, &c->nsearch_dirs, fixpath(c->home, "~"));
+	if (*project)
+		push(&c->search_dirs, &c->nsearch_dirs, path_join("/etc", project));
+	push(&c->search_dirs, &c->nsearch_dirs, xstrdup("/etc"));
+	const char *snaps[] = { snap_c, snap };
+	for (size_t i = 0; i < ARRAY_SIZE(snaps) && *project; i++) {
+		if (snaps[i] && *snaps[i]) {
+			char *etc = path_join(snaps[i], "etc");
+			push(&c->search_dirs, &c->nsearch_dirs, path_join(etc, project));
+			free(etc);
+		}
+	}
+}
+
+/* _find_config_files: for the project and the program, the first of the
+ * search dirs holding NAME + ext. */
+static size_t find_defaults(const struct conf *c, const char *project, const char *prog,
+			    const char *ext, char ***out)
+{
+	const char *names[] = { project, prog };
+	char **v = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!*names[i])
+			continue;
+		char *base = xasprintf("%s%s", names[i], ext);
+		for (size_t j = 0; j < c->nsearch_dirs; j++) {
+			char *p = path_join(c->search_dirs[j], base);
+			if (exists(p)) {
+				push(&v, &n, p);
+				break;
+			}
+			free(p);
+		}
+		free(base);
+	}
+	*out = v;
+	return n;
+}
+
+struct missing {
+	char **not_found, **denied;
+	size_t nnot_found, ndenied;
+};
+
+/* ConfigParser._parse_file: a file that does not exist or may not be read is
+ * noted and reported once everything else was parsed, as oslo does; any
+ * other failure stops at once. */
+static enum bs_status load_file(struct conf *c, struct missing *m, const char *path,
+				struct bs_err *err)
+{
+	char *fp = fixpath(c->home, path);
+	struct ini_file *ini;
+	errno = 0;
+	enum bs_status st = ini_parse_file(fp, &ini, err);
+	if (st == BS_ST_CONFIG_NOT_FOUND || (st == BS_ST_CONFIG_READ && errno == EACCES)) {
+		if (st == BS_ST_CONFIG_NOT_FOUND)
+			push(&m->not_found, &m->nnot_found, fp);
+		else
+			push(&m->denied, &m->ndenied, fp);
+		return BS_ST_OK;
+	}
+	free(fp);
+	if (st)
+		return st;
+	xgrow(&c->files, &c->cap_files, c->nfiles + 1, sizeof(*c->files));
+	struct file *f = &c->files[c->nfiles++];
+	f->ini = ini;
+	f->norm = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*f->norm));
+	for (size_t i = 0; i < ini->nsections; i++)
+		f->norm[i] = norm_group(ini->sections[i].name);
+	return BS_ST_OK;
+}
+
+static void list_missing(struct strbuf *sb, char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_addf(sb, "%s%s", i ? ", " : "", v[i]);
+}
+
+/* ConfigOpts._parse_config_files and the --config-file/--config-dir actions. */
+static enum bs_status load(struct conf *c, const struct conf_args *a, struct missing *m,
+			   struct bs_err *err)
+{
+	const char *project = a->project ? a->project : "barbican";
+	const char *prog = a->prog ? a->prog : "barbican-status";
+	bool file_args = false, dir_args = false;
+	enum bs_status st = BS_ST_OK;
+
+	for (size_t i = 0; i < a->nargs; i++) {
+		if (a->args[i].is_dir)
+			dir_args = true;
+		else
+			file_args = true;
+	}
+	find_search_dirs(c, project);
+
+	if (file_args) {
+		for (size_t i = 0; i < a->nargs; i++)
+			if (!a->args[i].is_dir)
+				push(&c->config_file, &c->nconfig_file, fixpath(c->home, a->args[i].path));
+	} else {
+		c->nconfig_file = find_defaults(c, project, prog, ".conf", &c->config_file);
+		for (size_t i = 0; i < c->nconfig_file && !st; i++)
+			st = load_file(c, m, c->config_file[i], err);
+	}
+
+	if (!dir_args) {
+		char **dirs;
+		size_t ndirs = find_defaults(c, project, prog, ".conf.d", &dirs);
+		for (size_t i = 0; i < ndirs && !st; i++) {
+			char **files;
+			size_t nfiles = glob_conf(dirs[i], &files);
+			for (size_t j = 0; j < nfiles && !st; j++)
+				st = load_file(c, m, files[j], err);
+			free_strv(files, nfiles);
+		}
+		free_strv(dirs, ndirs);
+	}
+
+	for (size_t i = 0; i < a->nargs && !st; i++) {
+		const struct conf_arg *arg = &a->args[i];
+		if (!arg->is_dir) {
+			st = load_file(c, m, arg->path, err);
+			continue;
+		}
+		push(&c->arg_dirs, &c->narg_dirs, xstrdup(arg->path));
+		char *dir = expanduser(c->home, arg->path);
+		if (!exists(dir)) {
+			st = bs_fail(err, BS_ST_CONFIG_DIR, "%s", dir);
+		} else {
+			char **files;
+			size_t nfiles = glob_conf(dir, &files);
+			for (size_t j = 0; j < nfiles && !st; j++)
+				st = load_file(c, m, files[j], err);
+			free_strv(files, nfiles);
+		}
+		free(dir);
+	}
+	if (st)
+		return st;
+
+	struct strbuf sb = STRBUF_INIT;
+	if (m->nnot_found) {
+		list_missing(&sb, m->not_found, m->nnot_found);
+		st = bs_fail(err, BS_ST_CONFIG_NOT_FOUND, "%s", sb_str(&sb));
+	} else if (m->ndenied) {
+		list_missing(&sb, m->denied, m->ndenied);
+		st = bs_fail(err, BS_ST_CONFIG_READ, "%s: %s", sb_str(&sb), strerror(EACCES));
+	}
+	sb_free(&sb);
+	return st;
+}
+
+/* The section names, once per normalized name. */
+static void list_sections(struct conf *c)
+{
+	char **seen = NULL;
+	size_t nseen = 0;
+	for (size_t i = 0; i < c->nfiles; i++) {
+		const struct file *f = &c->files[i];
+		for (size_t j = 0; j < f->ini->nsections; j++) {
+			size_t k = 0;
+			while (k < nseen && strcmp(seen[k], f->norm[j]) != 0)
+				k++;
+			if (k < nseen)
+				continue;
+			push(&seen, &nseen, f->norm[j]);
+			push(&c->sections, &c->nsections, xstrdup(f->ini->sections[j].name));
+		}
+	}
+	free(seen); /* the strings belong to the files */
+}
+
+enum bs_status conf_load(const struct conf_args *a, struct conf **out, struct bs_err *err)
+{
+	struct conf *c = xcalloc(1, sizeof(*c));
+	const char *home = a->home ? a->home : getenv("HOME");
+	if (!home) {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	c->home = xstrdup_or_null(home);
+
+	struct missing m = { 0 };
+	enum bs_status st = load(c, a, &m, err);
+	free_strv(m.not_found, m.nnot_found);
+	free_strv(m.denied, m.ndenied);
+	if (st) {
+		conf_free(c);
+		*out = NULL;
+		return st;
+	}
+	c->paths = xcalloc(c->nfiles + 1, sizeof(*c->paths));
+	for (size_t i = 0; i < c->nfiles; i++)
+		c->paths[i] = c->files[i].ini->path;
+	list_sections(c);
+	*out = c;
+	return BS_ST_OK;
+}
+
+static void opt_free(struct opt *o)
+{
+	for (size_t i = 0; i < o->ndeps; i++) {
+		free(o->deps[i].group);
+		free(o->deps[i].name);
+		free(o->deps[i].env);
+	}
+	free(o->deps);
+	free(o->group);
+	free(o->name);
+	free(o->env);
+	free(o->dflt);
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nfiles; i++) {
+		for (size_t j = 0; j < c->files[i].ini->nsections; j++)
+			free(c->files[i].norm[j]);
+		free(c->files[i].norm);
+		ini_free(c->files[i].ini);
+	}
+	free(c->files);
+	free(c->paths);
+	free_strv(c->sections, c->nsections);
+	free_strv(c->config_file, c->nconfig_file);
+	free_strv(c->arg_dirs, c->narg_dirs);
+	free_strv(c->search_dirs, c->nsearch_dirs);
+	free(c->home);
+	for (size_t i = 0; i < c->nopts; i++)
+		opt_free(&c->opts[i]);
+	free(c->opts);
+	free(c);
+}
+
+size_t conf_sections(const struct conf *c, const char *const **out)
+{
+	*out = (const char *const *)c->sections;
+	return c->nsections;
+}
+
+size_t conf_files(const struct conf *c, const char *const **out)
+{
+	*out = c->paths;
+	return c->nfiles;
+}
+
+size_t conf_config_file_opt(const struct conf *c, const char *const **out)
+{
+	*out = (const char *const *)c->config_file;
+	return c->nconfig_file;
+}
+
+char *conf_find_file(const struct conf *c, const char *name)
+{
+	char **dirs = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < c->narg_dirs; i++)
+		push(&dirs, &n, fixpath(c->home, c->arg_dirs[i]));
+	for (size_t i = c->nconfig_file; i-- > 0;)
+		push(&dirs, &n, path_dirname(c->config_file[i]));
+	for (size_t i = 0; i < c->nsearch_dirs; i++)
+		push(&dirs, &n, xstrdup(c->search_dirs[i]));
+	char *found = NULL;
+	for (size_t i = 0; i < n && !found; i++) {
+		char *p = path_join(dirs[i], name);
+		if (exists(p))
+			found = p;
+		else
+			free(p);
+	}
+	free_strv(dirs, n);
+	return found;
+}
+
+/* ---- options ---- */
+
+/* EnvironmentConfigurationSource.get_name (ASCII upper case: option and
+ * group names are ours). */
+static char *env_name(const char *group, const char *name)
+{
+	char *s = xasprintf("OS_%s__%s", group ? group : "DEFAULT", name);
+	for (char *p = s; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	return s;
+}
+
+static bool same_group(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* "DEFAULT" and NULL both name the DEFAULT group here. */
+static const char *default_null(const char *g)
+{
+	return g && strcmp(g, "DEFAULT") == 0 ? NULL : g;
+}
+
+void conf_register(struct conf *c, const struct conf_opt *o)
+{
+	const char *group = default_null(o->group);
+	struct opt n = {
+		.group = xstrdup_or_null(group),
+		.name = xstrdup(o->name),
+		.env = env_name(group, o->name),
+		.deps = xcalloc(o->ndeprecated ? o->ndeprecated : 1, sizeof(*n.deps)),
+		.ndeps = o->ndeprecated,
+		.multi = o->multi,
+		.dflt = xstrdup_or_null(o->dflt),
+	};
+	for (size_t i = 0; i < o->ndeprecated; i++) {
+		const struct conf_name *d = &o->deprecated[i];
+		n.deps[i].group = xstrdup(d->group ? d->group : "DEFAULT");
+		n.deps[i].name = xstrdup_or_null(d->name);
+		n.deps[i].env = env_name(default_null(n.deps[i].group), d->name ? d->name : o->name);
+	}
+	for (size_t i = 0; i < c->nopts; i++) {
+		if (same_group(c->opts[i].group, group) && strcmp(c->opts[i].name, o->name) == 0) {
+			opt_free(&c->opts[i]);
+			c->opts[i] = n;
+			return;
+		}
+	}
+	xgrow(&c->opts, &c->cap_opts, c->nopts + 1, sizeof(*c->opts));
+	c->opts[c->nopts++] = n;
+}
+
+static bool group_registered(const struct conf *c, const char *g)
+{
+	for (size_t i = 0; i < c->nopts; i++)
+		if (c->opts[i].group && strcmp(c->opts[i].group, g) == 0)
+			return true;
+	return false;
+}
+
+/* ConfigOpts._get_opt_info: the option registered as (group, name), else
+ * the last registered one that has it as a deprecated name
+ * (_find_deprecated_opts; oslo keys those by the group as written). *env is
+ * the variable for this (group, name). */
+static const struct opt *resolve(const struct conf *c, const char *group, const char *name,
+				 const char **env)
+{
+	for (size_t i = 0; i < c->nopts; i++) {
+		if (same_group(c->opts[i].group, group) && strcmp(c->opts[i].name, name) == 0) {
+			*env = c->opts[i].env;
+			return &c->opts[i];
+		}
+	}
+	const struct opt *found = NULL;
+	for (size_t i = 0; i < c->nopts; i++) {
+		for (size_t j = 0; j < c->opts[i].ndeps; j++) {
+			const struct dep *d = &c->opts[i].deps[j];
+			if (d->name && strcmp(d->group, group ? group : "DEFAULT") == 0 &&
+			    strcmp(d->name, name) == 0) {
+				found = &c->opts[i];
+				*env = d->env;
+			}
+		}
+	}
+	return found;
+}
+
+/* ---- values ---- */
+
+/* A value found before substitution: oslo's string or list of strings. */
+struct raw {
+	bool set;
+	bool is_list;          /* values of a multi option from the files */
+	const char *s;         /* !is_list (borrowed) */
+	const char **list;     /* is_list (borrowed strings) */
+	size_t n;
+	struct conf_loc loc;
+};
+
+/* A name the option is looked up under in the files, group normalized. */
+struct fname {
+	char *group;
+	const char *name;
+};
+
+/* The values of [group] name in one file, in file order (a normalized group
+ * merges the sections [Database], [database]...). */
+static void file_values(const struct file *f, const struct fname *fn,
+			const struct ini_value ***out, const char ***sec, size_t *n)
+{
+	for (size_t i = 0; i < f->ini->nsections; i++) {
+		if (strcmp(f->norm[i], fn->group) != 0)
+			continue;
+		const struct ini_key *k = ini_key(&f->ini->sections[i], fn->name);
+		for (size_t j = 0; k && j < k->nvalues; j++) {
+			size_t at = *n;
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			*sec = xreallocarray(*sec, *n + 1, sizeof(**sec));
+			while (at > 0 && (*out)[at - 1]->line > k->values[j].line) {
+				(*out)[at] = (*out)[at - 1];
+				(*sec)[at] = (*sec)[at - 1];
+				at--;
+			}
+			(*out)[at] = &k->values[j];
+			(*sec)[at] = f->ini->sections[i].name;
+			(*n)++;
+		}
+	}
+}
+
+/* _Namespace._get_file_value: a single value comes from the last file that
+ * sets any of the names (the first name it sets, its last value); a multi
+ * value gathers every file in parse order, and within a file the names in
+ * reverse order (oslo prepends: rvalue = val + rvalue). */
+static void from_files(const struct conf *c, const struct fname *names, size_t nnames,
+		       bool multi, struct raw *r)
+{
+	for (size_t k = 0; k < c->nfiles; k++) {
+		size_t fi = multi ? k : c->nfiles - 1 - k;
+		for (size_t m = 0; m < nnames; m++) {
+			const struct fname *fn = &names[multi ? nnames - 1 - m : m];
+			const struct ini_value **v = NULL;
+			const char **sec = NULL;
+			size_t n = 0;
+			file_values(&c->files[fi], fn, &v, &sec, &n);
+			if (n && !r->set) {
+				r->set = true;
+				r->loc = (struct conf_loc){ CONF_LOC_FILE, c->files[fi].ini->path,
+							    v[n - 1]->line, sec[n - 1], fn->name };
+			}
+			if (n && !multi) {
+				r->s = v[n - 1]->value;
+				r->loc.line = v[n - 1]->line;
+				free(v);
+				free(sec);
+				return;
+			}
+			for (size_t i = 0; i < n; i++) {
+				r->list = xreallocarray(r->list, r->n + 1, sizeof(*r->list));
+				r->list[r->n++] = v[i]->value;
+			}
+			free(v);
+			free(sec);
+		}
+	}
+	r->is_list = r->set;
+}
+
+struct frame {
+	const char *group, *name;
+	const struct frame *up;
+};
+
+struct value {
+	bool set;            /* false: None */
+	bool is_list;
+	char *s;
+	char **list;
+	size_t n;
+	struct conf_loc loc;
+};
+
+static void value_free(struct value *v)
+{
+	free(v->s);
+	free_strv(v->list, v->n);
+}
+
+enum { GET_OK, GET_NOSUCHOPT, GET_ERR };
+
+static int do_get(const struct conf *c, const char *group, const char *name,
+		  const struct frame *up, struct value *out, struct bs_err *err);
+
+static bool id_char(const char *s, size_t len, size_t *n, bool first)
+{
+	unsigned cp;
+	*n = utf8_decode((const unsigned char *)s, len, &cp);
+	if (*n == 0)
+		return false;
+	/* [_a-z] under re.IGNORECASE also matches these four */
+	if (cp == '_' || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == 0x130 ||
+	    cp == 0x131 || cp == 0x17f || cp == 0x212a)
+		return true;
+	return !first && ((cp >= '0' && cp <= '9') || cp == '.');
+}
+
+static size_t id_len(const char *s, size_t len)
+{
+	size_t i = 0, n;
+	while (i < len && id_char(s + i, len - i, &n, i == 0))
+		i += n;
+	return i;
+}
+
+/* Where a value came from, for messages. */
+static char *origin(const struct conf_loc *loc, const char *group, const char *name)
+{
+	switch (loc->kind) {
+	case CONF_LOC_FILE:
+		return xasprintf("%s: line %d: [%s] %s", loc->file, loc->line, loc->group, loc->name);
+	case CONF_LOC_ENV:
+		return xasprintf("environment variable %s", loc->name);
+	case CONF_LOC_DEFAULT:
+		break;
+	}
+	return xasprintf("default of [%s] %s", group ? group : "DEFAULT", name);
+}
+
+static void render(struct strbuf *sb, const struct value *v)
+{
+	if (!v->set)
+		return; /* None gives "" */
+	if (!v->is_list) {
+		sb_addstr(sb, v->s);
+		return;
+	}
+	sb_addch(sb, '['); /* str(list): the repr of each item */
+	for (size_t i = 0; i < v->n; i++) {
+		if (i)
+			sb_addstr(sb, ", ");
+		py_repr(sb, v->list[i]);
+	}
+	sb_addch(sb, ']');
+}
+
+/* StrSubWrapper.__getitem__ with _do_get's group check: "$name" is an option
+ * of the group being read, then of DEFAULT; "${g.name}" one of group g (which
+ * must exist), then "g.name" of DEFAULT. */
+static int sub_lookup(const struct conf *c, const char *ctx, const char *key,
+		      const struct frame *up, struct value *v, struct bs_err *err, const char **why)
+{
+	const char *dot = strchr(key, '.');
+	char *g = dot ? xstrndup(key, (size_t)(dot - key)) : NULL;
+	const char *group = dot ? g : ctx, *name = dot ? dot + 1 : key;
+	int r;
+	for (int pass = 0; pass < 2; pass++) {
+		if (dot && pass == 0 && !group_registered(c, g)) {
+			*why = "no such group";
+			r = GET_NOSUCHOPT;
+			break;
+		}
+		if (!group && group_registered(c, name)) {
+			*why = "substituting a group is not supported";
+			r = GET_NOSUCHOPT;
+			break;
+		}
+		r = do_get(c, group, name, up, v, err);
+		if (r != GET_NOSUCHOPT)
+			break;
+		*why = "no such option";
+		group = NULL, name = key;
+	}
+	free(g);
+	return r;
+}
+
+/* ConfigOpts._substitute: "\$" is "$$", then string.Template's
+ * safe_substitute with oslo's idpattern. */
+static int substitute(const struct conf *c, const char *group, const char *name,
+		      const char *in, const struct conf_loc *loc, const struct frame *up,
+		      char **out, struct bs_err *err)
+{
+	struct strbuf t = STRBUF_INIT, sb = STRBUF_INIT;
+	for (const char *p = in; *p; p++) {
+		if (p[0] == '\\' && p[1] == '$') {
+			sb_addstr(&t, "$$");
+			p++;
+		} else {
+			sb_addch(&t, *p);
+		}
+	}
+	sb_add(&sb, "", 0);
+	const char *s = sb_str(&t);
+	size_t len = t.len;
+	int r = GET_OK;
+	for (size_t i = 0; i < len && r == GET_OK;) {
+		if (s[i] != '$') {
+			sb_addch(&sb, s[i++]);
+			continue;
+		}
+		size_t start = i + 1, n = 0, skip = 0;
+		if (start < len && s[start] == '$') {
+			sb_addch(&sb, '$');
+			i += 2;
+			continue;
+		}
+		if ((n = id_len(s + start, len - start)) > 0) {
+			skip = n;
+		} else if (start < len && s[start] == '{' &&
+			   (n = id_len(s + start + 1, len - start - 1)) > 0 &&
+			   start + 1 + n < len && s[start + 1 + n] == '}') {
+			start++;
+			skip = n + 2;
+		} else { /* not a placeholder: the '$' stays */
+			sb_addch(&sb, '$');
+			i++;
+			continue;
+		}
+		char *key = xstrndup(s + start, n);
+		struct value v = { 0 };
+		const char *why = NULL;
+		r = sub_lookup(c, group, key, up, &v, err, &why);
+		if (r == GET_OK) {
+			render(&sb, &v);
+		} else if (r == GET_NOSUCHOPT) {
+			char *o = origin(loc, group, name);
+			bs_fail(err, BS_ST_CONFIG_VALUE, "%s: cannot substitute ${%s}: %s", o, key, why);
+			free(o);
+			r = GET_ERR;
+		}
+		value_free(&v);
+		free(key);
+		i += 1 + skip;
+	}
+	sb_free(&t);
+	if (r != GET_OK) {
+		sb_free(&sb);
+		return r;
+	}
+	*out = sb_detach(&sb);
+	return GET_OK;
+}
+
+/* _convert_value of a string for a multi option: Python iterates over the
+ * string, one item per code point (an environment variable or a default). */
+static void split_code_points(const char *s, char ***out, size_t *n)
+{
+	size_t len = strlen(s), k;
+	for (size_t i = 0; i < len; i += k) {
+		unsigned cp;
+		k = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		if (k == 0)
+			k = 1;
+		push(out, n, xstrndup(s + i, k));
+	}
+}
+
+/* ConfigOpts._do_get: the environment, then the files, then the default,
+ * substituted within the group asked for. */
+static int do_get(const struct conf *c, const char *group, const char *name,
+		  const struct frame *up, struct value *out, struct bs_err *err)
+{
+	*out = (struct value){ 0 };
+	const char *env;
+	if (group && !group_registered(c, group))
+		return GET_NOSUCHOPT;
+	const struct opt *o = resolve(c, group, name, &env);
+	if (!o)
+		return GET_NOSUCHOPT;
+	for (const struct frame *f = up; f; f = f->up) {
+		if (same_group(f->group, group) && strcmp(f->name, name) == 0)
+			return bs_fail(err, BS_ST_CONFIG_VALUE,
+				       "[%s] %s: substitution refers to itself", group ? group : "DEFAULT",
+				       name), GET_ERR;
+	}
+	struct frame me = { group, name, up };
+
+	/* the names in the files: (group, the option's name), then each
+	 * deprecated name in order */
+	struct fname *names = xcalloc(o->ndeps + 1, sizeof(*names));
+	names[0] = (struct fname){ norm_group(group), o->name };
+	for (size_t i = 0; i < o->ndeps; i++)
+		names[i + 1] = (struct fname){ norm_group(o->deps[i].group),
+					       o->deps[i].name ? o->deps[i].name : o->name };
+
+	struct raw raw = { 0 };
+	const char *e = getenv(env);
+	if (e) {
+		raw = (struct raw){ .set = true, .s = e };
+		raw.loc = (struct conf_loc){ CONF_LOC_ENV, NULL, 0, group ? group : "DEFAULT", env };
+	} else {
+		from_files(c, names, o->ndeps + 1, o->multi, &raw);
+		if (!raw.set && o->dflt)
+			raw = (struct raw){ .set = true, .s = o->dflt };
+	}
+	for (size_t i = 0; i < o->ndeps + 1; i++)
+		free(names[i].group);
+	free(names);
+
+	int r = GET_OK;
+	out->set = raw.set;
+	out->loc = raw.loc;
+	out->is_list = raw.set && o->multi;
+	for (size_t i = 0; raw.is_list && i < raw.n && r == GET_OK; i++) {
+		char *s = NULL;
+		r = substitute(c, group, name, raw.list[i], &raw.loc, &me, &s, err);
+		if (r == GET_OK)
+			push(&out->list, &out->n, s);
+	}
+	if (raw.set && !raw.is_list && r == GET_OK) {
+		r = substitute(c, group, name, raw.s, &raw.loc, &me, &out->s, err);
+		if (r == GET_OK && o->multi) {
+			split_code_points(out->s, &out->list, &out->n);
+			free(out->s);
+			out->s = NULL;
+		}
+	}
+	free(raw.list);
+	if (r != GET_OK) {
+		value_free(out);
+		*out = (struct value){ 0 };
+	}
+	return r;
+}
+
+static enum bs_status get(const struct conf *c, const char *group, const char *name, bool multi,
+			  struct value *v, struct bs_err *err)
+{
+	group = default_null(group);
+	const char *env;
+	const struct opt *o = group && !group_registered(c, group) ? NULL :
+			      resolve(c, group, name, &env);
+	if (!o)
+		return bs_fail(err, BS_ST_INTERNAL, "option [%s] %s is not registered",
+			       group ? group : "DEFAULT", name);
+	if (o->multi != multi)
+		return bs_fail(err, BS_ST_INTERNAL, "option [%s] %s is %sa multi option",
+			       group ? group : "DEFAULT", name, multi ? "not " : "");
+	int r = do_get(c, group, name, NULL, v, err);
+	return r == GET_OK ? BS_ST_OK : BS_ST_CONFIG_VALUE;
+}
+
+enum bs_status conf_get(const struct conf *c, const char *group, const char *name,
+			char **out, struct conf_loc *loc, struct bs_err *err)
+{
+	struct value v;
+	*out = NULL;
+	enum bs_status st = get(c, group, name, false, &v, err);
+	if (st)
+		return st;
+	*out = v.s;
+	if (loc)
+		*loc = v.loc;
+	return BS_ST_OK;
+}
+
+enum bs_status conf_get_multi(const struct conf *c, const char *group, const char *name,
+			      char ***out, size_t *n, struct bs_err *err)
+{
+	struct value v;
+	*out = NULL;
+	*n = 0;
+	enum bs_status st = get(c, group, name, true, &v, err);
+	if (st)
+		return st;
+	*out = v.list;
+	*n = v.n;
+	return BS_ST_OK;
+}

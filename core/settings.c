@@ -1,0 +1,508 @@
+#include "settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "strbuf.h"
+#include "version.h"
+#include "xalloc.h"
+
+static const char *const service_names[] = {
+	[SVC_API] = "barbican-api",
+	[SVC_WORKER] = "barbican-worker",
+	[SVC_KEYSTONE_LISTENER] = "barbican-keystone-listener",
+	[SVC_RETRY] = "barbican-retry",
+};
+
+static const char *const service_shorts[] = {
+	[SVC_API] = "api",
+	[SVC_WORKER] = "worker",
+	[SVC_KEYSTONE_LISTENER] = "listener",
+	[SVC_RETRY] = "retry",
+};
+
+const char *service_name(enum service_kind k)
+{
+	return service_names[k];
+}
+
+const char *service_short(enum service_kind k)
+{
+	return service_shorts[k];
+}
+
+bool service_parse(const char *s, enum service_kind *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(service_names); i++) {
+		if (strcmp(s, service_names[i]) == 0) {
+			*out = (enum service_kind)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- oslo.config types ---- */
+
+static char *strip_ascii(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+bool conf_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "1", "on", "yes" };
+	static const char *const no[] = { "false", "0", "off", "no" };
+	char *t = strip_ascii(s);
+	for (char *p = t; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	bool ok = false;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcmp(t, yes[i]) == 0)
+			*out = true, ok = true;
+		if (strcmp(t, no[i]) == 0)
+			*out = false, ok = true;
+	}
+	free(t);
+	return ok;
+}
+
+bool conf_parse_long(const char *s, long *out)
+{
+	char *t = strip_ascii(s);
+	/* Python's int() also takes '_' between digits */
+	size_t j = 0;
+	for (size_t i = 0; t[i]; i++) {
+		if (t[i] == '_' && i > 0 && isdigit((unsigned char)t[i - 1]) &&
+		    isdigit((unsigned char)t[i + 1]))
+			continue;
+		t[j++] = t[i];
+	}
+	t[j] = '\0';
+	bool ok = false;
+	if (t[0]) {
+		char *end;
+		errno = 0;
+		long v = strtol(t, &end, 10);
+		if (!errno && *end == '\0' && !isspace((unsigned char)t[0])) {
+			*out = v;
+			ok = true;
+		}
+	}
+	free(t);
+	return ok;
+}
+
+bool conf_parse_double(const char *s, double *out)
+{
+	char *t = strip_ascii(s);
+	bool ok = false;
+	if (t[0]) {
+		char *end;
+		errno = 0;
+		double v = strtod(t, &end);
+		if (!errno && *end == '\0' && isfinite(v)) {
+			*out = v;
+			ok = true;
+		}
+	}
+	free(t);
+	return ok;
+}
+
+size_t conf_parse_list(const char *s, char ***out)
+{
+	char *t = strip_ascii(s);
+	size_t n = strlen(t);
+	while (n && t[n - 1] == ',')
+		t[--n] = '\0';
+	char **items = NULL;
+	size_t count = 0, cap = 0;
+	if (n) {
+		char *p = t;
+		for (;;) {
+			char *comma = strchr(p, ',');
+			if (comma)
+				*comma = '\0';
+			xgrow(&items, &cap, count + 1, sizeof(*items));
+			items[count++] = strip_ascii(p);
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+	}
+	free(t);
+	*out = items;
+	return count;
+}
+
+/* ---- the options ---- */
+
+static const struct conf_name db_deprecated[] = {
+	{ NULL, "sql_connection" },
+	{ "DATABASE", "sql_connection" },
+	{ "sql", "connection" },
+};
+
+#define DEFAULT_ROLL_ORDER \
+	"barbican-worker, barbican-keystone-listener, barbican-retry, barbican-api"
+
+static const struct conf_opt static_opts[] = {
+	{ "upgrade", "target_release", NULL, 0, false, NULL },
+	{ "upgrade", "roll_order", NULL, 0, false, DEFAULT_ROLL_ORDER },
+	{ "upgrade", "max_unavailable", NULL, 0, false, "1" },
+	{ "upgrade", "allow_api_outage", NULL, 0, false, "false" },
+	{ "probes", "timeout", NULL, 0, false, "2" },
+	{ "probes", "concurrency", NULL, 0, false, "64" },
+	{ "probes", "ca_file", NULL, 0, false, NULL },
+	{ "probes", "max_body", NULL, 0, false, "1048576" },
+	{ NULL, "sql_connection", NULL, 0, false, "sqlite:///barbican.sqlite" },
+	{ "database", "connection", db_deprecated, ARRAY_SIZE(db_deprecated), false, NULL },
+	{ "oslo_policy", "policy_file", NULL, 0, false, "policy.json" },
+};
+
+static const char *const node_keys[] = { "service", "host", "url", "report_url", "timeout" };
+
+static char *where(const struct conf_loc *loc)
+{
+	switch (loc->kind) {
+	case CONF_LOC_FILE:
+		return xasprintf("[%s] %s in %s line %d", loc->group, loc->name, loc->file, loc->line);
+	case CONF_LOC_ENV:
+		return xasprintf("environment variable %s", loc->name);
+	case CONF_LOC_DEFAULT:
+		break;
+	}
+	return xstrdup("the default");
+}
+
+static enum bs_status get(struct conf *c, const char *group, const char *name, char **out,
+			  struct conf_loc *loc, struct bs_err *err)
+{
+	struct conf_loc l;
+	enum bs_status st = conf_get(c, group, name, out, loc ? loc : &l, err);
+	return st;
+}
+
+static enum bs_status bad_value(struct bs_err *err, const char *group, const char *name,
+				const char *value, const struct conf_loc *loc, const char *want)
+{
+	char *w = where(loc);
+	enum bs_status st = bs_fail(err, BS_ST_CONFIG_VALUE, "[%s] %s = '%s' (%s): %s",
+				    group ? group : "DEFAULT", name, value, w, want);
+	free(w);
+	return st;
+}
+
+static enum bs_status get_long(struct conf *c, const char *group, const char *name, long min,
+			       long *out, struct bs_err *err)
+{
+	char *v = NULL;
+	struct conf_loc loc;
+	enum bs_status st = get(c, group, name, &v, &loc, err);
+	if (st)
+		return st;
+	if (v) {
+		long n;
+		if (!conf_parse_long(v, &n) || n < min) {
+			char *want = xasprintf("expected a whole number of at least %ld", min);
+			st = bad_value(err, group, name, v, &loc, want);
+			free(want);
+		} else {
+			*out = n;
+		}
+	}
+	free(v);
+	return st;
+}
+
+static enum bs_status get_seconds(struct conf *c, const char *group, const char *name,
+				  double *out, struct bs_err *err)
+{
+	char *v = NULL;
+	struct conf_loc loc;
+	enum bs_status st = get(c, group, name, &v, &loc, err);
+	if (st)
+		return st;
+	if (v) {
+		double d;
+		if (!conf_parse_double(v, &d) || d <= 0 || d > 86400)
+			st = bad_value(err, group, name, v, &loc,
+				       "expected a number of seconds above 0 (at most 86400)");
+		else
+			*out = d;
+	}
+	free(v);
+	return st;
+}
+
+static enum bs_status get_bool(struct conf *c, const char *group, const char *name, bool *out,
+			       struct bs_err *err)
+{
+	char *v = NULL;
+	struct conf_loc loc;
+	enum bs_status st = get(c, group, name, &v, &loc, err);
+	if (st)
+		return st;
+	if (v && !conf_parse_bool(v, out))
+		st = bad_value(err, group, name, v, &loc,
+			       "expected true/false, yes/no, on/off or 1/0");
+	free(v);
+	return st;
+}
+
+/* The host part of an http(s) URL, without brackets; NULL if none. */
+static char *url_host(const char *url)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return NULL;
+	p += 3;
+	size_t auth = strcspn(p, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; i < auth; i++)
+		if (p[i] == '@')
+			at = p + i;
+	if (at) {
+		auth -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (*p == '[') {
+		const char *close = memchr(p, ']', auth);
+		return close ? xstrndup(p + 1, (size_t)(close - p - 1)) : NULL;
+	}
+	size_t n = strcspn(p, ":/?#");
+	if (n > auth)
+		n = auth;
+	return n ? xstrndup(p, n) : NULL;
+}
+
+static bool is_http_url(const char *u)
+{
+	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+static enum bs_status load_node(struct conf *c, const char *section, struct settings *s,
+				struct bs_err *err)
+{
+	const char *name = section + strlen("node:");
+	struct node_conf n = { 0 };
+	n.timeout = s->probe_timeout;
+	char *v = NULL;
+	struct conf_loc loc;
+	enum bs_status st;
+
+	if (!*name)
+		return bs_fail(err, BS_ST_CONFIG_VALUE, "[%s]: a node section needs a name, as [node:ctl1-api]",
+			       section);
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (strcmp(s->nodes[i].name, name) == 0)
+			return bs_fail(err, BS_ST_CONFIG_VALUE, "[%s]: node defined twice", section);
+
+	for (size_t i = 0; i < ARRAY_SIZE(node_keys); i++) {
+		struct conf_opt opt = { section, node_keys[i], NULL, 0, false, NULL };
+		conf_register(c, &opt);
+	}
+
+	if ((st = get(c, section, "service", &v, &loc, err)))
+		return st;
+	if (!v)
+		return bs_fail(err, BS_ST_CONFIG_VALUE,
+			       "[%s]: service is missing (one of barbican-api, barbican-worker, "
+			       "barbican-keystone-listener, barbican-retry)", section);
+	if (!service_parse(v, &n.service)) {
+		st = bad_value(err, section, "service", v, &loc,
+			       "expected barbican-api, barbican-worker, barbican-keystone-listener "
+			       "or barbican-retry");
+		free(v);
+		return st;
+	}
+	free(v);
+	v = NULL;
+
+	if ((st = get(c, section, "url", &n.url, &loc, err)))
+		goto fail;
+	if (n.url && !*n.url) {
+		free(n.url);
+		n.url = NULL;
+	}
+	if (n.url && !is_http_url(n.url)) {
+		st = bad_value(err, section, "url", n.url, &loc, "expected an http:// or https:// URL");
+		goto fail;
+	}
+	if (n.url && n.service != SVC_API) {
+		st = bad_value(err, section, "url", n.url, &loc,
+			       "url is the base URL of a barbican-api; other services publish "
+			       "only a version report (report_url)");
+		goto fail;
+	}
+	if ((st = get(c, section, "report_url", &n.report_url, &loc, err)))
+		goto fail;
+	if (n.report_url && !*n.report_url) {
+		free(n.report_url);
+		n.report_url = NULL;
+	}
+	if (n.report_url && !is_http_url(n.report_url)) {
+		st = bad_value(err, section, "report_url", n.report_url, &loc,
+			       "expected an http:// or https:// URL");
+		goto fail;
+	}
+	if ((st = get(c, section, "host", &n.host, &loc, err)))
+		goto fail;
+	if (n.host && !*n.host) {
+		free(n.host);
+		n.host = NULL;
+	}
+	if (!n.host && n.url)
+		n.host = url_host(n.url);
+	if (!n.host && n.report_url)
+		n.host = url_host(n.report_url);
+	if ((st = get_seconds(c, section, "timeout", &n.timeout, err)))
+		goto fail;
+
+	n.name = xstrdup(name);
+	s->nodes = xreallocarray(s->nodes, s->nnodes + 1, sizeof(*s->nodes));
+	s->nodes[s->nnodes++] = n;
+	return BS_ST_OK;
+fail:
+	free(n.url);
+	free(n.report_url);
+	free(n.host);
+	return st;
+}
+
+static enum bs_status load_db_option(struct conf *c, const char *group, const char *name,
+				     struct db_option *o, struct bs_err *err)
+{
+	struct conf_loc loc;
+	enum bs_status st = conf_get(c, group, name, &o->value, &loc, err);
+	if (st)
+		return st;
+	o->is_default = loc.kind == CONF_LOC_DEFAULT;
+	o->deprecated = loc.kind == CONF_LOC_FILE &&
+			!(strcasecmp(loc.group, group ? group : "DEFAULT") == 0 &&
+			  strcmp(loc.name, name) == 0);
+	o->where = where(&loc);
+	return BS_ST_OK;
+}
+
+enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->conf = c;
+	for (size_t i = 0; i < ARRAY_SIZE(static_opts); i++)
+		conf_register(c, &static_opts[i]);
+
+	enum bs_status st;
+	char *v = NULL;
+	struct conf_loc loc;
+
+	if ((st = get(c, "upgrade", "target_release", &s->target_release, &loc, err)))
+		return st;
+	if (s->target_release && !*s->target_release) {
+		free(s->target_release);
+		s->target_release = NULL;
+	}
+	if (s->target_release) {
+		struct relver rv;
+		if (!relver_parse(s->target_release, &rv))
+			return bad_value(err, "upgrade", "target_release", s->target_release, &loc,
+					 "expected a Barbican release such as 15.0.1");
+	}
+
+	if ((st = get(c, "upgrade", "roll_order", &v, &loc, err)))
+		return st;
+	s->nroll_order = conf_parse_list(v ? v : "", &s->roll_order);
+	for (size_t i = 0; i < s->nroll_order; i++) {
+		enum service_kind k;
+		if (!service_parse(s->roll_order[i], &k)) {
+			st = bad_value(err, "upgrade", "roll_order", v, &loc,
+				       "expected a list of barbican-api, barbican-worker, "
+				       "barbican-keystone-listener, barbican-retry");
+			free(v);
+			return st;
+		}
+	}
+	free(v);
+	v = NULL;
+	if ((st = get_long(c, "upgrade", "max_unavailable", 1, &s->max_unavailable, err)))
+		return st;
+	if ((st = get_bool(c, "upgrade", "allow_api_outage", &s->allow_api_outage, err)))
+		return st;
+
+	if ((st = get_seconds(c, "probes", "timeout", &s->probe_timeout, err)))
+		return st;
+	if ((st = get_long(c, "probes", "concurrency", 1, &s->concurrency, err)))
+		return st;
+	if ((st = get(c, "probes", "ca_file", &s->ca_file, &loc, err)))
+		return st;
+	if ((st = get_long(c, "probes", "max_body", 1024, &s->max_body, err)))
+		return st;
+
+	if ((st = load_db_option(c, NULL, "sql_connection", &s->sql_connection, err)))
+		return st;
+	if ((st = load_db_option(c, "database", "connection", &s->db_connection, err)))
+		return st;
+	if ((st = get(c, "oslo_policy", "policy_file", &s->policy_file, &loc, err)))
+		return st;
+	s->policy_file_set = loc.kind != CONF_LOC_DEFAULT;
+
+	const char *const *sections;
+	size_t nsections = conf_sections(c, &sections);
+	for (size_t i = 0; i < nsections; i++) {
+		if (strncasecmp(sections[i], "node:", 5) == 0 &&
+		    (st = load_node(c, sections[i], s, err)))
+			return st;
+	}
+	return BS_ST_OK;
+}
+
+void settings_free(struct settings *s)
+{
+	free(s->target_release);
+	for (size_t i = 0; i < s->nroll_order; i++)
+		free(s->roll_order[i]);
+	free(s->roll_order);
+	for (size_t i = 0; i < s->nnodes; i++) {
+		free(s->nodes[i].name);
+		free(s->nodes[i].host);
+		free(s->nodes[i].url);
+		free(s->nodes[i].report_url);
+	}
+	free(s->nodes);
+	free(s->ca_file);
+	free(s->sql_connection.value);
+	free(s->sql_connection.where);
+	free(s->db_connection.value);
+	free(s->db_connection.where);
+	free(s->policy_file);
+	if (s->conf)
+		conf_free(s->conf);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct db_option *settings_db_option(const struct settings *s, const char *target,
+					   const char **name)
+{
+	struct relver t, v19 = { .part = { 19, 0, 0, 0 }, .nparts = 3 };
+	bool new_style;
+	if (target && relver_parse(target, &t))
+		new_style = relver_cmp(&t, &v19) >= 0;
+	else
+		new_style = s->db_connection.value != NULL;
+	if (new_style) {
+		*name = "[database] connection";
+		return &s->db_connection;
+	}
+	*name = "[DEFAULT] sql_connection";
+	return &s->sql_connection;
+}

@@ -1,0 +1,87 @@
+/* settings.h: barbican-status's own options (barbican-status.conf(5)) and
+ * the few Barbican options it reads, typed and validated, from the files
+ * that conf.h reads. Values are converted as oslo.config's types convert
+ * them (Boolean, Integer, Float, List). */
+#ifndef BS_SETTINGS_H
+#define BS_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "status.h"
+
+enum service_kind {
+	SVC_API,
+	SVC_WORKER,
+	SVC_KEYSTONE_LISTENER,
+	SVC_RETRY,
+};
+
+/* "barbican-api" and friends; the short form ("api") for narrow tables. */
+const char *service_name(enum service_kind k);
+const char *service_short(enum service_kind k);
+bool service_parse(const char *s, enum service_kind *out);
+
+struct node_conf {
+	char *name;          /* NAME of [node:NAME] */
+	enum service_kind service;
+	char *host;          /* host, else the host of url or report_url, else NULL */
+	char *url;           /* the API base URL (barbican-api); NULL */
+	char *report_url;    /* the version report URL; NULL */
+	double timeout;      /* seconds for the whole probe of this node */
+};
+
+/* A configured database URL option and its value. */
+struct db_option {
+	char *value;         /* NULL: not set */
+	char *where;         /* "[database] connection in /etc/barbican/barbican.conf" */
+	bool is_default;     /* the registered default, not set anywhere */
+	bool deprecated;     /* found under a deprecated name */
+};
+
+struct settings {
+	struct conf *conf;
+
+	/* [upgrade] */
+	char *target_release;        /* NULL: not set */
+	char **roll_order;           /* service names, in roll order */
+	size_t nroll_order;
+	long max_unavailable;
+	bool allow_api_outage;
+
+	/* [node:NAME] */
+	struct node_conf *nodes;
+	size_t nnodes;
+
+	/* [probes] */
+	double probe_timeout;
+	long concurrency;
+	char *ca_file;
+	long max_body;
+
+	/* Barbican's own options */
+	struct db_option sql_connection;  /* [DEFAULT] sql_connection (up to 18.0.0) */
+	struct db_option db_connection;   /* [database] connection and its deprecated names (19.0.0 on) */
+	char *policy_file;                /* [oslo_policy] policy_file */
+	bool policy_file_set;
+};
+
+/* Read every option. The conf is owned by the settings afterwards. */
+enum bs_status settings_load(struct conf *c, struct settings *out, struct bs_err *err);
+void settings_free(struct settings *s);
+
+/* The database URL option that the target release reads ([DEFAULT]
+ * sql_connection up to 18.0.0, [database] connection from 19.0.0; when the
+ * target is unknown, [database] connection if set, else sql_connection). */
+const struct db_option *settings_db_option(const struct settings *s, const char *target,
+					   const char **name);
+
+/* oslo.config type conversions (oslo_config/types.py). */
+bool conf_parse_bool(const char *s, bool *out);
+bool conf_parse_long(const char *s, long *out);
+bool conf_parse_double(const char *s, double *out);
+/* types.List(): comma-separated, each item stripped, empty string -> empty list. */
+size_t conf_parse_list(const char *s, char ***out);
+
+#endif

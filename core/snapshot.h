@@ -1,0 +1,144 @@
+/* snapshot.h: what the probes saw, as plain data. Probes fill it, checks and
+ * the planner read it, renderers show it. A later refresh updates it in
+ * place, node by node: a node whose probe is still in flight keeps its last
+ * observation. Every string here is owned by the snapshot. */
+#ifndef BS_SNAPSHOT_H
+#define BS_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "settings.h"
+
+enum node_state {
+	NS_UNKNOWN, /* nothing to ask (no URL), or not probed yet */
+	NS_UP,      /* answering, healthy */
+	NS_DRAINED, /* taken out of service on purpose */
+	NS_DOWN,    /* no answer: refused, timed out */
+	NS_ERROR,   /* answered, but wrongly */
+};
+
+const char *node_state_name(enum node_state s);
+/* The worse of two states, for a node seen through both its API and its
+ * report: error > down > drained > unknown > up. */
+enum node_state node_state_worse(enum node_state a, enum node_state b);
+
+/* Where a value came from. */
+enum value_source {
+	SRC_NONE,     /* not known */
+	SRC_BUILD,    /* the API's GET /?build */
+	SRC_REPORT,   /* the node's version report */
+	SRC_DERIVED,  /* the release manifest, for the release the node runs */
+};
+
+const char *value_source_name(enum value_source s);
+
+struct obs_object {
+	char *name;
+	char *version;
+};
+
+/* One probe of one node. */
+struct node_obs {
+	enum node_state state;
+	char *error;              /* why the state is error or down; NULL */
+	bool probed;              /* at least one probe has finished */
+
+	char *release;            /* the release the node runs; NULL unknown */
+	enum value_source release_src;
+	char *build_release;      /* from GET /?build */
+	char *report_release;     /* from the version report */
+	bool release_conflict;    /* both known and different */
+
+	char *api_min, *api_max;  /* microversions from version discovery */
+	int health_status;        /* HTTP status of /healthcheck; 0 not asked */
+
+	char *rpc_version;        /* highest RPC API version served */
+	char *rpc_cap;            /* version cap it sends with; NULL none */
+	enum value_source rpc_src;
+	struct obs_object *objects;
+	size_t nobjects;
+	enum value_source objects_src;
+
+	char *report_state;       /* "up", "draining", "stopping", or what it said */
+	char *started_at;
+	long data_migrations_remaining; /* -1: not reported */
+
+	double latency_ms;        /* the slowest request of the probe */
+	struct timespec seen;     /* CLOCK_MONOTONIC of the last answer */
+	time_t seen_wall;         /* wall clock of the last answer; 0 never */
+
+	/* Raw bodies (capped, for details views); may be NULL. */
+	char *raw_discovery;
+	char *raw_report;
+};
+
+struct node {
+	const struct node_conf *conf; /* owned by the settings */
+	struct node_obs obs;
+	bool in_flight;               /* a probe is running */
+};
+
+struct db_obs {
+	bool configured;          /* a database URL is set (or defaulted) */
+	char *option;             /* which option gave it: "[DEFAULT] sql_connection" */
+	char *url_masked;         /* password replaced by *** */
+	char *scheme;             /* "postgresql+psycopg2" */
+	bool supported;           /* a PostgreSQL URL */
+	char *conflict;           /* both options set and different: what differs */
+	char *parse_error;        /* the URL does not parse */
+
+	bool probed;
+	bool reachable;
+	char *error;              /* connection or query error (never the password) */
+	bool versioned;           /* alembic_version exists */
+	char **heads;             /* its rows, sorted */
+	size_t nheads;
+	double latency_ms;
+	time_t seen_wall;
+};
+
+/* What Barbican's own policy check looks at. */
+struct policy_obs {
+	char *policy_file;        /* [oslo_policy] policy_file, or the default */
+	bool policy_file_set;     /* set in the config (not the default) */
+	char *path;               /* where find_file found it; NULL not found */
+	bool is_json;             /* json.loads accepts it */
+	char *error;              /* reading it failed (Barbican's command exits 255) */
+};
+
+enum target_source {
+	TARGET_NONE,       /* unknown */
+	TARGET_CONFIG,     /* [upgrade] target_release */
+	TARGET_INSTALLED,  /* the Barbican release installed here */
+};
+
+struct snapshot {
+	const struct settings *settings;
+	char *target;                 /* the target release; NULL unknown */
+	enum target_source target_src;
+	char *installed_release;      /* Barbican installed on this machine; NULL */
+	char *installed_where;        /* where that was read */
+
+	struct node *nodes;           /* one per [node:NAME], in config order */
+	size_t nnodes;
+	struct db_obs db;
+	struct policy_obs policy;
+	time_t taken_at;              /* wall clock when the last refresh ended */
+};
+
+/* A snapshot of the configured nodes, nothing probed yet. */
+void snapshot_init(struct snapshot *s, const struct settings *st);
+void snapshot_free(struct snapshot *s);
+void node_obs_clear(struct node_obs *o);
+void db_obs_clear(struct db_obs *d);
+void policy_obs_clear(struct policy_obs *p);
+struct node *snapshot_node(struct snapshot *s, const char *name);
+
+/* The node's RPC version and objects from the manifest, for the release it
+ * runs, when it reported none (marked SRC_DERIVED). */
+struct manifest;
+void snapshot_derive(struct snapshot *s, const struct manifest *m);
+
+#endif

@@ -1,0 +1,502 @@
+#include "http.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bs-config.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+#include "parse.h"
+
+enum req_kind { RQ_DISCOVERY, RQ_BUILD, RQ_HEALTH, RQ_REPORT, RQ__COUNT };
+
+static const char *const req_label[] = {
+	[RQ_DISCOVERY] = "GET /",
+	[RQ_BUILD] = "GET /?build",
+	[RQ_HEALTH] = "GET /healthcheck",
+	[RQ_REPORT] = "GET report_url",
+};
+
+#define MAX_REDIRECTS 3
+#define RAW_KEEP (64 * 1024)
+
+struct node_probe;
+
+struct request {
+	struct node_probe *np;
+	enum req_kind kind;
+	CURL *easy;
+	char *url;
+	struct strbuf body;
+	bool over_cap;
+	bool done;
+	CURLcode result;
+	long status;
+	double total_s;
+	int redirects;
+	char *redirect_error;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct node_probe {
+	size_t index;
+	struct request req[RQ__COUNT];
+	bool used[RQ__COUNT];
+	int pending;
+	struct timespec started;
+	long timeout_ms;
+};
+
+struct prober {
+	CURLM *multi;
+	const struct settings *st;
+	struct curl_slist *discovery_headers;
+	struct node_probe *np;
+	size_t n;
+	size_t *queue;      /* nodes waiting for a slot, FIFO */
+	size_t qhead, qlen;
+	long running;       /* nodes with requests in the multi handle */
+};
+
+static long now_ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* base URL + path, without doubling the '/' */
+static char *join(const char *base, const char *path)
+{
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s%s", (int)n, base, path);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct request *r = userp;
+	size_t n = size * nmemb;
+	if (sb_add(&r->body, data, n) != 0) {
+		r->over_cap = true;
+		return 0; /* abort the transfer: CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+struct prober *prober_new(const struct settings *st)
+{
+	struct prober *p = xcalloc(1, sizeof(*p));
+	p->st = st;
+	p->multi = curl_multi_init();
+	if (!p->multi) {
+		free(p);
+		return NULL;
+	}
+	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)(st->concurrency * 4 + 16));
+	p->discovery_headers = curl_slist_append(NULL, "OpenStack-API-Version: key-manager latest");
+	p->discovery_headers = curl_slist_append(p->discovery_headers, "Accept: application/json");
+	p->n = st->nnodes;
+	p->np = xcalloc(p->n ? p->n : 1, sizeof(*p->np));
+	p->queue = xcalloc(p->n ? p->n : 1, sizeof(*p->queue));
+	for (size_t i = 0; i < p->n; i++) {
+		struct node_probe *np = &p->np[i];
+		np->index = i;
+		for (int k = 0; k < RQ__COUNT; k++) {
+			np->req[k].np = np;
+			np->req[k].kind = (enum req_kind)k;
+			sb_init(&np->req[k].body, (size_t)st->max_body);
+		}
+	}
+	return p;
+}
+
+void prober_free(struct prober *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		for (int k = 0; k < RQ__COUNT; k++) {
+			struct request *r = &p->np[i].req[k];
+			if (r->easy) {
+				curl_multi_remove_handle(p->multi, r->easy);
+				curl_easy_cleanup(r->easy);
+			}
+			free(r->url);
+			free(r->redirect_error);
+			sb_free(&r->body);
+		}
+	}
+	curl_multi_cleanup(p->multi);
+	curl_slist_free_all(p->discovery_headers);
+	free(p->np);
+	free(p->queue);
+	free(p);
+}
+
+CURLM *prober_multi(struct prober *p)
+{
+	return p->multi;
+}
+
+long prober_timeout_ms(struct prober *p)
+{
+	long t = -1;
+	curl_multi_timeout(p->multi, &t);
+	return t;
+}
+
+static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
+{
+	if (!r->easy)
+		r->easy = curl_easy_init();
+	else
+		curl_easy_reset(r->easy);
+	CURL *e = r->easy;
+	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "barbican-status/" BS_VERSION);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (p->st->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, p->st->ca_file);
+	/* a Content-Length over the cap fails before the body is read */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)p->st->max_body);
+	if (r->kind == RQ_DISCOVERY)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->discovery_headers);
+	r->errbuf[0] = '\0';
+	sb_reset(&r->body);
+	r->over_cap = false;
+	r->done = false;
+	r->result = CURLE_OK;
+	r->status = 0;
+	r->total_s = 0;
+	curl_multi_add_handle(p->multi, e);
+}
+
+static void admit(struct prober *p, struct snapshot *s)
+{
+	while (p->qlen && p->running < p->st->concurrency) {
+		size_t idx = p->queue[p->qhead];
+		p->qhead = (p->qhead + 1) % p->n;
+		p->qlen--;
+		struct node_probe *np = &p->np[idx];
+		const struct node_conf *nc = s->nodes[idx].conf;
+		clock_gettime(CLOCK_MONOTONIC, &np->started);
+		np->timeout_ms = (long)(nc->timeout * 1000.0);
+		np->pending = 0;
+		for (int k = 0; k < RQ__COUNT; k++) {
+			struct request *r = &np->req[k];
+			np->used[k] = (k == RQ_REPORT) ? nc->report_url != NULL : nc->url != NULL;
+			if (!np->used[k])
+				continue;
+			free(r->url);
+			free(r->redirect_error);
+			r->redirect_error = NULL;
+			r->redirects = 0;
+			switch ((enum req_kind)k) {
+			case RQ_DISCOVERY: r->url = join(nc->url, "/"); break;
+			case RQ_BUILD: r->url = join(nc->url, "/?build"); break;
+			case RQ_HEALTH: r->url = join(nc->url, "/healthcheck"); break;
+			default: r->url = xstrdup(nc->report_url); break;
+			}
+			setup_easy(p, r, np->timeout_ms);
+			np->pending++;
+		}
+		p->running++;
+	}
+}
+
+void prober_start_node(struct prober *p, struct snapshot *s, size_t i)
+{
+	struct node *n = &s->nodes[i];
+	if (n->in_flight || (!n->conf->url && !n->conf->report_url))
+		return;
+	n->in_flight = true;
+	p->queue[(p->qhead + p->qlen) % p->n] = i;
+	p->qlen++;
+	admit(p, s);
+}
+
+void prober_start(struct prober *p, struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nnodes; i++)
+		prober_start_node(p, s, i);
+}
+
+/* scheme://host:port of a URL, lower-cased by libcurl; NULL if unparsable */
+static char *origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		out = xasprintf("%s://%s:%s", scheme, host, port);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* A 3xx with Location: follow it when it stays on the same origin. Returns
+ * true when the request was re-issued. */
+static bool maybe_redirect(struct prober *p, struct request *r)
+{
+	if (r->result != CURLE_OK || r->status < 301 || r->status > 308 || r->status == 304 ||
+	    r->status == 305 || r->status == 306)
+		return false;
+	char *target = NULL;
+	curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &target);
+	if (!target)
+		return false;
+	char *from = origin(r->url), *to = origin(target);
+	bool same = from && to && strcmp(from, to) == 0;
+	free(from);
+	free(to);
+	if (!same) {
+		r->redirect_error = xasprintf("redirected to another host (%s): not followed", target);
+		return false;
+	}
+	if (r->redirects >= MAX_REDIRECTS) {
+		r->redirect_error = xasprintf("more than %d redirects", MAX_REDIRECTS);
+		return false;
+	}
+	long left = r->np->timeout_ms - now_ms_since(&r->np->started);
+	if (left <= 0)
+		return false;
+	char *next = xstrdup(target);
+	free(r->url);
+	r->url = next;
+	r->redirects++;
+	setup_easy(p, r, left);
+	return true;
+}
+
+/* Connection-level failures mean "no answer" (down); anything else that
+ * went wrong is an answer gone wrong (error). */
+static bool is_no_answer(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+struct outcome {
+	enum node_state state;
+	struct strbuf err;
+};
+
+static void note(struct outcome *oc, enum node_state st, const char *fmt, ...) BS_PRINTF(3, 4);
+static void note(struct outcome *oc, enum node_state st, const char *fmt, ...)
+{
+	oc->state = node_state_worse(oc->state, st);
+	if (oc->err.len)
+		sb_addstr(&oc->err, "; ");
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	sb_addstr(&oc->err, m);
+	free(m);
+}
+
+/* Common failure handling; returns true when the request produced a usable
+ * HTTP answer (any status). */
+static bool answered(const struct prober *p, struct request *r, struct outcome *oc)
+{
+	const char *label = r->kind == RQ_REPORT ? "GET report" : req_label[r->kind];
+	if (r->over_cap || r->result == CURLE_FILESIZE_EXCEEDED) {
+		note(oc, NS_ERROR, "%s: body larger than %ld bytes ([probes] max_body)", label,
+		     p->st->max_body);
+		return false;
+	}
+	if (r->result != CURLE_OK) {
+		const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result);
+		note(oc, is_no_answer(r->result) ? NS_DOWN : NS_ERROR, "%s: %s", label, msg);
+		return false;
+	}
+	if (r->redirect_error) {
+		note(oc, NS_ERROR, "%s: %s", label, r->redirect_error);
+		return false;
+	}
+	return true;
+}
+
+static char *keep_raw(const struct strbuf *b)
+{
+	size_t n = b->len < RAW_KEEP ? b->len : RAW_KEEP;
+	return xstrndup(sb_str(b), n);
+}
+
+static void finish_node(struct prober *p, struct snapshot *s, struct node_probe *np)
+{
+	struct node *n = &s->nodes[np->index];
+	const struct node_conf *nc = n->conf;
+	struct node_obs o;
+	memset(&o, 0, sizeof(o));
+	o.data_migrations_remaining = -1;
+	o.probed = true;
+	o.seen = n->obs.seen;
+	o.seen_wall = n->obs.seen_wall;
+	bool any_answer = false;
+	double latency = 0;
+	struct outcome oc = { NS_UP, STRBUF_INIT };
+	char *why = NULL;
+
+	for (int k = 0; k < RQ__COUNT; k++) {
+		struct request *r = &np->req[k];
+		if (np->used[k] && r->status > 0) {
+			any_answer = true;
+			if (r->total_s * 1000.0 > latency)
+				latency = r->total_s * 1000.0;
+		}
+	}
+
+	if (nc->url) {
+		struct request *d = &np->req[RQ_DISCOVERY], *b = &np->req[RQ_BUILD],
+			       *h = &np->req[RQ_HEALTH];
+		if (answered(p, d, &oc)) {
+			o.raw_discovery = keep_raw(&d->body);
+			if (d->status != 300 && d->status != 200)
+				note(&oc, NS_ERROR, "GET /: HTTP %ld", d->status);
+			else if (!parse_discovery(sb_str(&d->body), d->body.len, &o.api_min, &o.api_max, &why))
+				note(&oc, NS_ERROR, "GET /: %s", why);
+		}
+		free(why), why = NULL;
+		if (answered(p, b, &oc)) {
+			if (b->status != 200)
+				note(&oc, NS_ERROR, "GET /?build: HTTP %ld", b->status);
+			else if (!parse_build(sb_str(&b->body), b->body.len, &o.build_release, &why))
+				note(&oc, NS_ERROR, "GET /?build: %s", why);
+		}
+		free(why), why = NULL;
+		if (answered(p, h, &oc)) {
+			o.health_status = (int)h->status;
+			if (h->status == 503 && strstr(sb_str(&h->body), "DISABLED BY FILE"))
+				note(&oc, NS_DRAINED, "healthcheck: DISABLED BY FILE (drained)");
+			else if (h->status != 200 && h->status != 404)
+				note(&oc, NS_ERROR, "GET /healthcheck: HTTP %ld", h->status);
+			/* 404: no healthcheck in the pipeline (before 12.0.0): says nothing */
+		}
+	}
+	if (nc->report_url) {
+		struct request *r = &np->req[RQ_REPORT];
+		if (answered(p, r, &oc)) {
+			o.raw_report = keep_raw(&r->body);
+			if (r->status != 200) {
+				note(&oc, NS_ERROR, "GET report: HTTP %ld", r->status);
+			} else {
+				struct node_obs tmp;
+				memset(&tmp, 0, sizeof(tmp));
+				tmp.data_migrations_remaining = -1;
+				if (parse_report(sb_str(&r->body), r->body.len, nc->service, &tmp, &why)) {
+					if (tmp.state == NS_DRAINED)
+						note(&oc, NS_DRAINED, "report: %s", tmp.report_state);
+					/* move the report's fields over */
+					o.report_release = tmp.report_release;
+					o.report_state = tmp.report_state;
+					o.rpc_version = tmp.rpc_version;
+					o.rpc_cap = tmp.rpc_cap;
+					o.rpc_src = tmp.rpc_src;
+					o.objects = tmp.objects;
+					o.nobjects = tmp.nobjects;
+					o.objects_src = tmp.objects_src;
+					o.started_at = tmp.started_at;
+					o.data_migrations_remaining = tmp.data_migrations_remaining;
+				} else {
+					note(&oc, NS_ERROR, "%s", why);
+					node_obs_clear(&tmp);
+				}
+				free(why), why = NULL;
+			}
+		}
+	}
+
+	o.state = oc.state;
+	/* drained is a state, not an error: keep its reason out of error text
+	 * unless something is really wrong */
+	if (oc.state == NS_ERROR || oc.state == NS_DOWN)
+		o.error = sb_detach(&oc.err);
+	sb_free(&oc.err);
+
+	if (o.report_release) {
+		o.release = xstrdup(o.report_release);
+		o.release_src = SRC_REPORT;
+	} else if (o.build_release) {
+		o.release = xstrdup(o.build_release);
+		o.release_src = SRC_BUILD;
+	}
+	o.release_conflict = o.report_release && o.build_release &&
+			     strcmp(o.report_release, o.build_release) != 0;
+	o.latency_ms = latency;
+	if (any_answer) {
+		clock_gettime(CLOCK_MONOTONIC, &o.seen);
+		o.seen_wall = time(NULL);
+	}
+
+	node_obs_clear(&n->obs);
+	n->obs = o;
+	n->in_flight = false;
+}
+
+int prober_perform(struct prober *p, struct snapshot *s)
+{
+	int still;
+	curl_multi_perform(p->multi, &still);
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(p->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct request *r = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		r->result = msg->data.result;
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->total_s);
+		curl_multi_remove_handle(p->multi, r->easy);
+		if (maybe_redirect(p, r))
+			continue;
+		r->done = true;
+		struct node_probe *np = r->np;
+		if (--np->pending == 0) {
+			finish_node(p, s, np);
+			p->running--;
+		}
+	}
+	admit(p, s);
+	/* the admitted nodes start right away */
+	curl_multi_perform(p->multi, &still);
+
+	int inflight = 0;
+	for (size_t i = 0; i < s->nnodes; i++)
+		inflight += s->nodes[i].in_flight;
+	return inflight;
+}
+
+void prober_run(struct prober *p, struct snapshot *s)
+{
+	prober_start(p, s);
+	while (prober_perform(p, s) > 0)
+		curl_multi_poll(p->multi, NULL, 0, 100, NULL);
+}

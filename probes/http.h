@@ -1,0 +1,45 @@
+/* http.h: probe every node over HTTP with one libcurl multi handle.
+ *
+ * A barbican-api node (url set) gets three requests: GET / with
+ * "OpenStack-API-Version: key-manager latest" (version discovery), GET
+ * /?build (its release) and GET /healthcheck. A node with report_url gets
+ * GET report_url (its version report). All requests of a node start together
+ * and share the node's timeout, so the timeout bounds the whole probe of the
+ * node. At most [probes] concurrency nodes are probed at once. Bodies are
+ * capped at [probes] max_body while they are read (the real API sends no
+ * Content-Length). TLS is verified ([probes] ca_file); redirects are followed
+ * only to the same scheme, host and port (at most 3). Connections are kept in
+ * the multi handle's cache and reused by the next refresh.
+ *
+ * Usable two ways: prober_run() blocks until every node has answered or
+ * timed out (the CLI); the console drives the same prober from its own wait
+ * loop with prober_start(), prober_multi() and prober_perform(). */
+#ifndef BS_HTTP_H
+#define BS_HTTP_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#include "core/snapshot.h"
+
+struct prober;
+
+struct prober *prober_new(const struct settings *st);
+void prober_free(struct prober *p);
+
+/* Start a probe of every node that has something to ask and no probe in
+ * flight (one refresh tick). Nodes with nothing to ask stay unknown. */
+void prober_start(struct prober *p, struct snapshot *s);
+/* Start a probe of one node, if it is not in flight. */
+void prober_start_node(struct prober *p, struct snapshot *s, size_t index);
+/* Let libcurl work (never blocks); every node whose requests have all
+ * finished gets its new observation. Returns the number of nodes in flight. */
+int prober_perform(struct prober *p, struct snapshot *s);
+/* The multi handle, for curl_multi_poll/waitfds in a caller's loop. */
+CURLM *prober_multi(struct prober *p);
+/* Milliseconds until libcurl wants prober_perform again (-1: no timer). */
+long prober_timeout_ms(struct prober *p);
+/* Probe every node once and wait for all of them. */
+void prober_run(struct prober *p, struct snapshot *s);
+
+#endif

@@ -1,0 +1,31 @@
+/* observe.h: one complete observation for the commands that print and exit:
+ * the target release, Barbican's policy file, the database and every node,
+ * the database and the nodes probed at the same time in one wait loop. */
+#ifndef BS_OBSERVE_H
+#define BS_OBSERVE_H
+
+#include <stdbool.h>
+
+#include "core/manifest.h"
+#include "core/snapshot.h"
+
+enum observe_what {
+	OBS_POLICY = 1 << 0,
+	OBS_DB = 1 << 1,
+	OBS_NODES = 1 << 2,
+	OBS_ALL = OBS_POLICY | OBS_DB | OBS_NODES,
+};
+
+struct observe_opts {
+	unsigned what;
+	/* take the installed Barbican release as the target when
+	 * [upgrade] target_release is not set (upgrade check does) */
+	bool target_from_installed;
+};
+
+/* Set s->target and s->target_src (and installed_release) as the options say. */
+void observe_target(struct snapshot *s, bool target_from_installed);
+/* Fill s (initialised by snapshot_init). */
+void observe(struct snapshot *s, const struct manifest *m, const struct observe_opts *o);
+
+#endif

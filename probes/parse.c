@@ -1,0 +1,220 @@
+#include "parse.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/version.h"
+#include "core/xalloc.h"
+
+static json_t *load(const char *body, size_t len, char **why)
+{
+	json_error_t e;
+	json_t *j = json_loadb(body, len, JSON_DECODE_ANY, &e);
+	if (!j)
+		*why = xasprintf("invalid JSON at line %d column %d: %s", e.line, e.column, e.text);
+	return j;
+}
+
+static bool fail(char **why, json_t *j, const char *fmt, const char *arg)
+{
+	*why = xasprintf(fmt, arg);
+	json_decref(j);
+	return false;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "?";
+}
+
+/* A required string member. */
+static const char *req_string(json_t *obj, const char *key, char **why)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v) {
+		*why = xasprintf("invalid version report: \"%s\" is missing", key);
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		*why = xasprintf("invalid version report: \"%s\" is %s, not a string", key, type_name(v));
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+bool parse_report(const char *body, size_t len, enum service_kind configured,
+		  struct node_obs *o, char **why)
+{
+	json_t *j = load(body, len, why);
+	if (!j) {
+		char *w = *why;
+		*why = xasprintf("invalid version report: %s", w);
+		free(w);
+		return false;
+	}
+	if (!json_is_object(j))
+		return fail(why, j, "invalid version report: %s, not an object", type_name(j));
+
+	const char *schema, *service, *release, *state;
+	if (!(schema = req_string(j, "schema", why)) || !(service = req_string(j, "service", why)) ||
+	    !(release = req_string(j, "release", why)) || !(state = req_string(j, "state", why))) {
+		json_decref(j);
+		return false;
+	}
+	if (strcmp(schema, REPORT_SCHEMA) != 0)
+		return fail(why, j, "unsupported version report schema '%s' (expected "
+			    REPORT_SCHEMA ")", schema);
+	enum service_kind k;
+	if (!service_parse(service, &k))
+		return fail(why, j, "invalid version report: unknown service '%s'", service);
+	if (k != configured) {
+		*why = xasprintf("reports service %s but is configured as %s", service,
+				 service_name(configured));
+		json_decref(j);
+		return false;
+	}
+	if (!*release)
+		return fail(why, j, "invalid version report: \"release\" is %s", "empty");
+
+	enum node_state ns;
+	if (strcmp(state, "up") == 0)
+		ns = NS_UP;
+	else if (strcmp(state, "draining") == 0 || strcmp(state, "stopping") == 0)
+		ns = NS_DRAINED;
+	else
+		return fail(why, j, "reports state '%s' (expected up, draining or stopping)", state);
+
+	/* optional members: wrong types make the report invalid too */
+	json_t *rpc = json_object_get(j, "rpc");
+	const char *rpc_version = NULL, *rpc_cap = NULL;
+	if (rpc && !json_is_null(rpc)) {
+		if (!json_is_object(rpc))
+			return fail(why, j, "invalid version report: \"rpc\" is %s, not an object",
+				    type_name(rpc));
+		json_t *v = json_object_get(rpc, "version");
+		json_t *c = json_object_get(rpc, "cap");
+		struct apiver av;
+		if (!v || !json_is_string(v) || !apiver_parse(json_string_value(v), &av))
+			return fail(why, j, "invalid version report: %s",
+				    "\"rpc.version\" must be a version string such as \"1.1\"");
+		rpc_version = json_string_value(v);
+		if (c && !json_is_null(c)) {
+			if (!json_is_string(c) || !apiver_parse(json_string_value(c), &av))
+				return fail(why, j, "invalid version report: %s",
+					    "\"rpc.cap\" must be null or a version string such as \"1.0\"");
+			rpc_cap = json_string_value(c);
+		}
+	}
+	json_t *objs = json_object_get(j, "objects");
+	if (objs && !json_is_null(objs)) {
+		if (!json_is_object(objs))
+			return fail(why, j, "invalid version report: \"objects\" is %s, not an object",
+				    type_name(objs));
+		const char *name;
+		json_t *v;
+		json_object_foreach(objs, name, v) {
+			struct apiver av;
+			if (!json_is_string(v) || !apiver_parse(json_string_value(v), &av))
+				return fail(why, j, "invalid version report: object \"%s\" must have a "
+					    "version string such as \"1.0\"", name);
+		}
+	}
+	json_t *dm = json_object_get(j, "data_migrations_remaining");
+	if (dm && !json_is_null(dm) && (!json_is_integer(dm) || json_integer_value(dm) < 0))
+		return fail(why, j, "invalid version report: %s",
+			    "\"data_migrations_remaining\" must be a whole number of at least 0");
+	json_t *sa = json_object_get(j, "started_at");
+	if (sa && !json_is_null(sa) && !json_is_string(sa))
+		return fail(why, j, "invalid version report: \"started_at\" is %s, not a string",
+			    type_name(sa));
+
+	/* valid: fill the observation */
+	free(o->report_release);
+	o->report_release = xstrdup(release);
+	free(o->report_state);
+	o->report_state = xstrdup(state);
+	o->state = ns;
+	if (rpc_version) {
+		free(o->rpc_version);
+		free(o->rpc_cap);
+		o->rpc_version = xstrdup(rpc_version);
+		o->rpc_cap = xstrdup_or_null(rpc_cap);
+		o->rpc_src = SRC_REPORT;
+	}
+	if (objs && json_is_object(objs)) {
+		size_t n = json_object_size(objs), i = 0;
+		o->objects = xcalloc(n, sizeof(*o->objects));
+		const char *name;
+		json_t *v;
+		json_object_foreach(objs, name, v) {
+			o->objects[i].name = xstrdup(name);
+			o->objects[i].version = xstrdup(json_string_value(v));
+			i++;
+		}
+		o->nobjects = n;
+		o->objects_src = SRC_REPORT;
+	}
+	if (dm && json_is_integer(dm))
+		o->data_migrations_remaining = (long)json_integer_value(dm);
+	if (sa && json_is_string(sa)) {
+		free(o->started_at);
+		o->started_at = xstrdup(json_string_value(sa));
+	}
+	json_decref(j);
+	return true;
+}
+
+bool parse_discovery(const char *body, size_t len, char **min, char **max, char **why)
+{
+	*min = *max = NULL;
+	json_t *j = load(body, len, why);
+	if (!j)
+		return false;
+	json_t *versions = json_is_object(j) ? json_object_get(j, "versions") : NULL;
+	/* before microversions: {"versions": {"values": [...]}} */
+	if (json_is_object(versions))
+		versions = json_object_get(versions, "values");
+	if (!json_is_array(versions))
+		return fail(why, j, "not a version document: %s", "no \"versions\" list");
+	size_t i;
+	json_t *v;
+	json_array_foreach(versions, i, v) {
+		json_t *id = json_object_get(v, "id");
+		if (!json_is_string(id) || strcmp(json_string_value(id), "v1") != 0)
+			continue;
+		json_t *mn = json_object_get(v, "min_version");
+		json_t *mx = json_object_get(v, "max_version");
+		if (json_is_string(mn) && json_is_string(mx)) {
+			*min = xstrdup(json_string_value(mn));
+			*max = xstrdup(json_string_value(mx));
+		}
+		json_decref(j);
+		return true;
+	}
+	return fail(why, j, "not a version document: %s", "no \"v1\" entry");
+}
+
+bool parse_build(const char *body, size_t len, char **release, char **why)
+{
+	*release = NULL;
+	json_t *j = load(body, len, why);
+	if (!j)
+		return false;
+	json_t *b = json_is_object(j) ? json_object_get(j, "build") : NULL;
+	if (!json_is_string(b) || !*json_string_value(b))
+		return fail(why, j, "no release in the ?build answer%s", "");
+	*release = xstrdup(json_string_value(b));
+	json_decref(j);
+	return true;
+}

@@ -1,0 +1,226 @@
+/* pyjson.c: json.dumps(obj) of CPython 3.11 with its defaults, for a jansson
+ * value: the C encoder's separators (", " and ": "), ensure_ascii escaping
+ * (py_encode_basestring_ascii), int as is, float as float.__repr__ (and
+ * allow_nan's NaN/Infinity, which jansson never holds), insertion order. */
+#include "pyjson.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sanitize.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+static void add_u16(struct strbuf *sb, unsigned u)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15],
+		      hex[u & 15] };
+	sb_add(sb, e, sizeof(e));
+}
+
+/* py_encode_basestring_ascii: '"' and '\\' and the five short escapes,
+ * printable ASCII as is, everything else \uXXXX (astral code points as a
+ * surrogate pair); a byte that is not UTF-8 as \ufffd. */
+static void add_string(struct strbuf *sb, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	sb_addch(sb, '"');
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0) {
+			cp = 0xfffd;
+			n = 1;
+		}
+		i += n;
+		switch (cp) {
+		case '"': sb_addstr(sb, "\\\""); continue;
+		case '\\': sb_addstr(sb, "\\\\"); continue;
+		case '\n': sb_addstr(sb, "\\n"); continue;
+		case '\r': sb_addstr(sb, "\\r"); continue;
+		case '\t': sb_addstr(sb, "\\t"); continue;
+		case '\b': sb_addstr(sb, "\\b"); continue;
+		case '\f': sb_addstr(sb, "\\f"); continue;
+		default: break;
+		}
+		if (cp >= 0x20 && cp <= 0x7e) {
+			sb_addch(sb, (char)cp);
+		} else if (cp < 0x10000) {
+			add_u16(sb, cp);
+		} else {
+			cp -= 0x10000;
+			add_u16(sb, 0xd800 | (cp >> 10));
+			add_u16(sb, 0xdc00 | (cp & 0x3ff));
+		}
+	}
+	sb_addch(sb, '"');
+}
+
+/* Shortest decimal digits that read back as d (d finite, > 0), as
+ * Python's repr finds them (David Gay's dtoa mode 0): for each length p,
+ * the correctly rounded p digits; when those miss d (d on a binade's edge,
+ * where the rounding interval is lopsided), the p-digit neighbour on d's
+ * other side may still hit it. digits gets at most 17 digits, no trailing
+ * zeros; returns the decimal exponent E of d = 0.d1d2... * 10^(E+1). */
+static int shortest_digits(double d, char *digits, size_t *ndigits)
+{
+	char buf[48];
+	for (int p = 1;; p++) {
+		/* %.16e (p = 17) always reads back, so the loop ends there */
+		snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
+		unsigned long long m = 0;
+		const char *s = buf;
+		for (; *s != 'e'; s++) {
+			if (*s >= '0' && *s <= '9')
+				m = m * 10 + (unsigned)(*s - '0');
+		}
+		int e = (int)strtol(s + 1, NULL, 10) - (p - 1); /* d ~ m * 10^e */
+		double back = strtod(buf, NULL);
+		if (back != d && p < 17) {
+			m = back < d ? m + 1 : m - 1;
+			snprintf(buf, sizeof(buf), "%llue%d", m, e);
+			if (m == 0 || strtod(buf, NULL) != d)
+				continue;
+		}
+		int n = snprintf(digits, 24, "%llu", m);
+		e += n - 1;
+		while (n > 1 && digits[n - 1] == '0')
+			n--;
+		*ndigits = (size_t)n;
+		return e;
+	}
+}
+
+/* float.__repr__: repr style 'r' with Py_DTSF_ADD_DOT_0; an exponent when
+ * the decimal point would fall 4 or more places before the first digit or
+ * more than 16 after it. json.dumps writes nan and inf as NaN, Infinity. */
+static void add_real(struct strbuf *sb, double d)
+{
+	if (isnan(d)) {
+		sb_addstr(sb, "NaN");
+		return;
+	}
+	if (isinf(d)) {
+		sb_addstr(sb, d < 0 ? "-Infinity" : "Infinity");
+		return;
+	}
+	if (signbit(d))
+		sb_addch(sb, '-');
+	d = fabs(d);
+	if (d == 0) {
+		sb_addstr(sb, "0.0");
+		return;
+	}
+	char digits[24];
+	size_t n;
+	int decpt = shortest_digits(d, digits, &n) + 1;
+	if (decpt <= -4 || decpt > 16) {
+		sb_addch(sb, digits[0]);
+		if (n > 1) {
+			sb_addch(sb, '.');
+			sb_add(sb, digits + 1, n - 1);
+		}
+		int e = decpt - 1;
+		sb_addf(sb, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+	} else if (decpt <= 0) {
+		sb_addstr(sb, "0.");
+		for (int i = decpt; i < 0; i++)
+			sb_addch(sb, '0');
+		sb_add(sb, digits, n);
+	} else if ((size_t)decpt >= n) {
+		sb_add(sb, digits, n);
+		for (size_t i = n; i < (size_t)decpt; i++)
+			sb_addch(sb, '0');
+		sb_addstr(sb, ".0");
+	} else {
+		sb_add(sb, digits, (size_t)decpt);
+		sb_addch(sb, '.');
+		sb_add(sb, digits + decpt, n - (size_t)decpt);
+	}
+}
+
+static void add_value(struct strbuf *sb, const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *key;
+		size_t klen;
+		json_t *val;
+		bool first = true;
+		sb_addch(sb, '{');
+		json_object_keylen_foreach((json_t *)v, key, klen, val) {
+			if (!first)
+				sb_addstr(sb, ", ");
+			first = false;
+			add_string(sb, key, klen);
+			sb_addstr(sb, ": ");
+			add_value(sb, val);
+		}
+		sb_addch(sb, '}');
+		break;
+	}
+	case JSON_ARRAY:
+		sb_addch(sb, '[');
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i)
+				sb_addstr(sb, ", ");
+			add_value(sb, json_array_get(v, i));
+		}
+		sb_addch(sb, ']');
+		break;
+	case JSON_STRING:
+		add_string(sb, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		sb_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		add_real(sb, json_real_value(v));
+		break;
+	case JSON_TRUE:
+		sb_addstr(sb, "true");
+		break;
+	case JSON_FALSE:
+		sb_addstr(sb, "false");
+		break;
+	case JSON_NULL:
+		sb_addstr(sb, "null");
+		break;
+	}
+}
+
+char *pyjson_dumps(const json_t *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (v)
+		add_value(&sb, v);
+	else
+		sb_addstr(&sb, "null");
+	return sb_detach(&sb);
+}
+
+json_t *pyjson_str(const char *s)
+{
+	if (!s)
+		return json_null();
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0) {
+			sb_add(&sb, "\xef\xbf\xbd", 3);
+			i++;
+		} else {
+			sb_add(&sb, p + i, n);
+			i += n;
+		}
+	}
+	json_t *j = json_stringn(sb_str(&sb), sb.len);
+	sb_free(&sb);
+	return j;
+}

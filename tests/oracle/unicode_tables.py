@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""unicode_tables.py: the Unicode facts that render/textwrap.c and
+render/table.c need, taken from Debian's /usr/bin/python3 itself.
+
+  unicode_tables.py pyclass      C table: Python str regex classes per code point
+                                 (0 other, 1 letter [^\\d\\W], 2 digit \\d,
+                                 3 whitespace str.isspace)
+  unicode_tables.py wcwidth      C table: wcwidth.wcwidth() per code point, as
+                                 prettytable 3.6.0 measures (UNICODE_VERSION unset)
+  unicode_tables.py pyclass-runs the same runs as text ("start class" lines),
+  unicode_tables.py wcwidth-runs for the unit tests to compare against
+
+Each table is a sorted list of runs: entry = start << 2 | value, a run lasts
+until the next entry's start. Regenerate with:
+  /usr/bin/python3 tests/oracle/unicode_tables.py pyclass
+and paste between the GENERATED markers of render/textwrap.c (wcwidth:
+render/table.c, value is width + 1). Surrogates (U+D800..U+DFFF) cannot occur
+in UTF-8 input; they get the class of their neighbours' run (no effect).
+"""
+import os
+import re
+import sys
+
+MAX = 0x110000
+
+
+def pyclass_runs():
+    # One str of every code point except the surrogates (which re handles
+    # fine, but keep the text encodable); map positions back.
+    cps = [c for c in range(MAX) if not 0xD800 <= c <= 0xDFFF]
+    s = ''.join(map(chr, cps))
+    cls = bytearray(MAX)  # 0 other
+    for m in re.finditer(r'\w+', s):
+        for i in range(m.start(), m.end()):
+            cls[cps[i]] = 1
+    for m in re.finditer(r'\d+', s):
+        for i in range(m.start(), m.end()):
+            cls[cps[i]] = 2
+    for c in cps:
+        if chr(c).isspace():
+            cls[c] = 3
+    for c in range(0xD800, 0xE000):
+        cls[c] = cls[0xD7FF]
+    return runs(cls)
+
+
+def wcwidth_runs():
+    os.environ.pop('UNICODE_VERSION', None)
+    import wcwidth
+    vals = bytearray(MAX)
+    for c in range(MAX):
+        if 0xD800 <= c <= 0xDFFF:
+            vals[c] = vals[0xD7FF]
+        else:
+            vals[c] = wcwidth.wcwidth(chr(c)) + 1
+    return runs(vals)
+
+
+def runs(vals):
+    out = []
+    prev = None
+    for c in range(MAX):
+        if vals[c] != prev:
+            out.append((c, vals[c]))
+            prev = vals[c]
+    return out
+
+
+def c_table(name, rs):
+    print('static const uint32_t %s[%d] = {' % (name, len(rs)))
+    line = '\t'
+    for start, v in rs:
+        item = '0x%x,' % (start << 2 | v)
+        if len(line) + len(item) + 1 > 76:
+            print(line.rstrip())
+            line = '\t'
+        line += item + ' '
+    print(line.rstrip())
+    print('};')
+
+
+def main():
+    what = sys.argv[1] if len(sys.argv) > 1 else ''
+    if what == 'pyclass':
+        c_table('pyclass_runs', pyclass_runs())
+    elif what == 'wcwidth':
+        c_table('wcwidth_runs', wcwidth_runs())
+    elif what == 'pyclass-runs':
+        for s, v in pyclass_runs():
+            print(s, v)
+    elif what == 'wcwidth-runs':
+        for s, v in wcwidth_runs():
+            print(s, v)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == '__main__':
+    main()
