@@ -1,0 +1,184 @@
+"""Shared pieces of the integration tests (run with Debian's /usr/bin/python3).
+
+- Env: the running test environment (tests/env/testenv.sh up DIR): a private
+  PostgreSQL on 127.0.0.1 and the real barbican-api. Found through
+  $BS_TESTENV (DIR or DIR/env.json). Missing: the test FAILS, it never skips.
+- Sim: the node simulator (bs-nodesim) with a fleet, on loopback ports.
+- run(): barbican-status with a config written for the test, a throw-away
+  HOME and a clean environment, so that nothing of the machine leaks in.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+BUILD = os.environ.get("BS_BUILD_ROOT", os.path.join(os.path.dirname(__file__), "../../build"))
+SOURCE = os.environ.get("BS_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
+BIN = os.path.join(BUILD, "cli", "barbican-status")
+NODESIM = os.path.join(BUILD, "tests", "sim", "bs-nodesim")
+
+
+class EnvMissing(AssertionError):
+    pass
+
+
+_env = None
+
+
+def env():
+    """The test environment description (env.json); raises if not running."""
+    global _env
+    if _env is not None:
+        return _env
+    where = os.environ.get("BS_TESTENV")
+    if not where:
+        raise EnvMissing("BS_TESTENV is not set: start the test environment with "
+                         "tests/env/testenv.sh up DIR and export BS_TESTENV=DIR "
+                         "(scripts/test.sh does both)")
+    path = where if where.endswith(".json") else os.path.join(where, "env.json")
+    if not os.path.exists(path):
+        raise EnvMissing("%s does not exist: the test environment is not up" % path)
+    with open(path) as f:
+        _env = json.load(f)
+    return _env
+
+
+def pg_connect(dbname="postgres"):
+    import psycopg2
+    e = env()["pg"]
+    conn = psycopg2.connect(host=e["host"], port=e["port"], user=e["user"],
+                            password=e["password"], dbname=dbname)
+    conn.autocommit = True
+    return conn
+
+
+def sql_url(dbname, password=None, port=None, driver="postgresql+psycopg2"):
+    e = env()["pg"]
+    from urllib.parse import quote
+    pw = e["password"] if password is None else password
+    return "%s://%s:%s@%s:%s/%s" % (driver, quote(e["user"], safe=""), quote(pw, safe=""),
+                                    e["host"], port or e["port"], dbname)
+
+
+_db_counter = [0]
+
+
+def create_db(template=None, name=None):
+    """A new database, from a template ("tmpl_14x", "tmpl_15x") or empty."""
+    _db_counter[0] += 1
+    name = name or "it_%d_%d" % (os.getpid(), _db_counter[0])
+    conn = pg_connect()
+    with conn.cursor() as cur:
+        cur.execute('DROP DATABASE IF EXISTS "%s"' % name)
+        if template:
+            cur.execute('CREATE DATABASE "%s" TEMPLATE "%s"' % (name, template))
+        else:
+            cur.execute('CREATE DATABASE "%s"' % name)
+    conn.close()
+    return name
+
+
+def drop_db(name):
+    conn = pg_connect()
+    with conn.cursor() as cur:
+        cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+    conn.close()
+
+
+def db_exec(dbname, sql, params=None):
+    conn = pg_connect(dbname)
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+    conn.close()
+
+
+class Sim:
+    """bs-nodesim serving a fleet; .port(name) and .url(name)."""
+
+    def __init__(self, fleet):
+        self.dir = tempfile.mkdtemp(prefix="bs-sim-")
+        self.fleet_path = os.path.join(self.dir, "fleet.json")
+        self.ports_path = os.path.join(self.dir, "ports.json")
+        with open(self.fleet_path, "w") as f:
+            json.dump(fleet, f)
+        self.log = open(os.path.join(self.dir, "sim.log"), "w")
+        self.proc = subprocess.Popen([NODESIM, "--fleet", self.fleet_path, "--ports-file",
+                                      self.ports_path], stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.ports_path):
+            if self.proc.poll() is not None:
+                raise AssertionError("bs-nodesim exited with %s: %s" % (
+                    self.proc.returncode, open(os.path.join(self.dir, "sim.log")).read()))
+            if time.monotonic() > deadline:
+                raise AssertionError("bs-nodesim did not write its ports file in 10 s")
+            time.sleep(0.02)
+        with open(self.ports_path) as f:
+            self.ports = json.load(f)
+
+    def port(self, name):
+        return self.ports["nodes"][name]
+
+    def url(self, name, path=""):
+        return "http://127.0.0.1:%d%s" % (self.port(name), path)
+
+    def control(self):
+        return "http://127.0.0.1:%d" % self.ports["control"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def write_conf(text):
+    fd, path = tempfile.mkstemp(prefix="bs-it-", suffix=".conf")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
+
+
+def run(args, conf_text=None, env_extra=None, timeout=60, config_files=None):
+    """Run barbican-status; returns (exit code, stdout, stderr)."""
+    home = tempfile.mkdtemp(prefix="bs-home-")
+    paths = []
+    try:
+        argv = [BIN]
+        if conf_text is not None:
+            p = write_conf(conf_text)
+            paths.append(p)
+            argv += ["--config-file", p]
+        for c in config_files or []:
+            argv += ["--config-file", c]
+        argv += args
+        e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": home, "LANG": "C.UTF-8",
+             # no Barbican installed here as far as the target is concerned
+             "BARBICAN_STATUS_SITE_DIRS": "/nonexistent"}
+        e.update(env_extra or {})
+        p = subprocess.run(argv, capture_output=True, text=True, env=e, timeout=timeout,
+                           cwd=home)
+        return p.returncode, p.stdout, p.stderr
+    finally:
+        for p in paths:
+            os.unlink(p)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def check(doc, check_id):
+    for c in doc["checks"]:
+        if c["id"] == check_id:
+            return c
+    raise AssertionError("no check %s in %s" % (check_id, doc))
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""The HTTP probes end to end: `barbican-status nodes` against the node
+simulator (a real HTTP server on loopback), healthy, hung and broken nodes.
+The expected states are DESIGN.md's node states table."""
+import json
+import time
+import unittest
+
+import harness as h
+
+W = "barbican-worker"
+
+FLEET = [
+    # name, simulator description, configured service, (url?, report?), expected state
+    ("api-15", {"kind": "api", "release": "15.0.1"}, "barbican-api", "url", "up"),
+    ("api-14", {"kind": "api", "release": "14.0.2"}, "barbican-api", "url", "up"),
+    ("api-11", {"kind": "api", "release": "11.0.0"}, "barbican-api", "url", "up"),  # no /healthcheck
+    ("wrk-rep", {"kind": "report", "release": "15.0.1", "service": W,
+                 "rpc": {"version": "1.1", "cap": "1.1"}, "objects": {"Secret": "1.0", "Order": "1.1"},
+                 "data_migrations_remaining": 7}, W, "report", "up"),
+    ("both", {"kind": "api+report", "release": "15.0.1", "service": "barbican-api",
+              "report_extra": {"release": "14.0.2"}}, "barbican-api", "both", "up"),
+    ("drained", {"kind": "api", "release": "15.0.1", "health": 503}, "barbican-api", "url", "drained"),
+    ("rep-draining", {"kind": "report", "release": "15.0.1", "service": W, "state": "draining"},
+     W, "report", "drained"),
+    ("hang", {"kind": "api", "release": "15.0.1", "faults": {"*": {"hang": True}}},
+     "barbican-api", "url", "down"),
+    ("hang-health", {"kind": "api", "release": "15.0.1", "faults": {"/healthcheck": {"hang": True}}},
+     "barbican-api", "url", "down"),
+    ("slow", {"kind": "api", "release": "15.0.1", "faults": {"*": {"slow_ms": 4000}}},
+     "barbican-api", "url", "down"),
+    ("refuse", {"kind": "api", "release": "15.0.1", "faults": {"*": {"refuse": True}}},
+     "barbican-api", "url", "down"),
+    ("close-early", {"kind": "api", "release": "15.0.1", "faults": {"*": {"close_early": True}}},
+     "barbican-api", "url", "down"),
+    ("status-500", {"kind": "api", "release": "15.0.1", "faults": {"*": {"status": 500}}},
+     "barbican-api", "url", "error"),
+    ("build-invalid", {"kind": "api", "release": "15.0.1", "faults": {"/?build": {"invalid_json": True}}},
+     "barbican-api", "url", "error"),
+    ("oversized", {"kind": "api", "release": "15.0.1", "faults": {"*": {"oversized": 3 * 1024 * 1024}}},
+     "barbican-api", "url", "error"),
+    ("redirect", {"kind": "api", "release": "15.0.1", "faults": {"*": {"redirect": "http://127.0.0.2:9/"}}},
+     "barbican-api", "url", "error"),
+    ("rep-invalid", {"kind": "report", "release": "15.0.1", "service": W,
+                     "report_raw": "{\"schema\": \"barbican-version-report/1\", "}, W, "report", "error"),
+    ("rep-array", {"kind": "report", "release": "15.0.1", "service": W, "report_raw": "[1, 2]"},
+     W, "report", "error"),
+    ("rep-no-state", {"kind": "report", "release": "15.0.1", "service": W, "state": None},
+     W, "report", "error"),
+    ("rep-bad-state", {"kind": "report", "release": "15.0.1", "service": W, "state": "exploded"},
+     W, "report", "error"),
+    ("rep-wrong-service", {"kind": "report", "release": "15.0.1", "service": "barbican-retry"},
+     W, "report", "error"),
+    ("rep-500", {"kind": "report", "release": "15.0.1", "service": W,
+                 "faults": {"/version-report": {"status": 500}}}, W, "report", "error"),
+    ("escape", {"kind": "report", "release": "15.0.1\u001b[31mRED\u001b]0;pwned\u0007", "service": W},
+     W, "report", "up"),
+]
+
+
+def config(sim, timeout=1.0):
+    lines = ["[upgrade]", "target_release = 15.0.1", "[probes]", "timeout = %s" % timeout]
+    for name, desc, service, how, _ in FLEET:
+        lines += ["[node:%s]" % name, "service = %s" % service]
+        if how in ("url", "both"):
+            lines.append("url = %s" % sim.url(name))
+        if how in ("report", "both"):
+            lines.append("report_url = %s" % sim.url(name, "/version-report"))
+    lines += ["[node:stock-worker]", "service = barbican-worker", "host = ctl9"]
+    return "\n".join(lines) + "\n"
+
+
+class Nodes(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        nodes = []
+        for name, desc, _, _, _ in FLEET:
+            d = dict(desc)
+            d["name"] = name
+            d["port"] = 0
+            nodes.append(d)
+        cls.sim = h.Sim({"nodes": nodes})
+        cls.conf = config(cls.sim)
+        t0 = time.monotonic()
+        rc, out, err = h.run(["nodes", "--json"], cls.conf)
+        cls.elapsed = time.monotonic() - t0
+        assert rc == 0, err
+        cls.doc = json.loads(out)
+        cls.by = {n["name"]: n for n in cls.doc["nodes"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
+
+    def test_every_node_has_its_state_and_none_is_dropped(self):
+        self.assertEqual(self.doc["schema"], "barbican-status/nodes/1")
+        self.assertEqual(len(self.doc["nodes"]), len(FLEET) + 1)
+        for name, _, _, _, want in FLEET:
+            self.assertEqual(self.by[name]["state"], want, (name, self.by[name]["error"]))
+
+    def test_nodes_without_url_are_unknown(self):
+        n = self.by["stock-worker"]
+        self.assertEqual(n["state"], "unknown")
+        self.assertIsNone(n["release"])
+        self.assertEqual(n["host"], "ctl9")
+
+    def test_stock_api_gives_release_from_build_and_versions_from_the_manifest(self):
+        n = self.by["api-15"]
+        self.assertEqual(n["release"], "15.0.1")
+        self.assertEqual(n["release_source"], "build")
+        self.assertEqual(n["api_microversions"], {"min": "1.0", "max": "1.1"})
+        self.assertEqual(n["rpc"], {"version": "1.1", "cap": None, "source": "derived"})
+        self.assertEqual(n["objects_source"], "derived")
+        self.assertEqual(n["objects"]["Secret"], "1.0")
+        self.assertEqual(n["skew"], "same")
+        self.assertEqual(n["healthcheck_status"], 200)
+
+    def test_api_before_15_has_no_microversions_and_is_n_minus_1(self):
+        n = self.by["api-14"]
+        self.assertIsNone(n["api_microversions"])
+        self.assertEqual(n["skew"], "n-1")
+
+    def test_missing_healthcheck_before_12_says_nothing_about_health(self):
+        n = self.by["api-11"]
+        self.assertEqual(n["state"], "up")
+        self.assertEqual(n["healthcheck_status"], 404)
+        self.assertEqual(n["skew"], "older")
+
+    def test_version_report_fields_are_shown_as_reported(self):
+        n = self.by["wrk-rep"]
+        self.assertEqual(n["release_source"], "report")
+        self.assertEqual(n["rpc"], {"version": "1.1", "cap": "1.1", "source": "report"})
+        self.assertEqual(n["objects"], {"Secret": "1.0", "Order": "1.1"})
+        self.assertEqual(n["data_migrations_remaining"], 7)
+        self.assertEqual(n["report_state"], "up")
+
+    def test_report_and_build_that_disagree_are_flagged(self):
+        n = self.by["both"]
+        self.assertTrue(n["release_conflict"])
+        self.assertEqual(n["build_release"], "15.0.1")
+        self.assertEqual(n["report_release"], "14.0.2")
+
+    def test_errors_name_what_failed(self):
+        want = {
+            "status-500": "HTTP 500",
+            "build-invalid": "GET /?build: invalid JSON",
+            "oversized": "larger than 1048576 bytes",
+            "redirect": "redirected to another host",
+            "rep-invalid": "invalid version report",
+            "rep-array": "not an object",
+            "rep-no-state": "\"state\" is missing",
+            "rep-bad-state": "exploded",
+            "rep-wrong-service": "reports service barbican-retry but is configured as barbican-worker",
+            "rep-500": "HTTP 500",
+            "refuse": "GET /",
+            "hang": "timed out",
+            "hang-health": "GET /healthcheck",
+        }
+        for name, text in want.items():
+            self.assertIn(text, self.by[name]["error"] or "", name)
+
+    def test_hung_nodes_cost_one_timeout_not_one_each(self):
+        # four nodes hang or crawl with a 1 s timeout each; probed concurrently
+        # the whole command ends after about one timeout (generous bound)
+        self.assertLess(self.elapsed, 10.0)
+
+    def test_text_output_has_no_terminal_escapes(self):
+        rc, out, err = h.run(["nodes"], self.conf)
+        self.assertEqual(rc, 0, err)
+        for ch in out:
+            self.assertFalse(ord(ch) < 0x20 and ch != "\n", repr(ch))
+            self.assertNotEqual(ord(ch), 0x7f)
+        self.assertIn("\\x1b[31mRED", out)
+        self.assertIn("escape", out)
+
+    def test_text_output_marks_derived_versions(self):
+        rc, out, err = h.run(["nodes"], self.conf)
+        line = [l for l in out.splitlines() if l.startswith("api-15 ")][0]
+        self.assertIn("1.1/-*", line)
+        self.assertIn("from the release manifest", out)
+
+    def test_max_body_option_is_the_cap(self):
+        conf = self.conf.replace("[probes]\n", "[probes]\nmax_body = 5000000\n")
+        rc, out, err = h.run(["nodes", "--json"], conf)
+        by = {n["name"]: n for n in json.loads(out)["nodes"]}
+        self.assertNotIn("larger than", by["oversized"]["error"] or "")
+
+
+class NoNodes(unittest.TestCase):
+    def test_no_nodes_configured_is_said(self):
+        rc, out, err = h.run(["nodes"], "[upgrade]\ntarget_release = 15.0.1\n")
+        self.assertEqual(rc, 0)
+        self.assertIn("no nodes configured", out)
+        rc, out, err = h.run(["nodes", "--json"], "")
+        self.assertEqual(json.loads(out)["nodes"], [])
+
+
+if __name__ == "__main__":
+    h.main()
