@@ -57,8 +57,12 @@ void db_describe(const struct settings *st, const char *target, struct db_obs *d
 	d->configured = opt->value && *opt->value;
 	if (opt->is_default)
 		d->option = xasprintf("%s (not set: Barbican's default)", name);
+	else if (!opt->value)
+		d->option = xasprintf("%s (not set)", name);
+	else if (opt->deprecated)
+		d->option = xasprintf("%s, as %s", name, opt->where);
 	else
-		d->option = xasprintf("%s (%s)", name, opt->where);
+		d->option = xstrdup(opt->where);
 	if (!d->configured)
 		return;
 	d->url_masked = dburl_masked(opt->value);

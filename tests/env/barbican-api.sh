@@ -134,7 +134,7 @@ EOF
     for key in "logto = $ALOG" "chdir = $ADIR" "wsgi-file = $ADIR/barbican-wsgi-api.py" \
                "paste = config:$ADIR/barbican-api-paste.ini" "processes = $procs" \
                "threads = $threads" "rem-header = Content-Length" "add-header = Connection: close" \
-               "die-on-term = true"; do
+               "die-on-term = true" "master = true" "lazy-apps = true" "buffer-size = 65535"; do
         grep -qxF "$key" "$INI.tmp" || die "$DEB_INI changed: could not get '$key' into the private copy"
     done
     mv -f "$INI.tmp" "$INI"
@@ -164,6 +164,7 @@ launch() {
     log "starting $uwsgi as barbican on 127.0.0.1:$port (ini $INI)"
     (
         cd "$ADIR"
+        close_fds
         clean_env
         export HOME=$ADIR/home
         export OS_DEFAULT__SQL_CONNECTION=$dburl
@@ -255,7 +256,7 @@ cmd_start() {
 
     envtxt=$("$PGSH" env "$DIR") || die "the private PostgreSQL is not running; start it: $PGSH start $DIR"
     eval "$envtxt"
-    "$TMPLSH" check "$DIR" >/dev/null || die "template tmpl_15x is not ready; run: $TMPLSH create $DIR"
+    "$TMPLSH" check "$DIR" >/dev/null 2>&1 || die "template tmpl_15x is not ready; run: $TMPLSH create $DIR"
     db=${BS_TESTENV_API_DB:-barbican_api}
     [[ $db =~ ^[a-z][a-z0-9_]{0,62}$ ]] || die "BS_TESTENV_API_DB must match [a-z][a-z0-9_]*"
     ensure_db "$db"

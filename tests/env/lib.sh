@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the constants here are used by the scripts that source this file)
 # tests/env/lib.sh -- helpers shared by the test-environment scripts
 # (pg.sh, templates.sh, barbican-api.sh, testenv.sh). Sourced, never run.
 #
@@ -68,7 +69,7 @@ prepare_dir() {
     local d=$1 u
     shift
     if [ ! -d "$d" ]; then
-        mkdir -p -m 0711 -- "$d" || die "cannot create $d"
+        mkdir -p -- "$d" || die "cannot create $d"
     fi
     # mktemp -d gives 0700; the services need to pass through it.
     chmod go+x -- "$d"
@@ -143,6 +144,19 @@ clean_env() {
         case "$v" in PATH|LC_ALL|TZ) ;; *) unset "$v" 2>/dev/null || true ;; esac
     done
     export LANG=C.UTF-8
+}
+
+# close_fds: (in a subshell, before starting a daemon) close every file
+# descriptor above 2, so that the daemon holds no pipe of the caller (a reader
+# waiting for EOF would hang) and no lock (testenv.sh's per-DIR lock).
+close_fds() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd=${fd##*/}
+        if [[ $fd =~ ^[0-9]+$ ]] && [ "$fd" -gt 2 ]; then
+            eval "exec $fd>&-" 2>/dev/null || true
+        fi
+    done
 }
 
 # sq VALUE: VALUE as a single-quoted shell word (values never hold a quote).

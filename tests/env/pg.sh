@@ -117,8 +117,8 @@ start_server() {  # sets PORT
         fi
         off=$(stat -c %s "$PGLOG" 2>/dev/null || echo 0)
         log "starting postgres on 127.0.0.1:$PORT (socket dir $SOCK)"
-        if as_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$PGLOG" -w -t 60 -s -o "-p $PORT" start \
-            >> "$PGD/pg_ctl.log" 2>&1; then
+        if ( close_fds; as_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$PGLOG" -w -t 60 -s -o "-p $PORT" start ) \
+            < /dev/null >> "$PGD/pg_ctl.log" 2>&1; then
             return 0
         fi
         if tail -c +"$((off + 1))" "$PGLOG" 2>/dev/null | grep -q 'Address already in use' && [ -z "$fixed" ]; then
@@ -168,7 +168,12 @@ cmd_start() {
         log "already running (pid $(head -n1 "$DATA/postmaster.pid"), port $(read_kv "$STATE" BS_PG_PORT))"
         return 0
     fi
-    [ -f "$DATA/PG_VERSION" ] || do_initdb
+    if [ ! -e "$PGD/initdb.done" ]; then
+        # no cluster yet, or the remains of an initdb that did not finish
+        [ -e "$DATA" ] && { warn "removing the unfinished cluster in $DATA"; rm -rf -- "$DATA"; }
+        do_initdb
+        touch "$PGD/initdb.done"
+    fi
     pw=${BS_TESTENV_PG_PASSWORD:-}
     if [ -z "$pw" ] && [ -s "$STATE" ]; then pw=$(read_kv "$STATE" BS_PG_PASSWORD || true); fi
     [ -n "$pw" ] || pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')

@@ -159,6 +159,7 @@ cmd_up() {
     t0=$(now_us)
     need_root
     trap on_up_exit EXIT
+    trap 'log "interrupted"; exit 130' INT TERM HUP
 
     step install
     if [ "${BS_TESTENV_NO_INSTALL:-0}" = 1 ]; then
@@ -190,7 +191,7 @@ cmd_up() {
     step_done
 
     write_env "$(( ($(now_us) - t0) / 1000 ))"
-    trap - EXIT
+    trap - EXIT INT TERM HUP
     log "test environment up in $(since "$t0")s:" \
         "install-check ${MS[install]}ms, postgresql ${MS[postgresql]}ms, templates ${MS[templates]}ms," \
         "barbican-api ${MS[barbican-api]}ms, oracle ${MS[oracle]}ms"
@@ -203,7 +204,14 @@ cmd_up() {
 cmd_down() {
     local t0 rc=0
     t0=$(now_us)
-    "$APISH" stop "$DIR" || { rc=1; warn "barbican-api stop failed"; }
+    local ini name
+    # every barbican-api instance of DIR: the default "api" and any that a test
+    # started with BS_TESTENV_API_NAME
+    for ini in "$DIR"/*/uwsgi.ini; do
+        [ -e "$ini" ] || continue
+        name=$(basename "$(dirname "$ini")")
+        BS_TESTENV_API_NAME=$name "$APISH" stop "$DIR" || { rc=1; warn "barbican-api ($name) stop failed"; }
+    done
     "$PGSH" stop "$DIR" || { rc=1; warn "PostgreSQL stop failed"; }
     rm -f "$DIR/env.sh" "$DIR/env.json"
     if [ "$rc" != 0 ]; then
@@ -227,9 +235,16 @@ cmd_status() {
     return "$rc"
 }
 
+# one up/down at a time per DIR
+lock_dir() {
+    [ -d "$DIR" ] || return 0
+    exec 8> "$DIR/.testenv.lock"
+    flock -w 300 8 || die "another testenv.sh up/down holds $DIR/.testenv.lock"
+}
+
 case "$SUB" in
-    up)     cmd_up ;;
-    down)   if [ -d "$DIR" ]; then need_root; cmd_down || exit 1; else log "no $DIR: nothing to stop"; fi ;;
+    up)     need_root; prepare_dir "$DIR"; lock_dir; cmd_up ;;
+    down)   if [ -d "$DIR" ]; then need_root; lock_dir; cmd_down || exit 1; else log "no $DIR: nothing to stop"; fi ;;
     env)    cmd_env ;;
     status) cmd_status ;;
     *)      usage ;;

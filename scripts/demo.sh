@@ -1,0 +1,114 @@
+#!/bin/bash
+# scripts/demo.sh -- a demo deployment to look at with barbican-status.
+#
+#   scripts/demo.sh [start]   install what is needed, build, start the demo
+#                             deployment and show its state (README command 1)
+#   scripts/demo.sh stop      stop it
+#   scripts/demo.sh env       print the config path (to run commands yourself)
+#
+# The deployment: a stock Barbican 14.0.2 (yoga) fleet about to be upgraded to
+# 15.0.1 (zed):
+#   - a private PostgreSQL on 127.0.0.1 holding the real 14.x schema, made by
+#     Debian's own `barbican-manage db upgrade -v 0f8c192a061f`;
+#   - the node simulator (tests/sim, a real HTTP server) serving two
+#     barbican-api nodes (version discovery, ?build, /healthcheck) and three
+#     workers and a keystone listener that publish version reports;
+#   - a barbican-retry with no URL (a stock process: nothing to ask).
+# Everything lives in /var/tmp/barbican-status-demo and listens on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+ROOT=$PWD
+DEMO=${BS_DEMO_DIR:-/var/tmp/barbican-status-demo}
+BUILD=${BS_BUILD_DIR:-build}
+CONF=$DEMO/barbican-status.conf
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+stop() {
+    if [ -s "$DEMO/nodesim.pid" ]; then
+        pid=$(cat "$DEMO/nodesim.pid")
+        if tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q bs-nodesim; then
+            kill -TERM "$pid" 2>/dev/null || true
+        fi
+        rm -f "$DEMO/nodesim.pid"
+    fi
+    [ -d "$DEMO" ] && tests/env/pg.sh stop "$DEMO" >/dev/null 2>&1 || true
+    echo "demo stopped (files kept in $DEMO; remove them with: rm -rf $DEMO)"
+}
+
+start() {
+    [ "$(id -u)" = 0 ] || { echo "demo.sh: run as root (it installs packages and starts PostgreSQL as user postgres)" >&2; exit 1; }
+    say "installing what is needed"
+    scripts/install-deps.sh --test
+
+    say "building"
+    if [ -f "$BUILD/build.ninja" ]; then meson setup --reconfigure "$BUILD" >/dev/null; else meson setup "$BUILD" >/dev/null; fi
+    ninja -C "$BUILD" cli/barbican-status tests/sim/bs-nodesim >/dev/null
+    BIN=$ROOT/$BUILD/cli/barbican-status
+    SIM=$ROOT/$BUILD/tests/sim/bs-nodesim
+
+    say "starting the demo deployment in $DEMO"
+    mkdir -p "$DEMO"
+    chmod 0755 "$DEMO"
+    stop >/dev/null 2>&1 || true
+    tests/env/pg.sh start "$DEMO"
+    tests/env/templates.sh create "$DEMO"
+    # shellcheck disable=SC1091
+    . <(tests/env/pg.sh env "$DEMO")
+    tests/env/pg.sh psql "$DEMO" -c "DROP DATABASE IF EXISTS barbican WITH (FORCE)" \
+        -c "CREATE DATABASE barbican OWNER $BS_PG_USER TEMPLATE tmpl_14x"
+
+    rm -f "$DEMO/ports.json"
+    "$SIM" --fleet tests/sim/fleets/demo-14.json --ports-file "$DEMO/ports.json" \
+        --pidfile "$DEMO/nodesim.pid" >"$DEMO/nodesim.log" 2>&1 &
+    for _ in $(seq 1 100); do [ -s "$DEMO/ports.json" ] && break; sleep 0.05; done
+    [ -s "$DEMO/ports.json" ] || { echo "demo.sh: the node simulator did not start; see $DEMO/nodesim.log" >&2; exit 1; }
+
+    # the configuration an operator would write for this deployment
+    /usr/bin/python3 - "$DEMO/ports.json" "$CONF" "$BS_PG_USER" "$BS_PG_PASSWORD" "$BS_PG_PORT" <<'PY'
+import json, os, sys
+from urllib.parse import quote
+ports, conf, user, pw, pgport = sys.argv[1:]
+p = json.load(open(ports))["nodes"]
+out = ["# barbican-status demo: a 14.0.2 fleet, upgrading to 15.0.1",
+       "[DEFAULT]",
+       "sql_connection = postgresql+psycopg2://%s:%s@127.0.0.1:%s/barbican" % (quote(user, safe=""), quote(pw, safe=""), pgport),
+       "", "[upgrade]", "target_release = 15.0.1", "", "[probes]", "timeout = 2", ""]
+services = {"api": "barbican-api", "wrk": "barbican-worker", "ksl": "barbican-keystone-listener"}
+for name, port in sorted(p.items()):
+    svc = services[name.split("-")[1]]
+    out += ["[node:%s]" % name, "service = %s" % svc]
+    if svc == "barbican-api":
+        out.append("url = http://127.0.0.1:%d" % port)
+    else:
+        out.append("report_url = http://127.0.0.1:%d/version-report" % port)
+        out.append("host = ctl-%s" % name[3])
+    out.append("")
+out += ["[node:ctl1-retry]", "service = barbican-retry", "host = ctl-1", ""]
+fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, "\n".join(out).encode())
+os.close(fd)
+PY
+
+    say "barbican-status --config-file $CONF nodes"
+    "$BIN" --config-file "$CONF" nodes
+    say "barbican-status --config-file $CONF migrations"
+    "$BIN" --config-file "$CONF" migrations
+    say "barbican-status --config-file $CONF upgrade check"
+    "$BIN" --config-file "$CONF" upgrade check || echo "(exit status $?)"
+
+    cat <<EOT
+
+The demo deployment keeps running. Try:
+  $BUILD/cli/barbican-status --config-file $CONF nodes --json
+  $BUILD/cli/barbican-status --config-file $CONF upgrade check --json
+Stop it with: scripts/demo.sh stop
+EOT
+}
+
+case "${1:-start}" in
+start) start ;;
+stop) stop ;;
+env) echo "$CONF" ;;
+*) echo "usage: $0 [start|stop|env]" >&2; exit 2 ;;
+esac
