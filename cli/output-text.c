@@ -24,7 +24,8 @@ static void text_upgrade_check(FILE *f, const struct snapshot *s, const struct c
 	for (size_t i = 0; i < n; i++) {
 		char *details = NULL;
 		if (r[i].details) {
-			char *safe = sanitize_term(r[i].details, false);
+			/* whitespace is textwrap's to handle, as in Barbican's command */
+			char *safe = sanitize_term_keep_ws(r[i].details);
 			details = textwrap_fill(safe, 60, "", "  ");
 			free(safe);
 		}
@@ -47,7 +48,7 @@ static void text_upgrade_check(FILE *f, const struct snapshot *s, const struct c
 		if (!any)
 			fputs("\nWhat to do:\n", f);
 		any = true;
-		char *safe = sanitize_term(r[i].remediation, false);
+		char *safe = sanitize_term_keep_ws(r[i].remediation);
 		char *head = xasprintf("- %s: ", r[i].entry->name);
 		char *text = xasprintf("%s%s", head, safe);
 		char *wrapped = textwrap_fill(text, 78, "", "  ");

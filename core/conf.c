@@ -15,7 +15,7 @@
 
 struct dep {
 	char *group;  /* "DEFAULT" for none, as oslo's DeprecatedOpt(group='DEFAULT') */
-	char *name;   /* NULL: the option's own name */
+	char *name;
 	char *env;    /* OS_GROUP__NAME, the variable of a lookup by this name */
 };
 
@@ -253,6 +253,16 @@ static size_t find_defaults(const struct conf *c, const char *project, const cha
 	return n;
 }
 
+static void add_file(struct conf *c, struct ini_file *ini)
+{
+	xgrow(&c->files, &c->cap_files, c->nfiles + 1, sizeof(*c->files));
+	struct file *f = &c->files[c->nfiles++];
+	f->ini = ini;
+	f->norm = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*f->norm));
+	for (size_t i = 0; i < ini->nsections; i++)
+		f->norm[i] = norm_group(ini->sections[i].name);
+}
+
 struct missing {
 	char **not_found, **denied;
 	size_t nnot_found, ndenied;
@@ -276,15 +286,9 @@ static enum bs_status load_file(struct conf *c, struct missing *m, const char *p
 		return BS_ST_OK;
 	}
 	free(fp);
-	if (st)
-		return st;
-	xgrow(&c->files, &c->cap_files, c->nfiles + 1, sizeof(*c->files));
-	struct file *f = &c->files[c->nfiles++];
-	f->ini = ini;
-	f->norm = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*f->norm));
-	for (size_t i = 0; i < ini->nsections; i++)
-		f->norm[i] = norm_group(ini->sections[i].name);
-	return BS_ST_OK;
+	if (!st)
+		add_file(c, ini);
+	return st;
 }
 
 static void list_missing(struct strbuf *sb, char **v, size_t n)
@@ -367,9 +371,13 @@ static enum bs_status load(struct conf *c, const struct conf_args *a, struct mis
 	return st;
 }
 
-/* The section names, once per normalized name. */
-static void list_sections(struct conf *c)
+/* The file names, and the section names once per normalized name. */
+static void finish(struct conf *c)
 {
+	c->paths = xcalloc(c->nfiles + 1, sizeof(*c->paths));
+	for (size_t i = 0; i < c->nfiles; i++)
+		c->paths[i] = c->files[i].ini->path;
+
 	char **seen = NULL;
 	size_t nseen = 0;
 	for (size_t i = 0; i < c->nfiles; i++) {
@@ -406,12 +414,18 @@ enum bs_status conf_load(const struct conf_args *a, struct conf **out, struct bs
 		*out = NULL;
 		return st;
 	}
-	c->paths = xcalloc(c->nfiles + 1, sizeof(*c->paths));
-	for (size_t i = 0; i < c->nfiles; i++)
-		c->paths[i] = c->files[i].ini->path;
-	list_sections(c);
+	finish(c);
 	*out = c;
 	return BS_ST_OK;
+}
+
+struct conf *conf_from_files(struct ini_file **files, size_t n)
+{
+	struct conf *c = xcalloc(1, sizeof(*c));
+	for (size_t i = 0; i < n; i++)
+		add_file(c, files[i]);
+	finish(c);
+	return c;
 }
 
 static void opt_free(struct opt *o)
@@ -530,8 +544,8 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 	for (size_t i = 0; i < o->ndeprecated; i++) {
 		const struct conf_name *d = &o->deprecated[i];
 		n.deps[i].group = xstrdup(d->group ? d->group : "DEFAULT");
-		n.deps[i].name = xstrdup_or_null(d->name);
-		n.deps[i].env = env_name(default_null(n.deps[i].group), d->name ? d->name : o->name);
+		n.deps[i].name = xstrdup(d->name);
+		n.deps[i].env = env_name(default_null(n.deps[i].group), d->name);
 	}
 	for (size_t i = 0; i < c->nopts; i++) {
 		if (same_group(c->opts[i].group, group) && strcmp(c->opts[i].name, o->name) == 0) {
@@ -552,27 +566,36 @@ static bool group_registered(const struct conf *c, const char *g)
 	return false;
 }
 
+/* How an option was found: its environment variable and group name (owned
+ * by the conf) for the name it was asked by. */
+struct asked {
+	const char *env, *group;
+};
+
 /* ConfigOpts._get_opt_info: the option registered as (group, name), else
  * the last registered one that has it as a deprecated name
- * (_find_deprecated_opts; oslo keys those by the group as written). *env is
- * the variable for this (group, name). */
+ * (_find_deprecated_opts; oslo keys those by the group as written). The
+ * group must be registered (NoSuchGroupError). */
 static const struct opt *resolve(const struct conf *c, const char *group, const char *name,
-				 const char **env)
+				 struct asked *a)
 {
+	if (group && !group_registered(c, group))
+		return NULL;
 	for (size_t i = 0; i < c->nopts; i++) {
-		if (same_group(c->opts[i].group, group) && strcmp(c->opts[i].name, name) == 0) {
-			*env = c->opts[i].env;
-			return &c->opts[i];
+		const struct opt *o = &c->opts[i];
+		if (same_group(o->group, group) && strcmp(o->name, name) == 0) {
+			*a = (struct asked){ o->env, o->group ? o->group : "DEFAULT" };
+			return o;
 		}
 	}
 	const struct opt *found = NULL;
 	for (size_t i = 0; i < c->nopts; i++) {
 		for (size_t j = 0; j < c->opts[i].ndeps; j++) {
 			const struct dep *d = &c->opts[i].deps[j];
-			if (d->name && strcmp(d->group, group ? group : "DEFAULT") == 0 &&
+			if (strcmp(d->group, group ? group : "DEFAULT") == 0 &&
 			    strcmp(d->name, name) == 0) {
 				found = &c->opts[i];
-				*env = d->env;
+				*a = (struct asked){ d->env, d->group };
 			}
 		}
 	}
@@ -581,93 +604,80 @@ static const struct opt *resolve(const struct conf *c, const char *group, const 
 
 /* ---- values ---- */
 
-/* A value found before substitution: oslo's string or list of strings. */
+/* One value of a key in a file. */
+struct hit {
+	const struct ini_value *v;
+	const char *section;   /* as written */
+};
+
+/* The values of [group] name in one file in file order (a normalized group
+ * merges [Database], [database]...: their values interleave by line). */
+static size_t file_values(const struct file *f, const char *group, const char *name,
+			  struct hit **out)
+{
+	size_t n = 0;
+	*out = NULL;
+	for (size_t i = 0; i < f->ini->nsections; i++) {
+		const struct ini_key *k = strcmp(f->norm[i], group) == 0 ?
+					  ini_key(&f->ini->sections[i], name) : NULL;
+		for (size_t j = 0; k && j < k->nvalues; j++) {
+			size_t at = n++;
+			*out = xreallocarray(*out, n, sizeof(**out));
+			for (; at > 0 && (*out)[at - 1].v->line > k->values[j].line; at--)
+				(*out)[at] = (*out)[at - 1];
+			(*out)[at] = (struct hit){ &k->values[j], f->ini->sections[i].name };
+		}
+	}
+	return n;
+}
+
+/* A value as oslo has it before substitution: None, a string, or (a multi
+ * option's values from the files) a list of strings. Borrowed. */
 struct raw {
-	bool set;
-	bool is_list;          /* values of a multi option from the files */
-	const char *s;         /* !is_list (borrowed) */
-	const char **list;     /* is_list (borrowed strings) */
+	bool set, is_list;
+	const char *s;
+	const char **list;
 	size_t n;
 	struct conf_loc loc;
 };
 
-/* A name the option is looked up under in the files, group normalized. */
-struct fname {
-	char *group;
-	const char *name;
-};
-
-/* The values of [group] name in one file, in file order (a normalized group
- * merges the sections [Database], [database]...). */
-static void file_values(const struct file *f, const struct fname *fn,
-			const struct ini_value ***out, const char ***sec, size_t *n)
-{
-	for (size_t i = 0; i < f->ini->nsections; i++) {
-		if (strcmp(f->norm[i], fn->group) != 0)
-			continue;
-		const struct ini_key *k = ini_key(&f->ini->sections[i], fn->name);
-		for (size_t j = 0; k && j < k->nvalues; j++) {
-			size_t at = *n;
-			*out = xreallocarray(*out, *n + 1, sizeof(**out));
-			*sec = xreallocarray(*sec, *n + 1, sizeof(**sec));
-			while (at > 0 && (*out)[at - 1]->line > k->values[j].line) {
-				(*out)[at] = (*out)[at - 1];
-				(*sec)[at] = (*sec)[at - 1];
-				at--;
-			}
-			(*out)[at] = &k->values[j];
-			(*sec)[at] = f->ini->sections[i].name;
-			(*n)++;
-		}
-	}
-}
-
-/* _Namespace._get_file_value: a single value comes from the last file that
- * sets any of the names (the first name it sets, its last value); a multi
- * value gathers every file in parse order, and within a file the names in
- * reverse order (oslo prepends: rvalue = val + rvalue). */
-static void from_files(const struct conf *c, const struct fname *names, size_t nnames,
-		       bool multi, struct raw *r)
+/* _Namespace._get_file_value for the names (group normalized) of an option:
+ * a single value comes from the last file that sets any of the names (the
+ * first name it sets, its last value); a multi value gathers every file in
+ * parse order, and within a file the names in reverse order (oslo prepends:
+ * rvalue = val + rvalue). */
+static void from_files(const struct conf *c, char *const *groups, const char *const *names,
+		       size_t nnames, bool multi, struct raw *r)
 {
 	for (size_t k = 0; k < c->nfiles; k++) {
-		size_t fi = multi ? k : c->nfiles - 1 - k;
+		const struct file *f = &c->files[multi ? k : c->nfiles - 1 - k];
 		for (size_t m = 0; m < nnames; m++) {
-			const struct fname *fn = &names[multi ? nnames - 1 - m : m];
-			const struct ini_value **v = NULL;
-			const char **sec = NULL;
-			size_t n = 0;
-			file_values(&c->files[fi], fn, &v, &sec, &n);
-			if (n && !r->set) {
+			size_t at = multi ? nnames - 1 - m : m;
+			struct hit *h;
+			size_t n = file_values(f, groups[at], names[at], &h);
+			if (n && (!r->set || !multi)) {
 				r->set = true;
-				r->loc = (struct conf_loc){ CONF_LOC_FILE, c->files[fi].ini->path,
-							    v[n - 1]->line, sec[n - 1], fn->name };
+				r->loc = (struct conf_loc){ CONF_LOC_FILE, f->ini->path, h[n - 1].v->line,
+							    h[n - 1].section, names[at] };
 			}
 			if (n && !multi) {
-				r->s = v[n - 1]->value;
-				r->loc.line = v[n - 1]->line;
-				free(v);
-				free(sec);
+				r->s = h[n - 1].v->value;
+				free(h);
 				return;
 			}
 			for (size_t i = 0; i < n; i++) {
 				r->list = xreallocarray(r->list, r->n + 1, sizeof(*r->list));
-				r->list[r->n++] = v[i]->value;
+				r->list[r->n++] = h[i].v->value;
 			}
-			free(v);
-			free(sec);
+			free(h);
 		}
 	}
 	r->is_list = r->set;
 }
 
-struct frame {
-	const char *group, *name;
-	const struct frame *up;
-};
-
+/* A looked-up value: None (!set), a string or a list. */
 struct value {
-	bool set;            /* false: None */
-	bool is_list;
+	bool set, is_list;
 	char *s;
 	char **list;
 	size_t n;
@@ -678,12 +688,102 @@ static void value_free(struct value *v)
 {
 	free(v->s);
 	free_strv(v->list, v->n);
+	*v = (struct value){ 0 };
 }
+
+/* What substitution inserts for a value: str(value), "" for None. */
+static void render(struct strbuf *sb, const struct value *v)
+{
+	if (v->set && !v->is_list) {
+		sb_addstr(sb, v->s);
+	} else if (v->set) {
+		sb_addch(sb, '['); /* str(list): the repr of each item */
+		for (size_t i = 0; i < v->n; i++) {
+			if (i)
+				sb_addstr(sb, ", ");
+			py_repr(sb, v->list[i]);
+		}
+		sb_addch(sb, ']');
+	}
+}
+
+/* Substitution may grow a value by this much, no more: "$a$a" with a = "$b$b"
+ * and so on doubles at each level (oslo would run out of memory). */
+#define SUBST_GROWTH (1024 * 1024)
+
+/* One top-level lookup: the options being substituted (a cycle is an error,
+ * oslo's RecursionError) and those already done (oslo caches them too; it
+ * keeps "$b$b$b" with b = "$c$c$c"... from taking exponential time). */
+struct frame {
+	const char *group, *name;
+	const struct frame *up;
+};
+
+struct done {
+	char *group, *name, *text;
+};
+
+struct ctx {
+	const struct conf *c;
+	struct done *done;
+	size_t ndone;
+	struct bs_err *err;
+};
 
 enum { GET_OK, GET_NOSUCHOPT, GET_ERR };
 
-static int do_get(const struct conf *c, const char *group, const char *name,
-		  const struct frame *up, struct value *out, struct bs_err *err);
+static int do_get(struct ctx *x, const char *group, const char *name, const struct frame *up,
+		  struct value *out);
+
+/* The text of option (group, name) for a substitution. */
+static int get_text(struct ctx *x, const char *group, const char *name, const struct frame *up,
+		    struct strbuf *sb)
+{
+	for (size_t i = 0; i < x->ndone; i++) {
+		if (same_group(x->done[i].group, group) && strcmp(x->done[i].name, name) == 0) {
+			sb_addstr(sb, x->done[i].text);
+			return GET_OK;
+		}
+	}
+	struct value v;
+	int r = do_get(x, group, name, up, &v);
+	if (r != GET_OK)
+		return r;
+	struct strbuf t = STRBUF_INIT;
+	render(&t, &v);
+	value_free(&v);
+	x->done = xreallocarray(x->done, x->ndone + 1, sizeof(*x->done));
+	x->done[x->ndone++] = (struct done){ xstrdup_or_null(group), xstrdup(name), sb_detach(&t) };
+	sb_addstr(sb, x->done[x->ndone - 1].text);
+	return GET_OK;
+}
+
+/* StrSubWrapper.__getitem__ with _do_get's group check: "$name" is an option
+ * of the group being read, else of DEFAULT; "${g.name}" one of group g (which
+ * must exist), else "g.name" of DEFAULT. A group is not a value. */
+static int sub_lookup(struct ctx *x, const char *ctx_group, const char *key,
+		      const struct frame *up, struct strbuf *sb, const char **why)
+{
+	const char *dot = strchr(key, '.');
+	char *g = dot ? xstrndup(key, (size_t)(dot - key)) : NULL;
+	const char *group = dot ? g : ctx_group, *name = dot ? dot + 1 : key;
+	int r = GET_NOSUCHOPT;
+	*why = "no such option";
+	if (dot && !group_registered(x->c, g)) {
+		*why = "no such group";
+	} else {
+		for (int pass = 0; pass < 2 && r == GET_NOSUCHOPT; pass++) {
+			if (!group && group_registered(x->c, name)) {
+				*why = "substituting a group is not supported";
+				break;
+			}
+			r = get_text(x, group, name, up, sb);
+			group = NULL, name = key;
+		}
+	}
+	free(g);
+	return r;
+}
 
 static bool id_char(const char *s, size_t len, size_t *n, bool first)
 {
@@ -720,59 +820,11 @@ static char *origin(const struct conf_loc *loc, const char *group, const char *n
 	return xasprintf("default of [%s] %s", group ? group : "DEFAULT", name);
 }
 
-static void render(struct strbuf *sb, const struct value *v)
-{
-	if (!v->set)
-		return; /* None gives "" */
-	if (!v->is_list) {
-		sb_addstr(sb, v->s);
-		return;
-	}
-	sb_addch(sb, '['); /* str(list): the repr of each item */
-	for (size_t i = 0; i < v->n; i++) {
-		if (i)
-			sb_addstr(sb, ", ");
-		py_repr(sb, v->list[i]);
-	}
-	sb_addch(sb, ']');
-}
-
-/* StrSubWrapper.__getitem__ with _do_get's group check: "$name" is an option
- * of the group being read, then of DEFAULT; "${g.name}" one of group g (which
- * must exist), then "g.name" of DEFAULT. */
-static int sub_lookup(const struct conf *c, const char *ctx, const char *key,
-		      const struct frame *up, struct value *v, struct bs_err *err, const char **why)
-{
-	const char *dot = strchr(key, '.');
-	char *g = dot ? xstrndup(key, (size_t)(dot - key)) : NULL;
-	const char *group = dot ? g : ctx, *name = dot ? dot + 1 : key;
-	int r;
-	for (int pass = 0; pass < 2; pass++) {
-		if (dot && pass == 0 && !group_registered(c, g)) {
-			*why = "no such group";
-			r = GET_NOSUCHOPT;
-			break;
-		}
-		if (!group && group_registered(c, name)) {
-			*why = "substituting a group is not supported";
-			r = GET_NOSUCHOPT;
-			break;
-		}
-		r = do_get(c, group, name, up, v, err);
-		if (r != GET_NOSUCHOPT)
-			break;
-		*why = "no such option";
-		group = NULL, name = key;
-	}
-	free(g);
-	return r;
-}
-
 /* ConfigOpts._substitute: "\$" is "$$", then string.Template's
- * safe_substitute with oslo's idpattern. */
-static int substitute(const struct conf *c, const char *group, const char *name,
-		      const char *in, const struct conf_loc *loc, const struct frame *up,
-		      char **out, struct bs_err *err)
+ * safe_substitute with oslo's idpattern: "$$" is "$", "$id" and "${id}" are
+ * replaced, any other '$' stays. */
+static int substitute(struct ctx *x, const struct frame *me, const char *in,
+		      const struct conf_loc *loc, char **out)
 {
 	struct strbuf t = STRBUF_INIT, sb = STRBUF_INIT;
 	for (const char *p = in; *p; p++) {
@@ -785,54 +837,43 @@ static int substitute(const struct conf *c, const char *group, const char *name,
 	}
 	sb_add(&sb, "", 0);
 	const char *s = sb_str(&t);
-	size_t len = t.len;
 	int r = GET_OK;
-	for (size_t i = 0; i < len && r == GET_OK;) {
-		if (s[i] != '$') {
-			sb_addch(&sb, s[i++]);
-			continue;
-		}
-		size_t start = i + 1, n = 0, skip = 0;
-		if (start < len && s[start] == '$') {
-			sb_addch(&sb, '$');
-			i += 2;
+	for (size_t i = 0, len = t.len; i < len && r == GET_OK;) {
+		size_t start = i + 1, n = 0;
+		if (s[i] != '$' || (start < len && s[start] == '$')) {
+			sb_addch(&sb, s[i]); /* "$$" gives "$" */
+			i += s[i] == '$' ? 2 : 1;
 			continue;
 		}
 		if ((n = id_len(s + start, len - start)) > 0) {
-			skip = n;
+			i = start + n;
 		} else if (start < len && s[start] == '{' &&
 			   (n = id_len(s + start + 1, len - start - 1)) > 0 &&
 			   start + 1 + n < len && s[start + 1 + n] == '}') {
 			start++;
-			skip = n + 2;
-		} else { /* not a placeholder: the '$' stays */
+			i = start + n + 1;
+		} else {
 			sb_addch(&sb, '$');
 			i++;
 			continue;
 		}
 		char *key = xstrndup(s + start, n);
-		struct value v = { 0 };
 		const char *why = NULL;
-		r = sub_lookup(c, group, key, up, &v, err, &why);
-		if (r == GET_OK) {
-			render(&sb, &v);
-		} else if (r == GET_NOSUCHOPT) {
-			char *o = origin(loc, group, name);
-			bs_fail(err, BS_ST_CONFIG_VALUE, "%s: cannot substitute ${%s}: %s", o, key, why);
+		r = sub_lookup(x, me->group, key, me, &sb, &why);
+		if (r == GET_NOSUCHOPT || (r == GET_OK && sb.len > t.len + SUBST_GROWTH)) {
+			char *o = origin(loc, me->group, me->name);
+			bs_fail(x->err, BS_ST_CONFIG_VALUE, "%s: cannot substitute ${%s}: %s", o, key,
+				r == GET_OK ? "value too long" : why);
 			free(o);
 			r = GET_ERR;
 		}
-		value_free(&v);
 		free(key);
-		i += 1 + skip;
 	}
 	sb_free(&t);
-	if (r != GET_OK) {
-		sb_free(&sb);
-		return r;
-	}
-	*out = sb_detach(&sb);
-	return GET_OK;
+	if (r == GET_OK)
+		*out = sb_detach(&sb);
+	sb_free(&sb);
+	return r;
 }
 
 /* _convert_value of a string for a multi option: Python iterates over the
@@ -843,77 +884,70 @@ static void split_code_points(const char *s, char ***out, size_t *n)
 	for (size_t i = 0; i < len; i += k) {
 		unsigned cp;
 		k = utf8_decode((const unsigned char *)s + i, len - i, &cp);
-		if (k == 0)
-			k = 1;
-		push(out, n, xstrndup(s + i, k));
+		push(out, n, xstrndup(s + i, k ? k : 1));
 	}
 }
 
 /* ConfigOpts._do_get: the environment, then the files, then the default,
  * substituted within the group asked for. */
-static int do_get(const struct conf *c, const char *group, const char *name,
-		  const struct frame *up, struct value *out, struct bs_err *err)
+static int do_get(struct ctx *x, const char *group, const char *name, const struct frame *up,
+		  struct value *out)
 {
+	const struct conf *c = x->c;
 	*out = (struct value){ 0 };
-	const char *env;
-	if (group && !group_registered(c, group))
-		return GET_NOSUCHOPT;
-	const struct opt *o = resolve(c, group, name, &env);
+	struct asked asked;
+	const struct opt *o = resolve(c, group, name, &asked);
 	if (!o)
 		return GET_NOSUCHOPT;
-	for (const struct frame *f = up; f; f = f->up) {
+	for (const struct frame *f = up; f; f = f->up)
 		if (same_group(f->group, group) && strcmp(f->name, name) == 0)
-			return bs_fail(err, BS_ST_CONFIG_VALUE,
-				       "[%s] %s: substitution refers to itself", group ? group : "DEFAULT",
-				       name), GET_ERR;
-	}
+			return bs_fail(x->err, BS_ST_CONFIG_VALUE,
+				       "[%s] %s: substitution refers to itself",
+				       group ? group : "DEFAULT", name), GET_ERR;
 	struct frame me = { group, name, up };
 
-	/* the names in the files: (group, the option's name), then each
-	 * deprecated name in order */
-	struct fname *names = xcalloc(o->ndeps + 1, sizeof(*names));
-	names[0] = (struct fname){ norm_group(group), o->name };
-	for (size_t i = 0; i < o->ndeps; i++)
-		names[i + 1] = (struct fname){ norm_group(o->deps[i].group),
-					       o->deps[i].name ? o->deps[i].name : o->name };
-
 	struct raw raw = { 0 };
-	const char *e = getenv(env);
+	const char *e = getenv(asked.env);
 	if (e) {
 		raw = (struct raw){ .set = true, .s = e };
-		raw.loc = (struct conf_loc){ CONF_LOC_ENV, NULL, 0, group ? group : "DEFAULT", env };
+		raw.loc = (struct conf_loc){ CONF_LOC_ENV, NULL, 0, asked.group, asked.env };
 	} else {
-		from_files(c, names, o->ndeps + 1, o->multi, &raw);
+		/* (group, the option's name), then each deprecated name */
+		size_t n = o->ndeps + 1;
+		char **groups = xcalloc(n, sizeof(*groups));
+		const char **names = xcalloc(n, sizeof(*names));
+		groups[0] = norm_group(group), names[0] = o->name;
+		for (size_t i = 1; i < n; i++) {
+			groups[i] = norm_group(o->deps[i - 1].group);
+			names[i] = o->deps[i - 1].name;
+		}
+		from_files(c, groups, names, n, o->multi, &raw);
+		free_strv(groups, n);
+		free(names);
 		if (!raw.set && o->dflt)
 			raw = (struct raw){ .set = true, .s = o->dflt };
 	}
-	for (size_t i = 0; i < o->ndeps + 1; i++)
-		free(names[i].group);
-	free(names);
 
 	int r = GET_OK;
 	out->set = raw.set;
 	out->loc = raw.loc;
 	out->is_list = raw.set && o->multi;
 	for (size_t i = 0; raw.is_list && i < raw.n && r == GET_OK; i++) {
-		char *s = NULL;
-		r = substitute(c, group, name, raw.list[i], &raw.loc, &me, &s, err);
-		if (r == GET_OK)
+		char *s;
+		if ((r = substitute(x, &me, raw.list[i], &raw.loc, &s)) == GET_OK)
 			push(&out->list, &out->n, s);
 	}
-	if (raw.set && !raw.is_list && r == GET_OK) {
-		r = substitute(c, group, name, raw.s, &raw.loc, &me, &out->s, err);
-		if (r == GET_OK && o->multi) {
-			split_code_points(out->s, &out->list, &out->n);
-			free(out->s);
-			out->s = NULL;
-		}
+	if (raw.set && !raw.is_list && r == GET_OK &&
+	    (r = substitute(x, &me, raw.s, &raw.loc, &out->s)) == GET_OK && o->multi) {
+		split_code_points(out->s, &out->list, &out->n);
+		free(out->s);
+		out->s = NULL;
 	}
 	free(raw.list);
-	if (r != GET_OK) {
+	if (r == GET_OK && out->is_list && !out->list) /* [], not None */
+		out->list = xcalloc(1, sizeof(*out->list));
+	if (r != GET_OK)
 		value_free(out);
-		*out = (struct value){ 0 };
-	}
 	return r;
 }
 
@@ -921,16 +955,22 @@ static enum bs_status get(const struct conf *c, const char *group, const char *n
 			  struct value *v, struct bs_err *err)
 {
 	group = default_null(group);
-	const char *env;
-	const struct opt *o = group && !group_registered(c, group) ? NULL :
-			      resolve(c, group, name, &env);
+	struct asked asked;
+	const struct opt *o = resolve(c, group, name, &asked);
 	if (!o)
 		return bs_fail(err, BS_ST_INTERNAL, "option [%s] %s is not registered",
 			       group ? group : "DEFAULT", name);
 	if (o->multi != multi)
 		return bs_fail(err, BS_ST_INTERNAL, "option [%s] %s is %sa multi option",
 			       group ? group : "DEFAULT", name, multi ? "not " : "");
-	int r = do_get(c, group, name, NULL, v, err);
+	struct ctx x = { c, NULL, 0, err };
+	int r = do_get(&x, group, name, NULL, v);
+	for (size_t i = 0; i < x.ndone; i++) {
+		free(x.done[i].group);
+		free(x.done[i].name);
+		free(x.done[i].text);
+	}
+	free(x.done);
 	return r == GET_OK ? BS_ST_OK : BS_ST_CONFIG_VALUE;
 }
 

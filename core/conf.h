@@ -37,6 +37,11 @@
  *   (BS_ST_CONFIG_VALUE), as it is a crash in oslo; a '$' not followed by an
  *   identifier is left as is. Substitution recurses (the substituted option's
  *   value is itself substituted) and a cycle is an error.
+ *   Also as oslo: "$name" not in the group falls back to DEFAULT; a group
+ *   that is not registered ("${nogroup.x}", "${DEFAULT.x}") or a group as a
+ *   value ("$database") is an error; a name may be a deprecated name of an
+ *   option; a multi option gives Python's str() of its list. Unlike oslo,
+ *   substitution may not grow a value by more than 1 MiB (an error).
  */
 #ifndef BS_CONF_H
 #define BS_CONF_H
@@ -47,6 +52,7 @@
 #include "status.h"
 
 struct conf;
+struct ini_file;
 
 /* One command-line --config-file or --config-dir, in command-line order. */
 struct conf_arg {
@@ -64,7 +70,8 @@ struct conf_args {
 	const char *prog;
 };
 
-/* A name an option may be found under. group NULL means DEFAULT. */
+/* A name an option may be found under. group NULL means DEFAULT (oslo's
+ * DeprecatedOpt(name, group='DEFAULT'), not "the option's group"). */
 struct conf_name {
 	const char *group;
 	const char *name;
@@ -92,18 +99,26 @@ struct conf_loc {
 
 enum bs_status conf_load(const struct conf_args *a, struct conf **out, struct bs_err *err);
 void conf_free(struct conf *c);
+/* A conf of files already parsed, in parse order (the conf takes them), with
+ * no search of files, no config_file option and no HOME: for tests and
+ * fuzzing. */
+struct conf *conf_from_files(struct ini_file **files, size_t n);
 
 /* Register an option (copied). A second registration of the same group and
  * name replaces the first. */
 void conf_register(struct conf *c, const struct conf_opt *opt);
 
-/* Look up a registered, non-multi option. Returns BS_ST_OK and sets *out
- * (malloc'd, substituted; NULL when unset and without default) and *loc (if
- * not NULL). Errors: BS_ST_CONFIG_VALUE (substitution), BS_ST_INTERNAL
- * (option not registered). */
+/* Look up a registered, non-multi option (group NULL or "DEFAULT" for
+ * DEFAULT; a deprecated name finds its option, as in oslo). Returns BS_ST_OK
+ * and sets *out (malloc'd, substituted; NULL when unset and without default)
+ * and *loc (if not NULL). Errors: BS_ST_CONFIG_VALUE (substitution),
+ * BS_ST_INTERNAL (option not registered, or a multi option). */
 enum bs_status conf_get(const struct conf *c, const char *group, const char *name,
 			char **out, struct conf_loc *loc, struct bs_err *err);
-/* For a multi option: *out is a malloc'd array of malloc'd strings. */
+/* For a multi option: *out is a malloc'd array of malloc'd strings; NULL
+ * (n 0) when unset without default (oslo's None), an empty array for oslo's
+ * [] (an empty environment variable or default: oslo makes one item of each
+ * character of such a string). */
 enum bs_status conf_get_multi(const struct conf *c, const char *group, const char *name,
 			      char ***out, size_t *n, struct bs_err *err);
 

@@ -20,12 +20,13 @@ int py_isspace(unsigned cp)
 	       cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
-/* Every caller works on text that was checked to be valid UTF-8. */
+/* The parser decodes text it checked; for anything else an invalid byte
+ * reads as U+FFFD. */
 static unsigned decode(const char *s, size_t n, size_t *len)
 {
 	unsigned cp = 0;
 	*len = utf8_decode((const unsigned char *)s, n, &cp);
-	if (*len == 0) { /* not reached on checked text; move on safely */
+	if (*len == 0) {
 		*len = 1;
 		return 0xfffd;
 	}
@@ -453,5 +454,6 @@ enum bs_status ini_parse_file(const char *path, struct ini_file **out, struct bs
 	close(fd);
 	enum bs_status st = ini_parse_buffer(path, sb_str(&sb), sb.len, out, err);
 	sb_free(&sb);
+	errno = 0; /* not an I/O error */
 	return st;
 }

@@ -44,7 +44,7 @@ static bool is_bidi_control(unsigned cp)
 	       cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
-char *sanitize_term_n(const char *s, size_t len, bool keep_newlines)
+static char *sanitize(const char *s, size_t len, bool keep_newlines, bool keep_ws)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const unsigned char *p = (const unsigned char *)s;
@@ -57,7 +57,8 @@ char *sanitize_term_n(const char *s, size_t len, bool keep_newlines)
 			i++;
 			continue;
 		}
-		if ((cp == '\n' && keep_newlines) || (cp >= 0x20 && cp < 0x7f) ||
+		if ((cp == '\n' && keep_newlines) || (keep_ws && strchr("\t\n\v\f\r", (int)cp) && cp) ||
+		    (cp >= 0x20 && cp < 0x7f) ||
 		    (cp >= 0xa0 && !is_bidi_control(cp))) {
 			sb_add(&sb, p + i, n);
 		} else if (cp < 0x80) {
@@ -68,6 +69,16 @@ char *sanitize_term_n(const char *s, size_t len, bool keep_newlines)
 		i += n;
 	}
 	return sb_detach(&sb);
+}
+
+char *sanitize_term_n(const char *s, size_t len, bool keep_newlines)
+{
+	return sanitize(s, len, keep_newlines, false);
+}
+
+char *sanitize_term_keep_ws(const char *s)
+{
+	return s ? sanitize(s, strlen(s), true, true) : NULL;
 }
 
 char *sanitize_term(const char *s, bool keep_newlines)

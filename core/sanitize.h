@@ -11,6 +11,9 @@
 /* A new string (caller frees); NULL gives NULL. With keep_newlines, '\n' is
  * kept as is (for multi-line details); otherwise it is escaped too. */
 char *sanitize_term(const char *s, bool keep_newlines);
+/* Same, but the ASCII whitespace that Python's textwrap handles itself
+ * (\t \n \v \f \r) is kept, for text that is wrapped afterwards. */
+char *sanitize_term_keep_ws(const char *s);
 /* Same, for a byte range that may hold NULs. */
 char *sanitize_term_n(const char *s, size_t len, bool keep_newlines);
 /* True when s needs no escaping. */

@@ -107,9 +107,10 @@ static void add_real(struct strbuf *sb, double d)
 		sb_addstr(sb, d < 0 ? "-Infinity" : "Infinity");
 		return;
 	}
-	if (signbit(d))
+	if (signbit(d)) {
 		sb_addch(sb, '-');
-	d = fabs(d);
+		d = -d;
+	}
 	if (d == 0) {
 		sb_addstr(sb, "0.0");
 		return;

@@ -20,7 +20,10 @@
  * ending in '\n', malloc'd. */
 char *table_render(const char *title, const char *const *cells, size_t ncells);
 
-/* Display width of a UTF-8 string as prettytable measures one line. */
+/* Display width of a UTF-8 string as prettytable measures one line. A line
+ * holding a C0/C1 control character (a tab too), which wcwidth.wcswidth
+ * cannot measure (-1), gives SIZE_MAX; escapes \033[...m and \033(B count
+ * nothing, as prettytable removes them first. */
 size_t display_width(const char *s);
 
 #endif

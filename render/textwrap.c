@@ -331,8 +331,8 @@ static bool at_wp(const struct text *t, size_t i)
 {
 	if (at_w(t, i))
 		return true;
-	return i < t->n && t->u[i].cp < 0x80 && strchr("!\"'&.,?", (int)t->u[i].cp) &&
-	       t->u[i].cp != 0;
+	return i < t->n && t->u[i].cp != 0 && t->u[i].cp < 0x80 &&
+	       strchr("!\"'&.,?", (int)t->u[i].cp);
 }
 
 /* (?=-{2,}\w) at i: a run of two or more '-' then a word character (the

@@ -13,7 +13,8 @@
 
 /* textwrap.wrap(text, width, initial_indent=initial, subsequent_indent=sub).
  * Returns a malloc'd array of malloc'd lines (count in *nlines; 0 lines for
- * a text that is empty or only whitespace). */
+ * a text that is empty or only whitespace, and for width 0, where Python
+ * raises ValueError). NULL indents are "". */
 char **textwrap_wrap(const char *text, size_t width, const char *initial_indent,
 		     const char *subsequent_indent, size_t *nlines);
 /* '\n'.join(textwrap.wrap(...)), malloc'd. */

@@ -26,6 +26,7 @@ import sys
 
 
 def unhex(field):
+    field = field.decode('ascii')
     assert field[0] == 'x', field
     return bytes.fromhex(field[1:])
 

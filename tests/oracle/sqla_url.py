@@ -33,7 +33,10 @@ bytes (so that any text, newlines and NULs included, survives):
 The first line of the output is "keywords KEY..." (hex), every keyword
 PQconndefaults knows. The regex is the one _parse_url compiles: the script
 wraps sqlalchemy.engine.url's re.compile to see its match object, and wraps
-psycopg2._connect to see the dsn, so nothing here re-implements them.
+psycopg2._connect to see the dsn (after letting the real one check its
+arguments), so nothing here re-implements them. The one step simulated is
+psycopg2's use of a cursor_factory given in the URL (a str, which the first
+cursor() would call): it needs a server.
 """
 import ctypes
 import json
@@ -94,12 +97,28 @@ class _Captured(Exception):
     pass
 
 
+_real_connect = psycopg2._connect
+
+
+def _spy_factory(dsn, *async_):
+    """Stands in for psycopg2's connection class, which would connect."""
+    raise _Captured(dsn)
+
+
 def _capture_connect(dsn, connection_factory=None, **kwasync):
+    # psycopg2's own _connect checks its arguments (dsn a C string, async
+    # and async_ ints) before it calls the factory: let it
+    try:
+        _real_connect(dsn, connection_factory=_spy_factory, **kwasync)
+    except _Captured:
+        pass
+    # a factory from the URL is a str: calling it raises, connecting nothing
+    if connection_factory is not None and not callable(connection_factory):
+        _real_connect(dsn, connection_factory=connection_factory, **kwasync)
     raise _Captured(dsn)
 
 
 psycopg2._connect = _capture_connect
-_real_parse_dsn = psycopg2.extensions.parse_dsn
 
 
 def libpq_keywords():
@@ -123,17 +142,21 @@ def libpq_keywords():
 
 
 def psycopg2_dsn(cargs, cparams):
-    """The dsn psycopg2.connect(*cargs, **cparams) passes to libpq, built by
-    psycopg2's own code (its make_dsn check by parse_dsn is skipped here, and
-    done below by the caller so that its verdict can be shown)."""
-    psycopg2.extensions.parse_dsn = lambda dsn: None
+    """psycopg2.connect(*cargs, **cparams) up to the connection: the dsn it
+    hands to libpq, or what it raises first (make_dsn's own check of the
+    string by libpq's parser included, as ProgrammingError)."""
     try:
-        psycopg2.connect(*cargs, **cparams)
+        conn = psycopg2.connect(*cargs, **cparams)
     except _Captured as c:
-        return c.args[0]
-    finally:
-        psycopg2.extensions.parse_dsn = _real_parse_dsn
-    raise AssertionError('psycopg2.connect did not reach _connect')
+        dsn = c.args[0]
+    else:
+        raise AssertionError('psycopg2.connect did not reach _connect %r' % conn)
+    # connect() then sets conn.cursor_factory; the first cursor() that
+    # SQLAlchemy asks for calls it. The one step not run for real here.
+    cf = cparams.get('cursor_factory')
+    if cf is not None and not callable(cf):
+        raise TypeError("'%s' object is not callable" % type(cf).__name__)
+    return dsn
 
 
 GROUPS = ('name', 'username', 'password', 'ipv6host', 'ipv4host', 'port',
@@ -174,24 +197,24 @@ def record(text):
     try:
         cargs, cparams = PGDialect_psycopg2().create_connect_args(u)
         dsn = psycopg2_dsn(cargs, cparams)
-    except Exception as e:  # what SQLAlchemy or psycopg2 raise before libpq
-        out.append('connect error ' + enc('%s: %s' % (type(e).__name__, e)))
-        out.append('end')
-        return out
-    out.append('connect ok')
-    out.append('dsn ' + enc(dsn))
-    try:
-        params = _real_parse_dsn(dsn)
-    except psycopg2.ProgrammingError as e:
+    except psycopg2.ProgrammingError as e:  # libpq's parser refused the dsn
+        out.append('connect ok')
         msg = str(e)
         mm = re.match(r'invalid dsn: invalid connection option "(.*)"\n\Z', msg, re.S)
         if mm:
             out.append('libpq_invalid ' + enc(mm.group(1)))
         else:
             out.append('libpq_error ' + enc(msg))
-    else:
-        for k, v in params.items():
-            out.append('param %s %s' % (enc(k), enc(v)))
+        out.append('end')
+        return out
+    except Exception as e:  # what SQLAlchemy or psycopg2 raise before libpq
+        out.append('connect error ' + enc('%s: %s' % (type(e).__name__, e)))
+        out.append('end')
+        return out
+    out.append('connect ok')
+    out.append('dsn ' + enc(dsn))
+    for k, v in psycopg2.extensions.parse_dsn(dsn).items():
+        out.append('param %s %s' % (enc(k), enc(v)))
     out.append('end')
     return out
 

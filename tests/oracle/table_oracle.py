@@ -11,10 +11,12 @@ tests/unit/test-table.c.
                                 for None). Runs oslo_upgradecheck's
                                 UpgradeCommands.check() with those results and
                                 prints x<hex of its stdout> and the returned code.
-  table_oracle.py wcwidth       For every code point of planes 0-3 and 14 and
-                                every 97th one elsewhere, in order: "cp width"
-                                where wcwidth.wcwidth() changes from the
-                                previous one printed (UNICODE_VERSION unset).
+  table_oracle.py wcwidth       For every code point of planes 0 and 1 and of
+                                U+E0000..U+E0FFF, the first and last four of
+                                every plane, and every 97th one elsewhere, in
+                                order: "cp width" where
+                                wcwidth.wcwidth() changes from the previous one
+                                printed (UNICODE_VERSION unset).
 """
 import contextlib
 import io
@@ -33,20 +35,20 @@ def tohex(s):
     return 'x' + s.encode('utf-8').hex()
 
 
-def sampled(cp):
-    return (cp >> 16) in (0, 1, 2, 3, 14) or cp % 97 == 0
-
-
 def main():
     mode = sys.argv[1]
     out = []
     if mode == 'wcwidth':
+        import array
         import wcwidth
+        cps = sorted(set(range(0x20000)) | set(range(0xE0000, 0xE1000)) |
+                     set(range(0, 0x110000, 97)) |
+                     {p << 16 | k for p in range(17) for k in (0, 1, 2, 3, 0xFFFC,
+                                                              0xFFFD, 0xFFFE, 0xFFFF)})
+        cps = [cp for cp in cps if not 0xD800 <= cp <= 0xDFFF]
+        text = array.array('I', cps).tobytes().decode('utf-32-le')
         prev = None
-        for cp in range(0x110000):
-            if 0xD800 <= cp <= 0xDFFF or not sampled(cp):
-                continue
-            w = wcwidth.wcwidth(chr(cp))
+        for cp, w in zip(cps, map(wcwidth.wcwidth, text)):
             if w != prev:
                 out.append('%d %d' % (cp, w))
                 prev = w

@@ -12,7 +12,7 @@
                                    textwrap.wrap(TEXT, WIDTH,
                                    initial_indent=..., subsequent_indent=...),
                                    ERR when it raises (width 0), HANG when it
-                                   does not return within a second.
+                                   does not return within 1 s (generous: a loaded CI machine must not turn a slow case into a false HANG).
 """
 import signal
 import sys

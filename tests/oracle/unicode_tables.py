@@ -17,6 +17,7 @@ and paste between the GENERATED markers of render/textwrap.c (wcwidth:
 render/table.c, value is width + 1). Surrogates (U+D800..U+DFFF) cannot occur
 in UTF-8 input; they get the class of their neighbours' run (no effect).
 """
+import array
 import os
 import re
 import sys
@@ -25,22 +26,22 @@ MAX = 0x110000
 
 
 def pyclass_runs():
-    # One str of every code point except the surrogates (which re handles
-    # fine, but keep the text encodable); map positions back.
-    cps = [c for c in range(MAX) if not 0xD800 <= c <= 0xDFFF]
-    s = ''.join(map(chr, cps))
     cls = bytearray(MAX)  # 0 other
-    for m in re.finditer(r'\w+', s):
-        for i in range(m.start(), m.end()):
-            cls[cps[i]] = 1
-    for m in re.finditer(r'\d+', s):
-        for i in range(m.start(), m.end()):
-            cls[cps[i]] = 2
-    for c in cps:
-        if chr(c).isspace():
-            cls[c] = 3
-    for c in range(0xD800, 0xE000):
-        cls[c] = cls[0xD7FF]
+    # the code points below and above the surrogates, as two str
+    for lo, hi in ((0, 0xD800), (0xE000, MAX)):
+        s = array.array('I', range(lo, hi)).tobytes().decode('utf-32-le')
+        for m in re.finditer(r'\w+', s):
+            cls[lo + m.start():lo + m.end()] = b'\x01' * (m.end() - m.start())
+        for m in re.finditer(r'\d+', s):
+            cls[lo + m.start():lo + m.end()] = b'\x02' * (m.end() - m.start())
+        nspace = 0
+        for m in re.finditer(r'\s', s):
+            assert s[m.start()].isspace()
+            cls[lo + m.start()] = 3
+            nspace += 1
+        # and no other str.isspace() (what str.split() and strip() use)
+        assert len(s) - len(''.join(s.split())) == nspace
+    cls[0xD800:0xE000] = bytes([cls[0xD7FF]]) * 0x800
     return runs(cls)
 
 
