@@ -20,9 +20,38 @@
 
 #define MV_SERVICE "key-manager"
 
-static bool is_pyspace(unsigned char c)
+/* The length of the Python whitespace character at p, 0 if none: what
+ * str.split() and str.strip() and int() skip in a header value (latin-1
+ * text: the ASCII ones, \x1c-\x1f, U+0085 and U+00A0). */
+static size_t pyspace_at(const char *p)
 {
-	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+	unsigned char c = (unsigned char)p[0];
+	if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f))
+		return 1;
+	if (c == 0xc2 && ((unsigned char)p[1] == 0x85 || (unsigned char)p[1] == 0xa0))
+		return 2;
+	return 0;
+}
+
+static const char *skip_pyspace(const char *p)
+{
+	size_t n;
+	while ((n = pyspace_at(p)))
+		p += n;
+	return p;
+}
+
+/* len without the Python whitespace at the end of s */
+static size_t rtrim_pyspace(const char *s, size_t len)
+{
+	for (;;) {
+		if (len >= 1 && pyspace_at(s + len - 1) == 1)
+			len--;
+		else if (len >= 2 && pyspace_at(s + len - 2) == 2)
+			len -= 2;
+		else
+			return len;
+	}
 }
 
 /* microversion_parse.check_standard_header(): the version asked of
@@ -36,20 +65,14 @@ static char *mv_find(const char *header)
 	/* the last part naming the service wins */
 	for (;;) {
 		char *comma = strrchr(copy, ',');
-		char *part = comma ? comma + 1 : copy;
-		while (is_pyspace((unsigned char)*part))
-			part++;
-		char *svc = part;
-		while (*part && !is_pyspace((unsigned char)*part))
+		const char *part = skip_pyspace(comma ? comma + 1 : copy);
+		const char *svc = part;
+		while (*part && !pyspace_at(part))
 			part++;
 		size_t sl = (size_t)(part - svc);
-		while (is_pyspace((unsigned char)*part))
-			part++;
+		part = skip_pyspace(part);
 		if (*part && sl == strlen(MV_SERVICE) && !strncasecmp(svc, MV_SERVICE, sl)) {
-			size_t vl = strlen(part);
-			while (vl && is_pyspace((unsigned char)part[vl - 1]))
-				vl--;
-			found = xstrndup(part, vl);
+			found = xstrndup(part, rtrim_pyspace(part, strlen(part)));
 			break;
 		}
 		if (!comma)
@@ -64,8 +87,7 @@ static char *mv_find(const char *header)
 static bool py_int(const char *s, long *out, bool *big)
 {
 	*big = false;
-	while (is_pyspace((unsigned char)*s))
-		s++;
+	s = skip_pyspace(s);
 	bool neg = false;
 	if (*s == '+' || *s == '-')
 		neg = *s++ == '-';
@@ -85,9 +107,7 @@ static bool py_int(const char *s, long *out, bool *big)
 		else
 			v = v * 10 + (*s - '0');
 	}
-	while (is_pyspace((unsigned char)*s))
-		s++;
-	if (*s)
+	if (*skip_pyspace(s))
 		return false;
 	*out = neg ? -v : v;
 	return true;
@@ -107,25 +127,25 @@ static int mv_extract(const char *header, struct apiver min, struct apiver max,
 	else
 		vs = xstrdup(found);
 	free(found);
+	/* Version(*(int(value) for value in vs.split('.', 1))) */
 	int rc = 0;
 	char *dot = strchr(vs, '.');
-	if (!dot) {
-		*detail = xasprintf("Invalid microversion: invalid version string: %s; "
-			"Version.__new__() missing 1 required positional argument: 'minor'", vs);
-		free(vs);
-		return 400;
-	}
-	char *major = xstrndup(vs, (size_t)(dot - vs));
-	const char *minor = dot + 1;
-	bool big1, big2;
+	char *major = dot ? xstrndup(vs, (size_t)(dot - vs)) : xstrdup(vs);
+	const char *minor = dot ? dot + 1 : NULL;
+	bool big1 = false, big2 = false;
 	long a = 0, b = 0;
-	const char *bad = !py_int(major, &a, &big1) ? major : !py_int(minor, &b, &big2) ? minor : NULL;
+	const char *bad = !py_int(major, &a, &big1) ? major
+		: minor && !py_int(minor, &b, &big2) ? minor : NULL;
 	if (bad) {
 		struct strbuf sb = STRBUF_INIT;
 		sb_addf(&sb, "Invalid microversion: invalid version string: %s; "
 			"invalid literal for int() with base 10: ", vs);
 		py_repr(&sb, bad);
 		*detail = sb_detach(&sb);
+		rc = 400;
+	} else if (!minor) {
+		*detail = xasprintf("Invalid microversion: invalid version string: %s; "
+			"Version.__new__() missing 1 required positional argument: 'minor'", vs);
 		rc = 400;
 	} else if (big1 || big2 || a != min.major || b < min.minor || b > max.minor) {
 		*detail = xasprintf("Invalid microversion: Unacceptable version header: %s", vs);
@@ -139,10 +159,22 @@ static int mv_extract(const char *header, struct apiver min, struct apiver max,
 	return rc;
 }
 
+/* _get_versioned_url('v1'): [DEFAULT] host_href (the node's "host_href",
+ * by default its own address), or the request's Host when it is blank. */
+static char *versioned_url(const struct node *n, const struct http_req *req)
+{
+	const char *hh = json_string_value(json_object_get(n->desc, "host_href"));
+	if (hh && !*hh)
+		return xasprintf("http://%s/v1/", req->host ? req->host : "127.0.0.1");
+	if (!hh)
+		return xasprintf("http://127.0.0.1:%d/v1/", n->port);
+	size_t l = strlen(hh);
+	return xasprintf("%s%sv1/", hh, l && hh[l - 1] == '/' ? "" : "/");
+}
+
 static void add_href(struct strbuf *b, const struct node *n, const struct http_req *req)
 {
-	char *href = req->host ? xasprintf("http://%s/v1/", req->host)
-		: xasprintf("http://127.0.0.1:%d/v1/", n->port);
+	char *href = versioned_url(n, req);
 	py_json_str(b, href);
 	free(href);
 }
@@ -173,30 +205,128 @@ static void versions_doc(struct strbuf *b, const struct node *n, const struct ht
 		"\"type\": \"application/vnd.openstack.key-manager-v1+json\"}]}]}}");
 }
 
+static bool is_method(const struct http_req *req, const char *m)
+{
+	return !strcmp(req->method, m);
+}
+
 static bool is_get(const struct http_req *req)
 {
-	return !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+	return is_method(req, "GET") || is_method(req, "HEAD");
+}
+
+/* A webob.exc exception raised inside pecan and rendered by it: a client
+ * that prefers JSON gets pecan's {"code", "title", "description"}, else
+ * webob's page; HEAD gets the exception's own headers. desc: the
+ * exception's detail (NULL: None). */
+static void pecan_error(struct response *r, const struct http_req *req, int code,
+	const char *desc, const char *location, bool allow_get)
+{
+	static const char *const offers[] = { "text/plain", "text/html", "application/json" };
+	const char *acc = req->accept && *req->accept ? req->accept : "*/*";
+	bool json = accept_best(acc, offers, ARRAY_SIZE(offers), true) == 2;
+	bool head = is_method(req, "HEAD");
+	struct webob_exc e = { code, desc, req->method, req->accept, location };
+	r->status = code;
+	const char *ct;
+	if (json) {
+		ct = "application/json";
+		json_t *o = json_pack("{s:i, s:s, s:s?}", "code", code, "title", http_reason(code), "description", desc);
+		char *s = json_dumps(o, JSON_ENSURE_ASCII);
+		sb_addstr(&r->body, s);
+		free(s);
+		json_decref(o);
+	} else if (head) {
+		ct = "text/html; charset=UTF-8";
+	} else {
+		ct = webob_page(&r->body, &e, -1);
+	}
+	/* Header order, as webob leaves it: generate_response() sets the
+	 * Content-Type last; HEAD keeps the exception's own list (Content-Type
+	 * first); pecan sets a JSON Content-Type before it adds Allow. */
+	if (location)
+		resp_header(r, "Location", location);
+	if (json || head)
+		resp_header(r, "Content-Type", ct);
+	if (allow_get)
+		resp_header(r, "Allow", "GET");
+	if (!json && !head)
+		resp_header(r, "Content-Type", ct);
+}
+
+/* pecan's find_controller(): may the handler answer with one of types? */
+static bool pecan_negotiate(const struct http_req *req, const char *const *types, size_t n)
+{
+	const char *acc = req->accept && *req->accept ? req->accept : "*/*";
+	if (!strcmp(acc, "*/*"))
+		return true;
+	if (!strncmp(acc, "text/html,", 10) && n == 1
+	    && (!strcmp(types[0], "text/html") || !strcmp(types[0], "text/plain")))
+		return true;
+	if (accept_best(acc, types, n, true) >= 0)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(acc, types[i], strlen(types[i])))
+			return true;
+	}
+	return false;
+}
+
+/* pecan routes "/", "//", "/index" and "/index/" to the index handler */
+static bool is_index(const char *p)
+{
+	while (*p == '/')
+		p++;
+	if (!strncmp(p, "index", 5))
+		p += 5;
+	while (*p == '/')
+		p++;
+	return !*p;
 }
 
 /* The "/" application: microversion middleware, then pecan's
  * VersionsController. */
 static void version_app(struct node *n, const struct http_req *req, struct response *r)
 {
+	static const char *const get_types[] = { "application/json", "application/json-home" };
+	static const char *const default_types[] = { "text/html" };
 	struct apiver min = { 1, 0 }, max = { 1, 0 }, v = { 1, 0 };
 	bool mv = node_api_versions(n, &min, &max);
 	if (mv) {
 		char *detail = NULL;
 		int code = mv_extract(req->api_version, min, max, &v, &detail);
 		if (code) {
-			webob_error(r, code, detail, req->method, req->accept);
+			struct webob_exc e = { code, detail, req->method, req->accept, NULL };
+			if (is_method(req, "HEAD")) {
+				r->status = code;
+				resp_header(r, "Content-Type", "text/html; charset=UTF-8");
+			} else {
+				webob_error(r, &e);
+			}
 			free(detail);
 			return;
 		}
 	}
-	if (strcmp(req->path, "/")) {
-		webob_error(r, 404, NULL, req->method, req->accept);
-	} else if (!is_get(req)) {
-		webob_error(r, 405, NULL, req->method, req->accept);
+	/* GET of any path reaches on_get (with the rest of the path as
+	 * arguments, a 404 after the content negotiation); the other methods
+	 * reach the DEFAULT handler, which only has "/" and "/index". */
+	bool get = is_method(req, "GET");
+	bool index = is_index(req->path);
+	if (!get && !index) {
+		pecan_error(r, req, 404, NULL, NULL, false);
+	} else if (get ? !pecan_negotiate(req, get_types, ARRAY_SIZE(get_types))
+		       : !pecan_negotiate(req, default_types, ARRAY_SIZE(default_types))) {
+		pecan_error(r, req, 406, NULL, NULL, false);
+	} else if (!index) {
+		pecan_error(r, req, 404, "", NULL, false);
+	} else if (!get) {
+		/* HEAD too: pecan's generic controllers route it to DEFAULT */
+		pecan_error(r, req, 405, NULL, NULL, true);
+	} else if (accept_best_match_old(req->accept, get_types, ARRAY_SIZE(get_types)) == 1) {
+		/* _redirect_to_default_json_home_if_needed */
+		char *loc = versioned_url(n, req);
+		pecan_error(r, req, 302, NULL, loc, false);
+		free(loc);
 	} else if (http_query_has(req->query, "build")) {
 		r->status = 200;
 		resp_header(r, "Content-Type", "application/json");
@@ -261,7 +391,8 @@ static void keystone_401(struct response *r)
 static void version_report(struct node *n, const struct http_req *req, struct response *r)
 {
 	if (!is_get(req)) {
-		webob_error(r, 405, NULL, req->method, req->accept);
+		struct webob_exc e = { 405, NULL, req->method, req->accept, NULL };
+		webob_error(r, &e);
 		return;
 	}
 	r->status = 200;
@@ -305,22 +436,16 @@ static void apply_fault(const json_t *f, struct response *r)
 	const char *loc = json_string_value(json_object_get(f, "redirect"));
 	if (status >= 300 && status != 304) {
 		resp_reset(r, status);
-		webob_error_html(r, status, NULL);
+		struct webob_exc e = { status, NULL, NULL, NULL, NULL };
+		r->status = status;
+		resp_header(r, "Content-Type", webob_page(&r->body, &e, 0));
 	} else if (status) {
 		r->status = status;
 	} else if (loc) {
 		resp_reset(r, 302);
+		struct webob_exc e = { 302, NULL, NULL, NULL, loc };
 		resp_header(r, "Location", loc);
-		resp_header(r, "Content-Type", "text/html; charset=UTF-8");
-		struct strbuf b = STRBUF_INIT;
-		sb_addstr(&b, "The resource was found at <a href=\"");
-		html_escape(&b, loc);
-		sb_addstr(&b, "\">");
-		html_escape(&b, loc);
-		sb_addstr(&b, "</a>;\nyou should be redirected automatically.\n\n");
-		sb_addf(&r->body, "<html>\n <head>\n  <title>302 Found</title>\n </head>\n <body>\n"
-			"  <h1>302 Found</h1>\n  %s\n </body>\n</html>", sb_str(&b));
-		sb_free(&b);
+		resp_header(r, "Content-Type", webob_page(&r->body, &e, 0));
 	} else if (json_is_true(json_object_get(f, "invalid_json"))) {
 		/* a strict prefix of a JSON object is never valid JSON */
 		char *normal = sb_detach(&r->body);
@@ -377,7 +502,8 @@ void node_respond(struct node *n, const struct http_req *req, struct response *r
 			version_app(n, req, r);
 		}
 	} else {
-		webob_error(r, 404, NULL, req->method, req->accept);
+		struct webob_exc e = { 404, NULL, req->method, req->accept, NULL };
+		webob_error(r, &e);
 	}
 	const json_t *f = node_fault(n, route);
 	if (f)

@@ -76,6 +76,8 @@ static char *check_fault(const char *route, const json_t *f)
 		if (in_list(k, fault_bool_keys, ARRAY_SIZE(fault_bool_keys))) {
 			if (!json_is_boolean(v))
 				return xasprintf("faults[\"%s\"].%s: not a boolean", route, k);
+			if (!strcmp(k, "refuse") && strcmp(route, "*"))
+				return xasprintf("faults[\"%s\"].refuse: a port refuses, not a path: use faults[\"*\"]", route);
 		} else if (in_list(k, fault_uint_keys, ARRAY_SIZE(fault_uint_keys))) {
 			if (!is_uint(v, (json_int_t)1 << 40))
 				return xasprintf("faults[\"%s\"].%s: not a non-negative integer", route, k);
@@ -142,6 +144,9 @@ char *node_check(const json_t *d)
 			const char *s = json_string_value(v);
 			if (!s || s[0] != '/' || strpbrk(s, "?# \t\r\n"))
 				e = xstrdup("report_path: not a path (\"/version-report\")");
+		} else if (!strcmp(k, "host_href")) {
+			if (!json_is_string(v))
+				e = xstrdup("host_href: not a string");
 		} else if (!strcmp(k, "content_length")) {
 			if (!json_is_boolean(v))
 				e = xstrdup("content_length: not a boolean");

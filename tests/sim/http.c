@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 
 /* ---- request heads ---- */
@@ -29,14 +30,32 @@ static bool all_tchars(const char *s, size_t n)
 	return true;
 }
 
+/* WSGI decodes header bytes as latin-1; from here on every string is UTF-8. */
+static char *latin1_to_utf8(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x80) {
+			sb_addch(&sb, (char)*p);
+		} else {
+			sb_addch(&sb, (char)(0xc0 | (*p >> 6)));
+			sb_addch(&sb, (char)(0x80 | (*p & 0x3f)));
+		}
+	}
+	return sb_detach(&sb);
+}
+
+/* Fold a repeated header as WSGI servers do; v is latin-1. */
 static void join_header(char **dst, const char *v, const char *sep)
 {
+	char *u = latin1_to_utf8(v);
 	if (!*dst) {
-		*dst = xstrdup(v);
+		*dst = u;
 		return;
 	}
-	char *j = xasprintf("%s%s%s", *dst, sep, v);
+	char *j = xasprintf("%s%s%s", *dst, sep, u);
 	free(*dst);
+	free(u);
 	*dst = j;
 }
 
@@ -57,7 +76,7 @@ static int parse_line_header(struct http_req *req, char *line)
 	if (!strcasecmp(line, "host")) {
 		if (req->host)
 			return -1;
-		req->host = xstrdup(v);
+		req->host = latin1_to_utf8(v);
 	} else if (!strcasecmp(line, "accept")) {
 		join_header(&req->accept, v, ", ");
 	} else if (!strcasecmp(line, "openstack-api-version")) {
@@ -69,9 +88,10 @@ static int parse_line_header(struct http_req *req, char *line)
 		if (req->content_length >= 0 && req->content_length != cl)
 			return -1;
 		req->content_length = cl;
+	} else if (!strcasecmp(line, "expect")) {
+		req->expect_continue = !strcasecmp(v, "100-continue");
 	} else if (!strcasecmp(line, "transfer-encoding")) {
-		for (const char *p = v; (p = strcasestr(p, "chunked")); p++)
-			req->chunked = true;
+		req->chunked |= strcasestr(v, "chunked") != NULL;
 	}
 	return 0;
 }
@@ -372,6 +392,15 @@ static int parse_accept(const char *accept, struct media_range **out)
 	return (int)n;
 }
 
+static void free_ranges(struct media_range *rs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(rs[i].type);
+		free(rs[i].sub);
+	}
+	free(rs);
+}
+
 int accept_best(const char *accept, const char *const *offers, size_t n, bool absent_matches_all)
 {
 	if (!accept)
@@ -406,43 +435,76 @@ int accept_best(const char *accept, const char *const *offers, size_t n, bool ab
 			best_q = q;
 		}
 	}
-	for (int i = 0; i < nr; i++) {
-		free(rs[i].type);
-		free(rs[i].sub);
+	free_ranges(rs, nr);
+	return best;
+}
+
+int accept_best_match_old(const char *accept, const char *const *offers, size_t n)
+{
+	struct media_range *rs = NULL;
+	int nr = accept ? parse_accept(accept, &rs) : -1;
+	if (nr < 0)
+		return -2;
+	int best = -1, best_q = -1, matched_stars = 2;
+	for (size_t o = 0; o < n; o++) {
+		const char *slash = strchr(offers[o], '/');
+		size_t tl = (size_t)(slash - offers[o]);
+		for (int i = 0; i < nr; i++) {
+			const struct media_range *r = &rs[i];
+			int stars = !strcmp(r->type, "*") + !strcmp(r->sub, "*");
+			if (r->q <= 0 || r->q < best_q || (r->q == best_q && matched_stars <= stars))
+				continue;
+			bool type_ok = strlen(r->type) == tl && !strncasecmp(r->type, offers[o], tl);
+			bool match = !r->params && (stars == 2
+				|| (type_ok && (!strcmp(r->sub, "*") || !strcasecmp(r->sub, slash + 1))));
+			if (match) {
+				best = (int)o;
+				best_q = r->q;
+				matched_stars = stars;
+			}
+		}
 	}
-	free(rs);
+	free_ranges(rs, nr);
 	return best;
 }
 
 /* ---- Python and webob formatting ---- */
 
-static void add_latin1(struct strbuf *sb, unsigned char c)
+static void add_u16(struct strbuf *sb, unsigned u)
 {
-	if (c < 0x80) {
-		sb_addch(sb, (char)c);
-	} else {
-		sb_addch(sb, (char)(0xc0 | (c >> 6)));
-		sb_addch(sb, (char)(0x80 | (c & 0x3f)));
-	}
+	sb_addf(sb, "\\u%04x", u);
 }
 
 void py_json_str(struct strbuf *sb, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
 	sb_addch(sb, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': sb_addstr(sb, "\\\""); break;
-		case '\\': sb_addstr(sb, "\\\\"); break;
-		case '\n': sb_addstr(sb, "\\n"); break;
-		case '\r': sb_addstr(sb, "\\r"); break;
-		case '\t': sb_addstr(sb, "\\t"); break;
-		case '\b': sb_addstr(sb, "\\b"); break;
-		case '\f': sb_addstr(sb, "\\f"); break;
-		default:
-			if (*p < 0x20 || *p >= 0x7f)
-				sb_addf(sb, "\\u%04x", *p);
-			else
-				sb_addch(sb, (char)*p);
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (!n) {
+			cp = 0xfffd;
+			n = 1;
+		}
+		i += n;
+		switch (cp) {
+		case '"': sb_addstr(sb, "\\\""); continue;
+		case '\\': sb_addstr(sb, "\\\\"); continue;
+		case '\n': sb_addstr(sb, "\\n"); continue;
+		case '\r': sb_addstr(sb, "\\r"); continue;
+		case '\t': sb_addstr(sb, "\\t"); continue;
+		case '\b': sb_addstr(sb, "\\b"); continue;
+		case '\f': sb_addstr(sb, "\\f"); continue;
+		default: break;
+		}
+		if (cp >= 0x20 && cp <= 0x7e) {
+			sb_addch(sb, (char)cp);
+		} else if (cp < 0x10000) {
+			add_u16(sb, cp);
+		} else {
+			add_u16(sb, 0xd800 | ((cp - 0x10000) >> 10));
+			add_u16(sb, 0xdc00 | ((cp - 0x10000) & 0x3ff));
 		}
 	}
 	sb_addch(sb, '"');
@@ -451,44 +513,63 @@ void py_json_str(struct strbuf *sb, const char *s)
 void py_repr(struct strbuf *sb, const char *s)
 {
 	char quote = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
 	sb_addch(sb, quote);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '\\' || *p == (unsigned char)quote) {
-			sb_addch(sb, '\\');
-			sb_addch(sb, (char)*p);
-		} else if (*p == '\n') {
-			sb_addstr(sb, "\\n");
-		} else if (*p == '\r') {
-			sb_addstr(sb, "\\r");
-		} else if (*p == '\t') {
-			sb_addstr(sb, "\\t");
-		} else if (*p < 0x20 || (*p >= 0x7f && *p <= 0xa0) || *p == 0xad) {
-			sb_addf(sb, "\\x%02x", *p);
-		} else {
-			add_latin1(sb, *p);
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (!n) {
+			/* not from a header (those are latin-1 turned UTF-8) */
+			sb_addf(sb, "\\x%02x", p[i]);
+			i++;
+			continue;
 		}
+		if (cp == '\\' || cp == (unsigned char)quote) {
+			sb_addch(sb, '\\');
+			sb_addch(sb, (char)cp);
+		} else if (cp == '\n') {
+			sb_addstr(sb, "\\n");
+		} else if (cp == '\r') {
+			sb_addstr(sb, "\\r");
+		} else if (cp == '\t') {
+			sb_addstr(sb, "\\t");
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0xad) {
+			sb_addf(sb, "\\x%02x", cp);
+		} else {
+			sb_add(sb, p + i, n);
+		}
+		i += n;
 	}
 	sb_addch(sb, quote);
 }
 
 void html_escape(struct strbuf *sb, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+	for (size_t i = 0; i < len;) {
+		unsigned cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (!n) {
+			cp = 0xfffd;
+			n = 1;
+		}
+		i += n;
+		switch (cp) {
 		case '&': sb_addstr(sb, "&amp;"); break;
 		case '<': sb_addstr(sb, "&lt;"); break;
 		case '>': sb_addstr(sb, "&gt;"); break;
 		case '"': sb_addstr(sb, "&quot;"); break;
 		case '\'': sb_addstr(sb, "&#x27;"); break;
-		default: add_latin1(sb, *p);
+		default:
+			/* webob: .encode('ascii', 'xmlcharrefreplace') */
+			if (cp < 0x80)
+				sb_addch(sb, (char)cp);
+			else
+				sb_addf(sb, "&#%u;", cp);
 		}
 	}
-}
-
-static void add_latin1_str(struct strbuf *sb, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		add_latin1(sb, *p);
 }
 
 static void add_bytes(struct strbuf *sb, const char *s)
@@ -531,27 +612,36 @@ static const char *explanation(int code)
 	return "";
 }
 
-/* webob's body template for code. put adds a value: html_escape for HTML,
- * add_latin1_str for text, add_bytes for JSON (py_json_str reads bytes as
- * latin-1 code points). */
-static void webob_body(struct strbuf *sb, int code, const char *detail, const char *method,
-	const char *accept, void (*put)(struct strbuf *, const char *))
+/* webob's body template for e. put adds a value: html_escape for HTML,
+ * add_bytes for text and JSON. */
+static void webob_body(struct strbuf *sb, const struct webob_exc *e,
+	void (*put)(struct strbuf *, const char *))
 {
-	if (code == 405) {
+	const char *detail = e->detail ? e->detail : "";
+	if (e->code == 405) {
 		sb_addstr(sb, "The method ");
-		put(sb, method ? method : "GET");
+		put(sb, e->method ? e->method : "GET");
 		sb_addstr(sb, " is not allowed for this resource. <br /><br />\n");
-		put(sb, detail ? detail : "");
-	} else if (code == 406) {
+		put(sb, detail);
+	} else if (e->code == 406) {
 		sb_addstr(sb, "The resource could not be generated that was acceptable to your browser\n(content of type ");
 		/* string.Template.safe_substitute leaves an unknown name as is */
-		put(sb, accept ? accept : "${HTTP_ACCEPT}");
+		put(sb, e->accept ? e->accept : "${HTTP_ACCEPT}");
 		sb_addstr(sb, ". <br /><br />\n");
-		put(sb, detail ? detail : "");
+		put(sb, detail);
+	} else if (e->code >= 300 && e->code < 400 && e->location) {
+		put(sb, e->code == 302 ? "The resource was found at" : "The resource has been moved to");
+		sb_addstr(sb, " <a href=\"");
+		put(sb, e->location);
+		sb_addstr(sb, "\">");
+		put(sb, e->location);
+		sb_addstr(sb, "</a>;\nyou should be redirected automatically.\n");
+		put(sb, detail);
+		sb_addstr(sb, "\n");
 	} else {
-		put(sb, explanation(code));
+		put(sb, explanation(e->code));
 		sb_addstr(sb, "<br /><br />\n");
-		put(sb, detail ? detail : "");
+		put(sb, detail);
 		sb_addstr(sb, "\n\n");
 	}
 }
@@ -604,38 +694,41 @@ static void strip_tags(struct strbuf *out, const char *in)
 	sb_free(&c);
 }
 
-void webob_error(struct response *r, int code, const char *detail, const char *method, const char *accept)
+const char *webob_page(struct strbuf *out, const struct webob_exc *e, int fmt)
 {
 	static const char *const offers[] = { "text/html", "application/json" };
-	int fmt = accept_best(accept, offers, ARRAY_SIZE(offers), false);
-	char *status = xasprintf("%d %s", code, http_reason(code));
+	if (fmt < 0)
+		fmt = accept_best(e->accept, offers, ARRAY_SIZE(offers), false);
+	char *status = xasprintf("%d %s", e->code, http_reason(e->code));
 	struct strbuf body = STRBUF_INIT;
-	r->status = code;
+	const char *ct;
 	if (fmt == 0) {
-		webob_body(&body, code, detail, method, accept, html_escape);
-		resp_header(r, "Content-Type", "text/html; charset=UTF-8");
-		html_page(&r->body, status, sb_str(&body));
+		webob_body(&body, e, html_escape);
+		ct = "text/html; charset=UTF-8";
+		html_page(out, status, sb_str(&body));
 	} else if (fmt == 1) {
-		webob_body(&body, code, detail, method, accept, add_bytes);
-		resp_header(r, "Content-Type", "application/json");
-		sb_addstr(&r->body, "{\"message\": ");
-		py_json_str(&r->body, sb_str(&body));
-		sb_addstr(&r->body, ", \"code\": ");
-		py_json_str(&r->body, status);
-		sb_addstr(&r->body, ", \"title\": ");
-		py_json_str(&r->body, http_reason(code));
-		sb_addch(&r->body, '}');
+		webob_body(&body, e, add_bytes);
+		ct = "application/json";
+		sb_addstr(out, "{\"message\": ");
+		py_json_str(out, sb_str(&body));
+		sb_addstr(out, ", \"code\": ");
+		py_json_str(out, status);
+		sb_addstr(out, ", \"title\": ");
+		py_json_str(out, http_reason(e->code));
+		sb_addch(out, '}');
 	} else {
-		webob_body(&body, code, detail, method, accept, add_latin1_str);
-		resp_header(r, "Content-Type", "text/plain; charset=UTF-8");
-		sb_addf(&r->body, "%s\n\n", status);
-		strip_tags(&r->body, sb_str(&body));
+		webob_body(&body, e, add_bytes);
+		ct = "text/plain; charset=UTF-8";
+		sb_addf(out, "%s\n\n", status);
+		strip_tags(out, sb_str(&body));
 	}
 	sb_free(&body);
 	free(status);
+	return ct;
 }
 
-void webob_error_html(struct response *r, int code, const char *detail)
+void webob_error(struct response *r, const struct webob_exc *e)
 {
-	webob_error(r, code, detail, NULL, "text/html");
+	r->status = e->code;
+	resp_header(r, "Content-Type", webob_page(&r->body, e, -1));
 }

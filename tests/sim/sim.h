@@ -104,11 +104,12 @@ struct http_req {
 	char *path;            /* target up to '?', not decoded */
 	char *query;           /* after '?', NULL if none */
 	int minor;             /* HTTP/1.minor */
-	char *host;            /* NULL if absent */
+	char *host;            /* NULL if absent; header values are UTF-8 */
 	char *accept;          /* NULL if absent */
 	char *api_version;     /* OpenStack-API-Version, folded with ',' */
 	long content_length;   /* -1 if absent */
 	bool chunked;
+	bool expect_continue;  /* Expect: 100-continue */
 	size_t head_len;       /* request line and headers, with the blank line */
 };
 
@@ -148,24 +149,41 @@ size_t resp_body_len(const struct response *r);
 void resp_head(const struct response *r, int minor, struct strbuf *out);
 const char *http_reason(int status);
 
-/* Content negotiation as webob does it: the index in offers[] of the best
- * match for an Accept value (NULL: header absent), -1 when none matches. */
+/* Content negotiation as webob's acceptable_offers() does it: the index in
+ * offers[] of the best match for an Accept value, -1 when none is
+ * acceptable. An absent header (NULL) matches everything when
+ * absent_matches_all (else nothing); an invalid one matches everything. */
 int accept_best(const char *accept, const char *const *offers, size_t n, bool absent_matches_all);
 
-/* Python's json.dumps() of a string (ensure_ascii; bytes >= 0x80 as
- * \u00XX, as WSGI decodes headers as latin-1). */
+/* Strings are UTF-8 (header values are decoded as latin-1, as WSGI does).
+ * Python's json.dumps() of a string (ensure_ascii; an invalid byte as
+ * \ufffd). */
 void py_json_str(struct strbuf *sb, const char *s);
 /* Python's repr() of a str. */
 void py_repr(struct strbuf *sb, const char *s);
-/* html.escape(s, quote=True) */
+/* webob.util.html_escape(): html.escape(s, quote=True), non-ASCII as &#N; */
 void html_escape(struct strbuf *sb, const char *s);
 
-/* A webob HTTP error page (HTMLor JSON or plain text as the request's
- * Accept selects, as webob's generate_response does). method and accept
- * fill the templates of 405 and 406. */
-void webob_error(struct response *r, int code, const char *detail, const char *method, const char *accept);
-/* The HTML form only. */
-void webob_error_html(struct response *r, int code, const char *detail);
+/* A webob.exc HTTP exception. */
+struct webob_exc {
+	int code;
+	const char *detail;      /* NULL: none */
+	const char *method;      /* the request's, for 405's template */
+	const char *accept;      /* the request's Accept (NULL: absent): format, 406's template */
+	const char *location;    /* 3xx */
+};
+
+/* The page webob's generate_response() makes for e: appends the body to out
+ * and returns its Content-Type. fmt: 0 HTML, 1 JSON, 2 text, -1 as e->accept
+ * selects. */
+const char *webob_page(struct strbuf *out, const struct webob_exc *e, int fmt);
+/* Status, Content-Type and body of r from e. */
+void webob_error(struct response *r, const struct webob_exc *e);
+
+/* webob's deprecated Accept.best_match() over offers, which pecan apps
+ * still use: the index of the best offer, -1 for none, -2 when the header
+ * is absent or invalid (a false Accept object). */
+int accept_best_match_old(const char *accept, const char *const *offers, size_t n);
 
 /* ---- barbican.c ---- */
 
