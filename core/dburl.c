@@ -10,8 +10,15 @@
  *   - \w of a str pattern (Unicode word characters) in the scheme;
  *   - urllib.parse.unquote (UTF-8, errors='replace') and parse_qsl;
  *   - int() of a str (Unicode digits and spaces, '_', the 4300-digit limit);
- *   - str(tuple) for a query key given twice (psycopg2 calls str() on it);
- *   - urllib.parse.quote_plus for the masked form.
+ *   - urllib.parse.quote_plus for the masked form;
+ *   - psycopg2.connect's own parameters (dsn, connection_factory,
+ *     cursor_factory, async, async_), make_dsn (database renamed dbname,
+ *     str() of each value -- the repr of a tuple for a key given twice --,
+ *     keys written unescaped), and libpq's parser of the string it builds.
+ * Where SQLAlchemy, psycopg2 or libpq would raise before connecting, the
+ * libpq arrays hold one keyword that says why, which libpq rejects
+ * ("invalid connection option"), so that the connection fails as
+ * Barbican's would.
  * The Unicode classes come from /usr/bin/python3 itself (see the GENERATED
  * tables). The reference is tests/oracle/sqla_url.py, which runs the real
  * code; tests/unit/test-dburl.c compares the two on a corpus and on random
@@ -23,6 +30,13 @@
  * user, password or query decodes to NUL, which a C string cannot hold:
  * dburl_parse refuses such a URL, where make_url accepts it (and psycopg2
  * then raises ValueError, "embedded null character", on connecting).
+ *
+ * Not re-done: libpq's URI parser, for a "dsn" query option written as a
+ * URI (refused instead), and SQLAlchemy's plugin loading (a "plugin" query
+ * option reaches libpq as an unknown keyword here; create_engine would fail
+ * to load the plugin first). A known keyword whose value libpq's parser
+ * makes empty (only a query key holding '=' and quotes can do that) is set
+ * to "" by PQconnectdb but skipped by PQconnectStartParams.
  */
 #include "dburl.h"
 
@@ -432,7 +446,8 @@ static const struct cp_range nonprintable_ranges[] = {
 };
 /* END GENERATED */
 
-static bool in_ranges(const struct cp_range *r, size_t n, uint32_t cp)
+/* The range of the sorted table r (n ranges) that holds cp, or NULL. */
+static const struct cp_range *find_range(const struct cp_range *r, size_t n, uint32_t cp)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -442,9 +457,14 @@ static bool in_ranges(const struct cp_range *r, size_t n, uint32_t cp)
 		else if (cp > r[mid].hi)
 			lo = mid + 1;
 		else
-			return true;
+			return &r[mid];
 	}
-	return false;
+	return NULL;
+}
+
+static bool in_ranges(const struct cp_range *r, size_t n, uint32_t cp)
+{
+	return find_range(r, n, cp) != NULL;
 }
 
 /* \w of a str pattern: str.isalnum() or '_' */
@@ -464,20 +484,12 @@ static bool py_is_space(uint32_t cp)
 	return in_ranges(space_ranges, ARRAY_SIZE(space_ranges), cp);
 }
 
-/* unicodedata.decimal(chr(cp)), or -1; non-ASCII only */
+/* unicodedata.decimal(chr(cp)), or -1; non-ASCII only. Each range starts
+ * at a digit zero (the generator checks). */
 static int py_decimal(uint32_t cp)
 {
-	size_t lo = 0, hi = ARRAY_SIZE(decimal_ranges);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cp < decimal_ranges[mid].lo)
-			hi = mid;
-		else if (cp > decimal_ranges[mid].hi)
-			lo = mid + 1;
-		else
-			return (int)((cp - decimal_ranges[mid].lo) % 10);
-	}
-	return -1;
+	const struct cp_range *r = find_range(decimal_ranges, ARRAY_SIZE(decimal_ranges), cp);
+	return r ? (int)((cp - r->lo) % 10) : -1;
 }
 
 /* str.isprintable() of one non-ASCII character */

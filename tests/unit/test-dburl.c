@@ -777,6 +777,9 @@ static int setup(void **state)
 	assert_int_equal(O.nrecs, all.n);
 	for (size_t i = 0; i < all.n; i++)
 		assert_string_equal(O.recs[i].url.s, all.v[i]);
+	print_message("oracle: %zu URLs (corpus %zu, behaviour %zu, Unicode edges %zu, "
+		      "long ports %zu, random %zu)\n", all.n, corpus_n,
+		      class_first - behaviour_first[0], class_n, long_n, random_n);
 	return 0;
 }
 
