@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xalloc.h"
+
+#include "args.h"
 #include "core/status.h"
 
 int cli_load(struct cli *cli, struct settings *st)
@@ -45,4 +48,42 @@ int cli_help(const char *usage, const char *description, const char *options)
 	if (options)
 		printf("\nOptions:\n%s", options);
 	return 0;
+}
+
+enum { OPT_JSON = 1, OPT_HELP };
+
+static const struct arg_opt output_opts[] = {
+	{ "json", 0, false, OPT_JSON },
+	{ "help", 'h', false, OPT_HELP },
+	{ NULL, 0, false, 0 },
+};
+
+int cli_output_opts(int argc, char **argv, const char *usage, const char *description,
+		    const struct output_ops **out)
+{
+	*out = &output_text;
+	struct arg_state a;
+	args_init(&a, argc, argv, 1);
+	int id;
+	while ((id = args_next(&a, output_opts, false)) != ARG_END) {
+		switch (id) {
+		case OPT_JSON:
+			*out = &output_json;
+			break;
+		case OPT_HELP: {
+			const char *schema = strstr(usage, "upgrade check") ? "upgrade-check"
+					     : strncmp(usage, "nodes", 5) == 0 ? "nodes" : "migrations";
+			char *opts = xasprintf("  --json      print JSON (schema barbican-status/%s/1)\n"
+					       "  -h, --help  show this help and exit\n", schema);
+			cli_help(usage, description, opts);
+			free(opts);
+			return 0;
+		}
+		case ARG_POSITIONAL:
+			return cli_usage_error(usage, "unrecognized arguments: %s", a.positional);
+		default:
+			return cli_usage_error(usage, "%s", a.error);
+		}
+	}
+	return -1;
 }

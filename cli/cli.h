@@ -39,6 +39,13 @@ int cli_usage_error(const char *usage, const char *fmt, ...) BS_PRINTF(2, 3);
 /* The help text of a command on stdout; 0. */
 int cli_help(const char *usage, const char *description, const char *options);
 
+/* Parse the options every data command has, "[--json] [-h|--help]":
+ * returns -1 when the command should go on (with *out the renderer), else
+ * the exit code (0 after --help, 2 after a usage error). */
+struct output_ops;
+int cli_output_opts(int argc, char **argv, const char *usage, const char *description,
+		    const struct output_ops **out);
+
 /* Renderers: text for people, JSON (Python's json.dumps format) for scripts. */
 struct output_ops {
 	void (*upgrade_check)(FILE *f, const struct snapshot *s, const struct check_result *r,

@@ -5,7 +5,6 @@
  * checks. */
 #include <stdlib.h>
 
-#include "args.h"
 #include "cli.h"
 #include "core/manifest.h"
 #include "core/sanitize.h"
@@ -13,46 +12,22 @@
 
 #define USAGE "upgrade check [--json]"
 
-enum { OPT_JSON = 1, OPT_HELP };
-
-static const struct arg_opt opts[] = {
-	{ "json", 0, false, OPT_JSON },
-	{ "help", 'h', false, OPT_HELP },
-	{ NULL, 0, false, 0 },
-};
-
 int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 {
-	const struct output_ops *out = &output_text;
-	struct arg_state a;
-	args_init(&a, argc, argv, 1);
-	int id;
-	while ((id = args_next(&a, opts, false)) != ARG_END) {
-		switch (id) {
-		case OPT_JSON:
-			out = &output_json;
-			break;
-		case OPT_HELP:
-			return cli_help(USAGE,
-				"Run the upgrade checks: Barbican's own \"Policy File JSON to YAML\n"
-				"Migration\", then the rolling-upgrade checks (database revision, pending\n"
-				"migrations, nodes reachable, version skew, RPC and object versions,\n"
-				"database schema vs running nodes). Exit status: 0 all Success, 1 the\n"
-				"worst is a Warning, 2 the worst is a Failure, 255 the checks could not\n"
-				"run. The target release is [upgrade] target_release, else the Barbican\n"
-				"release installed on this machine.",
-				"  --json      print the results as JSON (schema barbican-status/upgrade-check/1)\n"
-				"  -h, --help  show this help and exit\n");
-		case ARG_POSITIONAL:
-			return cli_usage_error(USAGE, "unrecognized arguments: %s", a.positional);
-		default:
-			return cli_usage_error(USAGE, "%s", a.error);
-		}
-	}
+	const struct output_ops *out;
+	int rc = cli_output_opts(argc, argv, USAGE,
+		"Run the upgrade checks: Barbican's own \"Policy File JSON to YAML\n"
+		"Migration\", then the rolling-upgrade checks (database revision, pending\n"
+		"migrations, nodes reachable, version skew, RPC and object versions,\n"
+		"database schema vs running nodes). Exit status: 0 all Success, 1 the\n"
+		"worst is a Warning, 2 the worst is a Failure, 255 the checks could not\n"
+		"run. The target release is [upgrade] target_release, else the Barbican\n"
+		"release installed on this machine.", &out);
+	if (rc >= 0)
+		return rc;
 
 	struct settings st;
-	int rc = cli_load(cli, &st);
-	if (rc)
+	if ((rc = cli_load(cli, &st)))
 		return rc;
 	const struct manifest *m = manifest_builtin();
 	struct snapshot s;
