@@ -249,6 +249,57 @@ void mf_path_free(struct mf_path *path)
 	path->nsteps = 0;
 }
 
+/* The rows release r ships, computed once per query (comparing release
+ * numbers is what costs). */
+struct rowset {
+	const struct mf_migration **rows;
+	size_t n;
+};
+
+static void rowset_of(const struct manifest *m, const struct mf_release *r, struct rowset *rs)
+{
+	/* one entry of cache: the planner asks about the same target again and
+	 * again (the console every refresh, the exhaustive test 1.9 million
+	 * times); manifests are immutable */
+	static const struct manifest *cached_m;
+	static const struct mf_release *cached_r;
+	static struct rowset cached;
+	if (cached_m != m || cached_r != r) {
+		free(cached.rows);
+		cached.rows = xcalloc(m->nmigrations ? m->nmigrations : 1, sizeof(*cached.rows));
+		cached.n = 0;
+		for (size_t i = 0; i < m->nmigrations; i++)
+			if (mf_row_in(&m->migrations[i], r->tag) &&
+			    mf_knows(r, m->migrations[i].revision))
+				cached.rows[cached.n++] = &m->migrations[i];
+		cached_m = m;
+		cached_r = r;
+	}
+	rs->rows = xcalloc(cached.n ? cached.n : 1, sizeof(*rs->rows));
+	memcpy(rs->rows, cached.rows, cached.n * sizeof(*rs->rows));
+	rs->n = cached.n;
+}
+
+static const struct mf_migration *rowset_find(const struct rowset *rs, const char *rev)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->rows[i]->revision, rev) == 0)
+			return rs->rows[i];
+	return NULL;
+}
+
+static void rowset_ancestors(const struct rowset *rs, const char *rev, struct revset *out)
+{
+	if (revset_has(out, rev))
+		return;
+	revset_add(out, rev);
+	const struct mf_migration *mig = rowset_find(rs, rev);
+	if (!mig)
+		return;
+	for (size_t i = 0; i < mig->ndown; i++)
+		rowset_ancestors(rs, mig->down[i], out);
+}
+
 void mf_pending(const struct manifest *m, const char *const *heads, size_t nheads,
 		const struct mf_release *target, struct mf_path *path)
 {
@@ -257,22 +308,26 @@ void mf_pending(const struct manifest *m, const char *const *heads, size_t nhead
 	if (!target)
 		return;
 
+	struct rowset rs;
+	rowset_of(m, target, &rs);
 	for (size_t i = 0; i < nheads; i++) {
-		if (mf_knows(target, heads[i]) && mf_row(m, target, heads[i]))
+		if (rowset_find(&rs, heads[i]))
 			continue;
 		path->offending = heads[i];
 		if (mf_is_cold(m, heads[i])) {
 			path->verdict = DBV_COLD;
-			return;
+		} else {
+			const struct mf_release *k = mf_newest_knowing(m, heads[i]);
+			path->verdict = (k && release_cmp(k->tag, target->tag) > 0) ? DBV_AHEAD
+										  : DBV_UNKNOWN;
 		}
-		const struct mf_release *k = mf_newest_knowing(m, heads[i]);
-		path->verdict = (k && release_cmp(k->tag, target->tag) > 0) ? DBV_AHEAD : DBV_UNKNOWN;
+		free(rs.rows);
 		return;
 	}
 
 	struct revset applied = { 0 };
 	for (size_t i = 0; i < nheads; i++)
-		add_ancestors(m, target, heads[i], &applied, NULL, NULL, NULL);
+		rowset_ancestors(&rs, heads[i], &applied);
 
 	/* Pending rows of the target's graph, emitted in dependency order; ties
 	 * keep the manifest's order, so the result is deterministic. */
@@ -280,10 +335,9 @@ void mf_pending(const struct manifest *m, const char *const *heads, size_t nhead
 	bool progress = true;
 	while (progress) {
 		progress = false;
-		for (size_t i = 0; i < m->nmigrations; i++) {
-			const struct mf_migration *mig = &m->migrations[i];
-			if (!mf_row_in(mig, target->tag) || !mf_knows(target, mig->revision) ||
-			    revset_has(&applied, mig->revision))
+		for (size_t i = 0; i < rs.n; i++) {
+			const struct mf_migration *mig = rs.rows[i];
+			if (revset_has(&applied, mig->revision))
 				continue;
 			bool ready = true;
 			for (size_t d = 0; d < mig->ndown; d++)
@@ -298,6 +352,7 @@ void mf_pending(const struct manifest *m, const char *const *heads, size_t nhead
 		}
 	}
 	free(applied.revs);
+	free(rs.rows);
 	path->verdict = path->nsteps ? DBV_PENDING : DBV_UP_TO_DATE;
 }
 

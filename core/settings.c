@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,28 @@ static const struct conf_opt static_opts[] = {
 	{ "database", "connection", db_deprecated, ARRAY_SIZE(db_deprecated), false, NULL },
 	{ "oslo_policy", "policy_file", NULL, 0, false, "policy.json" },
 };
+
+const char *const step_template_keys[TPL__COUNT] = {
+	"expand", "upgrade_node", "unpin", "data_migrations", "contract", "offline",
+};
+
+/* The steps today's Barbican can take by itself: every schema change is an
+ * alembic upgrade to a revision. The others have no default (manual). */
+#define DEFAULT_DB_STEP "barbican-manage db upgrade -v {revision}"
+
+static const struct conf_opt steps_opts[] = {
+	{ "steps", "expand", NULL, 0, false, DEFAULT_DB_STEP },
+	{ "steps", "upgrade_node", NULL, 0, false, NULL },
+	{ "steps", "unpin", NULL, 0, false, NULL },
+	{ "steps", "data_migrations", NULL, 0, false, NULL },
+	{ "steps", "contract", NULL, 0, false, DEFAULT_DB_STEP },
+	{ "steps", "offline", NULL, 0, false, DEFAULT_DB_STEP },
+	{ "steps", "settle_timeout", NULL, 0, false, "120" },
+	{ "data_migrations", "count_command", NULL, 0, false, NULL },
+	{ "journal", "path", NULL, 0, false, NULL },
+};
+
+static const char *const waiver_keys[] = { "check", "until", "owner", "reason" };
 
 static const char *const node_keys[] = { "service", "host", "url", "report_url", "timeout" };
 
@@ -380,6 +403,71 @@ fail:
 	return st;
 }
 
+/* "2026-12-31" -> the first second of the next day, UTC */
+static bool parse_day(const char *s, time_t *end)
+{
+	int y, mo, d;
+	char extra;
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &extra) != 3)
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+			return false;
+	struct tm tm = { 0 };
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d + 1;
+	time_t t = timegm(&tm);
+	/* reject 2026-02-30 and friends: the day must exist */
+	struct tm back;
+	tm.tm_mday = d;
+	time_t day = timegm(&tm);
+	gmtime_r(&day, &back);
+	if (back.tm_year != y - 1900 || back.tm_mon != mo - 1 || back.tm_mday != d)
+		return false;
+	*end = t;
+	return true;
+}
+
+static enum bs_status load_waiver(struct conf *c, const char *section, struct settings *s,
+				  struct bs_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(waiver_keys); i++) {
+		struct conf_opt opt = { section, waiver_keys[i], NULL, 0, false, NULL };
+		conf_register(c, &opt);
+	}
+	struct waiver w = { 0 };
+	struct conf_loc loc;
+	enum bs_status st;
+	w.name = xstrdup(section + strlen("waiver:"));
+	if ((st = get(c, section, "check", &w.check, &loc, err)) ||
+	    (st = get(c, section, "owner", &w.owner, &loc, err)) ||
+	    (st = get(c, section, "reason", &w.reason, &loc, err)) ||
+	    (st = get(c, section, "until", &w.until, &loc, err)))
+		goto fail;
+	if (!w.check || !*w.check || !w.until || !w.owner || !*w.owner || !w.reason || !*w.reason) {
+		st = bs_fail(err, BS_ST_CONFIG_VALUE,
+			     "[%s]: a waiver needs check, until, owner and reason", section);
+		goto fail;
+	}
+	if (!parse_day(w.until, &w.until_end)) {
+		st = bad_value(err, section, "until", w.until, &loc,
+			       "expected a date YYYY-MM-DD (the last day the waiver holds, UTC)");
+		goto fail;
+	}
+	s->waivers = xreallocarray(s->waivers, s->nwaivers + 1, sizeof(*s->waivers));
+	s->waivers[s->nwaivers++] = w;
+	return BS_ST_OK;
+fail:
+	free(w.name);
+	free(w.check);
+	free(w.until);
+	free(w.owner);
+	free(w.reason);
+	return st;
+}
+
 static enum bs_status load_db_option(struct conf *c, const char *group, const char *name,
 				     struct db_option *o, struct bs_err *err)
 {
@@ -456,11 +544,41 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		return st;
 	s->policy_file_set = loc.kind != CONF_LOC_DEFAULT;
 
+	for (size_t i = 0; i < ARRAY_SIZE(steps_opts); i++)
+		conf_register(c, &steps_opts[i]);
+	for (int k = 0; k < TPL__COUNT; k++) {
+		if ((st = get(c, "steps", step_template_keys[k], &s->step_tpl[k], &loc, err)))
+			return st;
+		s->step_tpl_default[k] = loc.kind == CONF_LOC_DEFAULT;
+		if (s->step_tpl[k] && !*s->step_tpl[k]) {
+			/* "expand =" (empty): no template, the step is manual */
+			free(s->step_tpl[k]);
+			s->step_tpl[k] = NULL;
+		}
+	}
+	if ((st = get_seconds(c, "steps", "settle_timeout", &s->settle_timeout, err)))
+		return st;
+	if ((st = get(c, "data_migrations", "count_command", &s->count_command, &loc, err)))
+		return st;
+	if (s->count_command && !*s->count_command) {
+		free(s->count_command);
+		s->count_command = NULL;
+	}
+	if ((st = get(c, "journal", "path", &s->journal_path, &loc, err)))
+		return st;
+	if (s->journal_path && !*s->journal_path) {
+		free(s->journal_path);
+		s->journal_path = NULL;
+	}
+
 	const char *const *sections;
 	size_t nsections = conf_sections(c, &sections);
 	for (size_t i = 0; i < nsections; i++) {
 		if (strncasecmp(sections[i], "node:", 5) == 0 &&
 		    (st = load_node(c, sections[i], s, err)))
+			return st;
+		if (strncasecmp(sections[i], "waiver:", 7) == 0 &&
+		    (st = load_waiver(c, sections[i], s, err)))
 			return st;
 	}
 	return BS_ST_OK;
@@ -485,6 +603,18 @@ void settings_free(struct settings *s)
 	free(s->db_connection.value);
 	free(s->db_connection.where);
 	free(s->policy_file);
+	for (int k = 0; k < TPL__COUNT; k++)
+		free(s->step_tpl[k]);
+	free(s->count_command);
+	free(s->journal_path);
+	for (size_t i = 0; i < s->nwaivers; i++) {
+		free(s->waivers[i].name);
+		free(s->waivers[i].check);
+		free(s->waivers[i].until);
+		free(s->waivers[i].owner);
+		free(s->waivers[i].reason);
+	}
+	free(s->waivers);
 	if (s->conf)
 		conf_free(s->conf);
 	memset(s, 0, sizeof(*s));

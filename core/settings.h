@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "conf.h"
 #include "status.h"
@@ -40,6 +41,30 @@ struct db_option {
 	bool deprecated;     /* found under a deprecated name */
 };
 
+/* [steps] templates, in the order of the phases. */
+enum step_template {
+	TPL_EXPAND,
+	TPL_UPGRADE_NODE,
+	TPL_UNPIN,
+	TPL_DATA_MIGRATIONS,
+	TPL_CONTRACT,
+	TPL_OFFLINE,
+	TPL__COUNT,
+};
+
+extern const char *const step_template_keys[TPL__COUNT];
+
+/* [waiver:NAME]: until the end of day `until` (UTC), a Failure of check
+ * `check` counts as a Warning for the gates. */
+struct waiver {
+	char *name;
+	char *check;
+	char *until;         /* "2026-12-31" */
+	time_t until_end;    /* the first second after that day, UTC */
+	char *owner;
+	char *reason;
+};
+
 struct settings {
 	struct conf *conf;
 
@@ -65,6 +90,21 @@ struct settings {
 	struct db_option db_connection;   /* [database] connection and its deprecated names (19.0.0 on) */
 	char *policy_file;                /* [oslo_policy] policy_file */
 	bool policy_file_set;
+
+	/* [steps] */
+	char *step_tpl[TPL__COUNT];       /* NULL: no template (a manual step) */
+	bool step_tpl_default[TPL__COUNT];/* the built-in default, not configured */
+	double settle_timeout;
+
+	/* [data_migrations] */
+	char *count_command;
+
+	/* [waiver:NAME] */
+	struct waiver *waivers;
+	size_t nwaivers;
+
+	/* [journal] */
+	char *journal_path;               /* NULL: the XDG default */
 };
 
 /* Read every option. The conf is owned by the settings afterwards. */

@@ -91,11 +91,27 @@ void policy_obs_clear(struct policy_obs *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void lock_obs_clear(struct lock_obs *l)
+{
+	free(l->holder);
+	memset(l, 0, sizeof(*l));
+}
+
+long snapshot_reported_data_migrations(const struct snapshot *s)
+{
+	long most = -1;
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (s->nodes[i].obs.data_migrations_remaining > most)
+			most = s->nodes[i].obs.data_migrations_remaining;
+	return most;
+}
+
 void snapshot_init(struct snapshot *s, const struct settings *st)
 {
 	memset(s, 0, sizeof(*s));
 	s->settings = st;
 	s->nnodes = st->nnodes;
+	s->data_migrations = -1;
 	s->nodes = xcalloc(st->nnodes, sizeof(*s->nodes));
 	for (size_t i = 0; i < st->nnodes; i++) {
 		s->nodes[i].conf = &st->nodes[i];
@@ -110,6 +126,8 @@ void snapshot_free(struct snapshot *s)
 	free(s->nodes);
 	db_obs_clear(&s->db);
 	policy_obs_clear(&s->policy);
+	lock_obs_clear(&s->lock);
+	free(s->data_migrations_source);
 	free(s->target);
 	free(s->installed_release);
 	free(s->installed_where);

@@ -108,6 +108,14 @@ struct policy_obs {
 	char *error;              /* reading it failed (Barbican's command exits 255) */
 };
 
+/* Who holds the upgrade lock (runner/lock.h), as the database shows it. */
+struct lock_obs {
+	bool probed;
+	bool held;                /* by another session */
+	char *holder;             /* its application_name */
+	int holder_pid;
+};
+
 enum target_source {
 	TARGET_NONE,       /* unknown */
 	TARGET_CONFIG,     /* [upgrade] target_release */
@@ -125,6 +133,11 @@ struct snapshot {
 	size_t nnodes;
 	struct db_obs db;
 	struct policy_obs policy;
+	struct lock_obs lock;
+	/* Rows of online data migration left: the most any node reports, or the
+	 * count printed by [data_migrations] count_command; -1 unknown. */
+	long data_migrations;
+	char *data_migrations_source; /* "reports", "count_command", NULL */
 	time_t taken_at;              /* wall clock when the last refresh ended */
 };
 
@@ -134,6 +147,9 @@ void snapshot_free(struct snapshot *s);
 void node_obs_clear(struct node_obs *o);
 void db_obs_clear(struct db_obs *d);
 void policy_obs_clear(struct policy_obs *p);
+void lock_obs_clear(struct lock_obs *l);
+/* The most data_migrations_remaining any node reports (-1: none reports). */
+long snapshot_reported_data_migrations(const struct snapshot *s);
 struct node *snapshot_node(struct snapshot *s, const char *name);
 
 /* The node's RPC version and objects from the manifest, for the release it
