@@ -186,7 +186,9 @@ static void compute_roll(struct facts *f, struct plan *p)
 		if (k < st->nroll_order && !service_parse(st->roll_order[k], &want))
 			continue;
 		for (size_t i = 0; i < s->nnodes; i++) {
-			if (queued[i] || p->nodes[i].done)
+			/* a node at the target that is not up yet is settling, not
+			 * to be upgraded again: the roll waits for it */
+			if (queued[i] || p->nodes[i].done || p->nodes[i].at_target)
 				continue;
 			if (k < st->nroll_order && s->nodes[i].conf->service != want)
 				continue;
@@ -358,7 +360,15 @@ static void step_prereqs(struct facts *f, struct plan *p, struct blist *b, enum 
 			      .rev = p->expand_to->revision);
 		skew_prereqs(f, b, k);
 		if (p->nroll_queue == 0) {
-			BLOCK(b, .code = BLK_NOTHING_TO_DO, .step = k, .node = -1);
+			bool settling = false;
+			for (size_t i = 0; i < f->s->nnodes; i++) {
+				if (!p->nodes[i].done) {
+					BLOCK(b, .code = BLK_NODE_NOT_UP, .step = k, .node = (long)i);
+					settling = true;
+				}
+			}
+			if (!settling)
+				BLOCK(b, .code = BLK_NOTHING_TO_DO, .step = k, .node = -1);
 			break;
 		}
 		*node = pick_node(f, p, b);
@@ -425,7 +435,7 @@ static bool checks_failing(const struct plan_input *in)
 
 static void compute_phases(struct facts *f, struct plan *p)
 {
-	bool fleet_at_target = p->roll_queue && p->nroll_queue == 0;
+	bool fleet_at_target = p->roll_done == p->roll_total;
 	/* Offline migrations need every service stopped, and a stopped node shows
 	 * no release. Once only offline migrations are left (the contract step,
 	 * which needed the whole fleet at the target, is behind), a fleet whose
