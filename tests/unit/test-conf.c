@@ -15,7 +15,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,44 +24,13 @@
 
 #include "conf.h"
 #include "ini.h"
+#include "oracle-util.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
 extern char **environ;
 
-static char *tmpdir;
 static size_t ncases;
-
-/* ---- the oracle ---- */
-
-static json_t *oracle(json_t *req)
-{
-	if (!getenv("BS_SOURCE_ROOT")) {
-		fprintf(stderr, "BS_SOURCE_ROOT is not set: run through meson test\n");
-		return NULL;
-	}
-	if (!getenv("BS_PYTHON"))
-		setenv("BS_PYTHON", "/usr/bin/python3", 1);
-	char *path = xasprintf("%s/request.json", tmpdir);
-	assert_int_equal(json_dump_file(req, path, JSON_COMPACT), 0);
-	setenv("BS_ORACLE_REQUEST", path, 1);
-	free(path);
-	FILE *p = popen("PYTHONUTF8=1 \"$BS_PYTHON\" \"$BS_SOURCE_ROOT/tests/oracle/oslo_conf.py\" "
-			"\"$BS_ORACLE_REQUEST\"", "r");
-	assert_non_null(p);
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&sb, buf, n);
-	assert_int_equal(pclose(p), 0);
-	json_error_t e;
-	json_t *out = json_loadb(sb_str(&sb), sb.len, 0, &e);
-	if (!out)
-		fail_msg("oracle output: %s", e.text);
-	sb_free(&sb);
-	return out;
-}
 
 /* ---- making a case's files ---- */
 
@@ -143,7 +111,7 @@ static void make_file(const char *root, json_t *f)
  * and gets taken from the defaults when the case has none. */
 static json_t *prepare(json_t *c, json_t *defaults)
 {
-	char *root = xasprintf("%s/case%zu", tmpdir, ncases++);
+	char *root = xasprintf("%s/case%zu", oracle_tmpdir(), ncases++);
 	mkdirs(root);
 	size_t i;
 	json_t *f, *v;
@@ -407,9 +375,7 @@ static void run_cases(json_t *cases, json_t *defaults)
 	json_array_foreach(cases, i, c)
 		json_array_append_new(reqs, prepare(c, defaults));
 	json_t *req = json_pack("{s:s, s:O}", "mode", "conf", "cases", reqs);
-	json_t *res = oracle(req);
-	if (!res)
-		fail_msg("the reference did not answer: oslo.config via /usr/bin/python3, BS_SOURCE_ROOT and the Debian barbican.conf are needed (scripts/install-deps.sh --test)");
+	json_t *res = oracle_run_json("oslo_conf.py", oracle_tmpdir(), req);
 	assert_int_equal(json_array_size(res), json_array_size(reqs));
 	size_t before = nvalues, failed = 0;
 	json_array_foreach(reqs, i, c) {
@@ -520,10 +486,7 @@ static uint64_t rng = 7;
 
 static unsigned rnd(unsigned n)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL); /* splitmix64 */
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (unsigned)((z ^ (z >> 31)) % n);
+	return (unsigned)(oracle_rand(&rng) % n);
 }
 
 #define PICK(a) (a)[rnd(ARRAY_SIZE(a))]
@@ -605,7 +568,7 @@ static void test_random(void **state)
 
 static void test_locations(void **state)
 {
-	char *dir = xasprintf("%s/loc", tmpdir);
+	char *dir = xasprintf("%s/loc", oracle_tmpdir());
 	mkdirs(dir);
 	char *path = xasprintf("%s/a.conf", dir);
 	FILE *f = fopen(path, "w");
@@ -712,33 +675,6 @@ static void test_limits(void **state)
 	sb_free(&sb);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/* tmpfs when there is one: the cases make many small files */
-static int setup(void **state)
-{
-	const char *base = getenv("TMPDIR");
-	if (!base)
-		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	tmpdir = xasprintf("%s/bs-test-conf-XXXXXX", base);
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-/* BS_TEST_KEEP=1 keeps the files and the oracle's last request, to look at */
-static int teardown(void **state)
-{
-	if (getenv("BS_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", tmpdir);
-		return 0;
-	}
-	int r = nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(tmpdir);
-	return r;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -748,5 +684,5 @@ int main(void)
 		cmocka_unit_test(test_locations),
 		cmocka_unit_test(test_limits),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, oracle_tmpdir_setup, oracle_tmpdir_teardown);
 }

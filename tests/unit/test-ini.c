@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,43 +16,11 @@
 #include <unistd.h>
 
 #include "ini.h"
+#include "oracle-util.h"
 #include "sanitize.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
-static char *tmpdir;
-
-/* ---- the oracle ---- */
-
-static json_t *oracle(json_t *req)
-{
-	const char *root = getenv("BS_SOURCE_ROOT");
-	if (!root) {
-		fprintf(stderr, "BS_SOURCE_ROOT is not set: run through meson test\n");
-		return NULL;
-	}
-	if (!getenv("BS_PYTHON"))
-		setenv("BS_PYTHON", "/usr/bin/python3", 1);
-	char *path = xasprintf("%s/request.json", tmpdir);
-	assert_int_equal(json_dump_file(req, path, JSON_COMPACT), 0);
-	setenv("BS_ORACLE_REQUEST", path, 1);
-	free(path);
-	FILE *p = popen("PYTHONUTF8=1 \"$BS_PYTHON\" \"$BS_SOURCE_ROOT/tests/oracle/oslo_conf.py\" "
-			"\"$BS_ORACLE_REQUEST\"", "r");
-	assert_non_null(p);
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&sb, buf, n);
-	assert_int_equal(pclose(p), 0);
-	json_error_t e;
-	json_t *out = json_loadb(sb_str(&sb), sb.len, 0, &e);
-	if (!out)
-		fail_msg("oracle output: %s", e.text);
-	sb_free(&sb);
-	return out;
-}
 
 /* ---- cases ---- */
 
@@ -138,7 +105,7 @@ static const struct icase cases[] = {
 
 static char *write_file(const char *name, const char *text, size_t len)
 {
-	char *path = xasprintf("%s/%s", tmpdir, name);
+	char *path = xasprintf("%s/%s", oracle_tmpdir(), name);
 	FILE *f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, len, f), len);
@@ -213,9 +180,7 @@ static void compare_all(const char *const *names, char **paths, size_t n)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(files, json_string(paths[i]));
 	json_t *req = json_pack("{s:s, s:o}", "mode", "ini", "files", files);
-	json_t *res = oracle(req);
-	if (!res)
-		fail_msg("the reference did not answer: /usr/bin/python3 with oslo_config is needed (scripts/install-deps.sh --test)");
+	json_t *res = oracle_run_json("oslo_conf.py", oracle_tmpdir(), req);
 	assert_int_equal(json_array_size(res), n);
 	size_t parsed = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -332,8 +297,8 @@ static void test_read_errors(void **state)
 	char *paths[3];
 	const char *names[3] = { "invalid UTF-8", "missing", "directory" };
 	paths[0] = write_file("bad-utf8.conf", "[s]\na = \xc3\x28\n", 9);
-	paths[1] = xasprintf("%s/does-not-exist.conf", tmpdir);
-	paths[2] = xstrdup(tmpdir);
+	paths[1] = xasprintf("%s/does-not-exist.conf", oracle_tmpdir());
+	paths[2] = xstrdup(oracle_tmpdir());
 	compare_all(names, paths, 3);
 
 	struct ini_file *f;
@@ -380,10 +345,7 @@ static uint64_t rng = 20240601;
 
 static unsigned rnd(unsigned n)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL); /* splitmix64 */
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (unsigned)((z ^ (z >> 31)) % n);
+	return (unsigned)(oracle_rand(&rng) % n);
 }
 
 #define PICK(a) (a)[rnd(ARRAY_SIZE(a))]
@@ -472,9 +434,7 @@ static void test_python_str(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(reprs); i++)
 		json_array_append_new(list, json_string(reprs[i]));
 	json_t *req = json_pack("{s:s, s:o}", "mode", "py", "repr", list);
-	json_t *res = oracle(req);
-	if (!res)
-		fail_msg("the reference did not answer: /usr/bin/python3 with oslo_config is needed (scripts/install-deps.sh --test)");
+	json_t *res = oracle_run_json("oslo_conf.py", oracle_tmpdir(), req);
 
 	/* str.isspace() for every code point */
 	json_t *space = json_object_get(res, "space");
@@ -529,33 +489,6 @@ static void test_python_str(void **state)
 	json_decref(res);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/* tmpfs when there is one: the cases make many small files */
-static int setup(void **state)
-{
-	const char *base = getenv("TMPDIR");
-	if (!base)
-		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	tmpdir = xasprintf("%s/bs-test-ini-XXXXXX", base);
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-/* BS_TEST_KEEP=1 keeps the files and the oracle's last request, to look at */
-static int teardown(void **state)
-{
-	if (getenv("BS_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", tmpdir);
-		return 0;
-	}
-	int r = nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(tmpdir);
-	return r;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,5 +499,5 @@ int main(void)
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_python_str),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, oracle_tmpdir_setup, oracle_tmpdir_teardown);
 }

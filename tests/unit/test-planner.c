@@ -277,6 +277,7 @@ static void cold_and_unreachable_databases_block_expand(void **state)
 	plan(&w);
 	assert_false(w.p.next_ready);
 	assert_blocked_by(&w, "pre-rebase revision: bring it to 0f8c192a061f with Barbican 10.0.0");
+	plan_free(&w.p);
 	world(&w, manifest_builtin(), "15.0.1", NULL, fleet14, 5);
 	w.s.db.reachable = false;
 	w.s.db.versioned = false;

@@ -17,132 +17,15 @@
 #include <cmocka.h>
 
 #include "bs.h"
+#include "oracle-util.h"
 #include "pyjson_accept.h"
-#include "sanitize.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
-/* --- talking to the oracle ------------------------------------------- */
-
-static void add_hex(struct strbuf *sb, const char *s, size_t n)
+static void texts_add_sb(struct oracle_texts *t, struct strbuf *sb)
 {
-	static const char hex[] = "0123456789abcdef";
-	sb_addch(sb, 'x');
-	for (size_t i = 0; i < n; i++) {
-		sb_addch(sb, hex[(unsigned char)s[i] >> 4]);
-		sb_addch(sb, hex[(unsigned char)s[i] & 15]);
-	}
-}
-
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* "x<hex>" of n chars to a NUL-terminated malloc'd string of *len bytes. */
-static char *unhexn(const char *tok, size_t n, size_t *len)
-{
-	assert_true(n >= 1 && tok[0] == 'x' && n % 2 == 1);
-	char *s = xmalloc(n / 2 + 1);
-	for (size_t i = 1, j = 0; i < n; i += 2, j++) {
-		int hi = hexval(tok[i]), lo = hexval(tok[i + 1]);
-		assert_true(hi >= 0 && lo >= 0);
-		s[j] = (char)(hi << 4 | lo);
-	}
-	s[n / 2] = '\0';
-	*len = n / 2;
-	return s;
-}
-
-/* Run $BS_PYTHON tests/oracle/SCRIPT MODE [FILE]: FILE is a temporary file
- * holding input when given, else file (or nothing). Returns its stdout. */
-static char *run_oracle(const char *script, const char *mode, const char *file,
-			const struct strbuf *input)
-{
-	const char *py = getenv("BS_PYTHON");
-	const char *root = getenv("BS_SOURCE_ROOT");
-	if (!py)
-		py = "/usr/bin/python3";
-	if (!root) {
-		fail_msg("BS_SOURCE_ROOT is not set (run through meson test)");
-		return NULL;
-	}
-	char path[] = "/tmp/bs-test-pyjson-accept-XXXXXX";
-	if (input) {
-		int fd = mkstemp(path);
-		assert_true(fd >= 0);
-		assert_int_equal(write(fd, input->buf, input->len), (ssize_t)input->len);
-		close(fd);
-		file = path;
-	}
-	char *cmd = xasprintf("'%s' '%s/tests/oracle/%s' %s%s%s%s", py, root, script, mode,
-			      file ? " '" : "", file ? file : "", file ? "'" : "");
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	struct strbuf out = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&out, buf, n);
-	int st = pclose(p);
-	if (input)
-		unlink(path);
-	if (st != 0)
-		fail_msg("oracle failed: %s", cmd);
-	free(cmd);
-	return sb_detach(&out);
-}
-
-/* Next '\n'-terminated line of *p (NUL-terminated in place), NULL at end. */
-static char *next_line(char **p)
-{
-	if (!*p || !**p)
-		return NULL;
-	char *s = *p, *nl = strchr(s, '\n');
-	if (nl) {
-		*nl = '\0';
-		*p = nl + 1;
-	} else {
-		*p = s + strlen(s);
-	}
-	return s;
-}
-
-static void show(const char *label, const char *s, size_t n)
-{
-	char *e = sanitize_term_n(s, n > 300 ? 300 : n, false);
-	fprintf(stderr, "  %s: %s%s\n", label, e, n > 300 ? "..." : "");
-	free(e);
-}
-
-struct texts {
-	char **v;
-	size_t *len;
-	size_t n, cap, lcap;
-};
-
-static void texts_add(struct texts *t, const char *s, size_t len)
-{
-	xgrow(&t->v, &t->cap, t->n + 1, sizeof(*t->v));
-	xgrow(&t->len, &t->lcap, t->n + 1, sizeof(*t->len));
-	t->v[t->n] = xmalloc(len + 1);
-	memcpy(t->v[t->n], s, len);
-	t->v[t->n][len] = '\0';
-	t->len[t->n++] = len;
-}
-
-static void texts_add_sb(struct texts *t, struct strbuf *sb)
-{
-	texts_add(t, sb_str(sb), sb->len);
+	oracle_texts_add(t, sb_str(sb), sb->len);
 	sb_free(sb);
-}
-
-static void texts_free(struct texts *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i]);
-	free(t->v);
-	free(t->len);
 }
 
 static const char *verdict_name(enum pyjson_verdict v)
@@ -157,21 +40,14 @@ struct tally {
 /* json.loads's verdict on every text against pyjson_accepts'. Texts that
  * are not UTF-8 (Python answers U: is_json would fail reading the file)
  * must come out PYJSON_INVALID, as pyjson_accept.h says. */
-static size_t check_verdicts(const struct texts *t, struct tally *tl)
+static size_t check_verdicts(const struct oracle_texts *t, struct tally *tl)
 {
-	struct strbuf in = STRBUF_INIT;
-	for (size_t i = 0; i < t->n; i++) {
-		add_hex(&in, t->v[i], t->len[i]);
-		sb_addch(&in, '\n');
-	}
-	char *out = run_oracle("json_oracle.py", "loads", NULL, &in);
-	sb_free(&in);
+	char *out = oracle_run_texts("json_oracle.py", "loads", t);
 	char *p = out, *line;
 	size_t bad = 0;
 	memset(tl, 0, sizeof(*tl));
 	for (size_t i = 0; i < t->n; i++) {
-		line = next_line(&p);
-		assert_non_null(line);
+		line = oracle_answer(&p);
 		enum pyjson_verdict want;
 		switch (line[0]) {
 		case 'V': want = PYJSON_VALID, tl->valid++; break;
@@ -184,28 +60,15 @@ static size_t check_verdicts(const struct texts *t, struct tally *tl)
 		if (got != want && bad++ < 8) {
 			fprintf(stderr, "json.loads: %s (%c), pyjson_accepts: %s\n",
 				verdict_name(want), line[0], verdict_name(got));
-			show("text", t->v[i], t->len[i]);
+			oracle_show("text", t->v[i], t->len[i], 300);
 		}
 	}
 	free(out);
 	return bad;
 }
 
-static void add_corpus_file(struct texts *t, const char *path)
-{
-	char *out = run_oracle("json_oracle.py", "corpus", path, NULL);
-	char *p = out, *line;
-	while ((line = next_line(&p))) {
-		size_t n;
-		char *s = unhexn(line, strlen(line), &n);
-		texts_add(t, s, n);
-		free(s);
-	}
-	free(out);
-}
-
 /* Every file of the fuzz target's seed corpus, raw. */
-static size_t add_seed_corpus(struct texts *t)
+static size_t add_seed_corpus(struct oracle_texts *t)
 {
 	char *dir = xasprintf("%s/tests/fuzz/corpus/pyjson-accept", getenv("BS_SOURCE_ROOT"));
 	DIR *d = opendir(dir);
@@ -250,13 +113,13 @@ static void nest(struct strbuf *sb, size_t depth, bool objects, const char *inne
 static void test_corpus_verdicts_match_json_loads(void **state)
 {
 	(void)state;
-	struct texts t = { 0 };
+	struct oracle_texts t = { 0 };
 	char *file = xasprintf("%s/tests/data/json/accept.txt", getenv("BS_SOURCE_ROOT"));
-	add_corpus_file(&t, file);
+	oracle_add_corpus(&t, "json_oracle.py", file);
 	free(file);
 	size_t seeds = add_seed_corpus(&t);
-	texts_add(&t, "", 0);
-	texts_add(&t, " \t\r\n", 4);
+	oracle_texts_add(&t, "", 0);
+	oracle_texts_add(&t, " \t\r\n", 4);
 	for (int objects = 0; objects <= 1; objects++) {
 		struct strbuf sb = STRBUF_INIT;
 		nest(&sb, 100, objects, "1");
@@ -280,7 +143,7 @@ static void test_corpus_verdicts_match_json_loads(void **state)
 		"%zu invalid, %zu too deep\n", t.n, seeds, tl.valid, tl.invalid, tl.deep);
 	assert_true(tl.valid > 50 && tl.invalid > 100 && tl.deep >= 4);
 	assert_int_equal(bad, 0);
-	texts_free(&t);
+	oracle_texts_free(&t);
 }
 
 /* int() refuses more than 4300 digits (ValueError, so is_json says no);
@@ -289,7 +152,7 @@ static void test_long_numbers_match_json_loads(void **state)
 {
 	(void)state;
 	static const size_t digits[] = { 1, 640, 641, 4299, 4300, 4301, 5000 };
-	struct texts t = { 0 };
+	struct oracle_texts t = { 0 };
 	for (size_t i = 0; i < ARRAY_SIZE(digits); i++) {
 		static const char *const forms[][2] = {
 			{ "", "" }, { "-", "" }, { "[", "]" }, { "", ".5" }, { "-", "e1" }, { "", "E-1" },
@@ -308,17 +171,14 @@ static void test_long_numbers_match_json_loads(void **state)
 	struct tally tl;
 	assert_int_equal(check_verdicts(&t, &tl), 0);
 	assert_true(tl.valid > 0 && tl.invalid > 0);
-	texts_free(&t);
+	oracle_texts_free(&t);
 }
 
 static uint64_t rng = 99;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return oracle_rand(&rng);
 }
 
 static const char *const ws_pieces[] = { "", "", "", " ", "\t", "\n", "\r\n", "  " };
@@ -409,7 +269,7 @@ static void mutate(struct strbuf *sb)
 static void test_random_texts_match_json_loads(void **state)
 {
 	(void)state;
-	struct texts t = { 0 };
+	struct oracle_texts t = { 0 };
 	for (int i = 0; i < 5000; i++) {
 		struct strbuf sb = STRBUF_INIT;
 		gen_ws(&sb);
@@ -425,7 +285,7 @@ static void test_random_texts_match_json_loads(void **state)
 		"%zu not UTF-8\n", t.n, tl.valid, tl.invalid, tl.not_utf8);
 	assert_true(tl.valid > 1000 && tl.invalid > 1000);
 	assert_int_equal(bad, 0);
-	texts_free(&t);
+	oracle_texts_free(&t);
 }
 
 /* Where RecursionError starts depends on the Python frames below

@@ -12,164 +12,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "bs.h"
+#include "oracle-util.h"
 #include "render/pyjson.h"
-#include "sanitize.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
-/* --- talking to the oracle ------------------------------------------- */
-
-static void add_hex(struct strbuf *sb, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	sb_addch(sb, 'x');
-	for (size_t i = 0; i < n; i++) {
-		sb_addch(sb, hex[(unsigned char)s[i] >> 4]);
-		sb_addch(sb, hex[(unsigned char)s[i] & 15]);
-	}
-}
-
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* "x<hex>" of n chars to a NUL-terminated malloc'd string of *len bytes. */
-static char *unhexn(const char *tok, size_t n, size_t *len)
-{
-	assert_true(n >= 1 && tok[0] == 'x' && n % 2 == 1);
-	char *s = xmalloc(n / 2 + 1);
-	for (size_t i = 1, j = 0; i < n; i += 2, j++) {
-		int hi = hexval(tok[i]), lo = hexval(tok[i + 1]);
-		assert_true(hi >= 0 && lo >= 0);
-		s[j] = (char)(hi << 4 | lo);
-	}
-	s[n / 2] = '\0';
-	*len = n / 2;
-	return s;
-}
-
-/* Run $BS_PYTHON tests/oracle/SCRIPT MODE [FILE]: FILE is a temporary file
- * holding input when given, else file (or nothing). Returns its stdout. */
-static char *run_oracle(const char *script, const char *mode, const char *file,
-			const struct strbuf *input)
-{
-	const char *py = getenv("BS_PYTHON");
-	const char *root = getenv("BS_SOURCE_ROOT");
-	if (!py)
-		py = "/usr/bin/python3";
-	if (!root) {
-		fail_msg("BS_SOURCE_ROOT is not set (run through meson test)");
-		return NULL;
-	}
-	char path[] = "/tmp/bs-test-pyjson-XXXXXX";
-	if (input) {
-		int fd = mkstemp(path);
-		assert_true(fd >= 0);
-		assert_int_equal(write(fd, input->buf, input->len), (ssize_t)input->len);
-		close(fd);
-		file = path;
-	}
-	char *cmd = xasprintf("'%s' '%s/tests/oracle/%s' %s%s%s%s", py, root, script, mode,
-			      file ? " '" : "", file ? file : "", file ? "'" : "");
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	struct strbuf out = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&out, buf, n);
-	int st = pclose(p);
-	if (input)
-		unlink(path);
-	if (st != 0)
-		fail_msg("oracle failed: %s", cmd);
-	free(cmd);
-	return sb_detach(&out);
-}
-
-/* Next '\n'-terminated line of *p (NUL-terminated in place), NULL at end. */
-static char *next_line(char **p)
-{
-	if (!*p || !**p)
-		return NULL;
-	char *s = *p, *nl = strchr(s, '\n');
-	if (nl) {
-		*nl = '\0';
-		*p = nl + 1;
-	} else {
-		*p = s + strlen(s);
-	}
-	return s;
-}
-
-static void show(const char *label, const char *s, size_t n)
-{
-	char *e = sanitize_term_n(s, n, false);
-	fprintf(stderr, "  %s: %s\n", label, e);
-	free(e);
-}
-
-struct texts {
-	char **v;
-	size_t *len;
-	size_t n, cap, lcap;
-};
-
-static void texts_add(struct texts *t, const char *s, size_t len)
-{
-	xgrow(&t->v, &t->cap, t->n + 1, sizeof(*t->v));
-	xgrow(&t->len, &t->lcap, t->n + 1, sizeof(*t->len));
-	t->v[t->n] = xmalloc(len + 1);
-	memcpy(t->v[t->n], s, len);
-	t->v[t->n][len] = '\0';
-	t->len[t->n++] = len;
-}
-
-static void texts_free(struct texts *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i]);
-	free(t->v);
-	free(t->len);
-}
-
 /* Python's json.dumps(json.loads(text)) for each text, against
  * pyjson_dumps of jansson's parse of it. Every text must parse in both. */
-static size_t check_dumps(const struct texts *t)
+static size_t check_dumps(const struct oracle_texts *t)
 {
-	struct strbuf in = STRBUF_INIT;
-	for (size_t i = 0; i < t->n; i++) {
-		add_hex(&in, t->v[i], t->len[i]);
-		sb_addch(&in, '\n');
-	}
-	char *out = run_oracle("json_oracle.py", "dumps", NULL, &in);
-	sb_free(&in);
+	char *out = oracle_run_texts("json_oracle.py", "dumps", t);
 	char *p = out, *line;
 	size_t bad = 0;
 	for (size_t i = 0; i < t->n; i++) {
-		line = next_line(&p);
-		assert_non_null(line);
+		line = oracle_answer(&p);
 		json_error_t err;
 		json_t *j = json_loadb(t->v[i], t->len[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 		if (!j || strcmp(line, "ERR") == 0) {
-			show("text", t->v[i], t->len[i]);
+			oracle_show("text", t->v[i], t->len[i], 0);
 			fail_msg("not a JSON text for both: jansson %s, python %s", j ? "ok" : err.text,
 				 line);
 		}
 		size_t wl;
-		char *want = unhexn(line, strlen(line), &wl);
+		char *want = oracle_unhex(line, strlen(line), &wl);
 		char *got = pyjson_dumps(j);
 		if (strcmp(want, got) != 0 && bad++ < 5) {
 			fprintf(stderr, "mismatch:\n");
-			show("text", t->v[i], t->len[i]);
-			show("python", want, wl);
-			show("ours", got, strlen(got));
+			oracle_show("text", t->v[i], t->len[i], 0);
+			oracle_show("python", want, wl, 0);
+			oracle_show("ours", got, strlen(got), 0);
 		}
 		free(want);
 		free(got);
@@ -187,32 +62,21 @@ static void test_corpus_dumps_like_python(void **state)
 {
 	(void)state;
 	char *file = xasprintf("%s/tests/data/json/dumps.txt", getenv("BS_SOURCE_ROOT"));
-	char *out = run_oracle("json_oracle.py", "corpus", file, NULL);
+	struct oracle_texts t = { 0 };
+	oracle_add_corpus(&t, "json_oracle.py", file);
 	free(file);
-	struct texts t = { 0 };
-	char *p = out, *line;
-	while ((line = next_line(&p))) {
-		size_t n;
-		char *s = unhexn(line, strlen(line), &n);
-		texts_add(&t, s, n);
-		free(s);
-	}
-	free(out);
 	assert_true(t.n > 80);
 	size_t bad = check_dumps(&t);
 	fprintf(stderr, "%zu corpus texts compared with json.dumps\n", t.n);
 	assert_int_equal(bad, 0);
-	texts_free(&t);
+	oracle_texts_free(&t);
 }
 
 static uint64_t rng = 4242;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return oracle_rand(&rng);
 }
 
 /* float.__repr__ through json.dumps for 30000 doubles: random bit
@@ -251,15 +115,14 @@ static void test_float_repr_like_python(void **state)
 	struct strbuf in = STRBUF_INIT;
 	for (size_t i = 0; i < n; i++)
 		sb_addf(&in, "%a\n", d[i]);
-	char *out = run_oracle("json_oracle.py", "floats", NULL, &in);
+	char *out = oracle_run("json_oracle.py", &in, "floats", NULL);
 	sb_free(&in);
 	char *p = out, *line;
 	size_t bad = 0;
 	for (size_t i = 0; i < n; i++) {
-		line = next_line(&p);
-		assert_non_null(line);
+		line = oracle_answer(&p);
 		size_t wl;
-		char *want = unhexn(line, strlen(line), &wl);
+		char *want = oracle_unhex(line, strlen(line), &wl);
 		json_t *j = json_real(d[i]);
 		char *got = pyjson_dumps(j);
 		if (strcmp(want, got) != 0 && bad++ < 10)
@@ -380,17 +243,17 @@ static void gen_value(struct strbuf *sb, int depth)
 static void test_random_values_dump_like_python(void **state)
 {
 	(void)state;
-	struct texts t = { 0 };
+	struct oracle_texts t = { 0 };
 	for (int i = 0; i < 2000; i++) {
 		struct strbuf sb = STRBUF_INIT;
 		gen_value(&sb, 0);
-		texts_add(&t, sb.buf, sb.len);
+		oracle_texts_add(&t, sb.buf, sb.len);
 		sb_free(&sb);
 	}
 	size_t bad = check_dumps(&t);
 	fprintf(stderr, "%zu random texts compared with json.dumps\n", t.n);
 	assert_int_equal(bad, 0);
-	texts_free(&t);
+	oracle_texts_free(&t);
 }
 
 /* Bytes that are not UTF-8: pyjson_str (and pyjson_dumps of a
@@ -406,9 +269,9 @@ static void test_invalid_utf8_becomes_one_fffd_per_byte(void **state)
 		"\xf8\x88\x80\x80\x80", "\x80\x80", "a\xf0\x9f\x98", "\xf0\x9f\x98\x80\xff",
 		"\xef\xbb\xbf", "\xc3\xa9\xe9",
 	};
-	struct texts t = { 0 };
+	struct oracle_texts t = { 0 };
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
-		texts_add(&t, fixed[i], strlen(fixed[i]));
+		oracle_texts_add(&t, fixed[i], strlen(fixed[i]));
 	static const unsigned char pick[] = { 'a', 0x7f, 0x80, 0xbf, 0xc2, 0xc3, 0xe0, 0xe2,
 					      0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0x98, 1 };
 	for (int i = 0; i < 1000; i++) {
@@ -416,25 +279,18 @@ static void test_invalid_utf8_becomes_one_fffd_per_byte(void **state)
 		size_t n = 1 + rnd() % sizeof(b);
 		for (size_t k = 0; k < n; k++)
 			b[k] = (char)pick[rnd() % sizeof(pick)];
-		texts_add(&t, b, n);
+		oracle_texts_add(&t, b, n);
 	}
-	struct strbuf in = STRBUF_INIT;
-	for (size_t i = 0; i < t.n; i++) {
-		add_hex(&in, t.v[i], t.len[i]);
-		sb_addch(&in, '\n');
-	}
-	char *out = run_oracle("json_oracle.py", "bytes", NULL, &in);
-	sb_free(&in);
+	char *out = oracle_run_texts("json_oracle.py", "bytes", &t);
 	char *p = out, *line;
 	size_t bad = 0;
 	for (size_t i = 0; i < t.n; i++) {
-		line = next_line(&p);
-		assert_non_null(line);
+		line = oracle_answer(&p);
 		char *sp = strchr(line, ' ');
 		assert_non_null(sp);
 		size_t dl, ul;
-		char *want_dump = unhexn(line, (size_t)(sp - line), &dl);
-		char *want_utf8 = unhexn(sp + 1, strlen(sp + 1), &ul);
+		char *want_dump = oracle_unhex(line, (size_t)(sp - line), &dl);
+		char *want_utf8 = oracle_unhex(sp + 1, strlen(sp + 1), &ul);
 
 		json_t *s = pyjson_str(t.v[i]);
 		json_t *raw = json_stringn_nocheck(t.v[i], t.len[i]);
@@ -443,10 +299,10 @@ static void test_invalid_utf8_becomes_one_fffd_per_byte(void **state)
 			    memcmp(json_string_value(s), want_utf8, ul) == 0 &&
 			    strcmp(d1, want_dump) == 0 && strcmp(d2, want_dump) == 0;
 		if (!same && bad++ < 5) {
-			show("bytes", t.v[i], t.len[i]);
-			show("python", want_dump, dl);
-			show("pyjson_str", d1, strlen(d1));
-			show("nocheck", d2, strlen(d2));
+			oracle_show("bytes", t.v[i], t.len[i], 0);
+			oracle_show("python", want_dump, dl, 0);
+			oracle_show("pyjson_str", d1, strlen(d1), 0);
+			oracle_show("nocheck", d2, strlen(d2), 0);
 		}
 		free(d1);
 		free(d2);
@@ -456,7 +312,7 @@ static void test_invalid_utf8_becomes_one_fffd_per_byte(void **state)
 		free(want_utf8);
 	}
 	free(out);
-	texts_free(&t);
+	oracle_texts_free(&t);
 	assert_int_equal(bad, 0);
 	/* NULL is None */
 	json_t *n = pyjson_str(NULL);
@@ -472,16 +328,14 @@ static void test_nul_in_key_dumps_like_python(void **state)
 {
 	(void)state;
 	static const char text[] = "{\"k\\u0000ey\": \"v\\u0000\", \"\\u0000\": [1.0]}";
-	struct strbuf in = STRBUF_INIT;
-	add_hex(&in, text, strlen(text));
-	sb_addch(&in, '\n');
-	char *out = run_oracle("json_oracle.py", "dumps", NULL, &in);
-	sb_free(&in);
+	struct oracle_texts t = { 0 };
+	oracle_texts_add(&t, text, strlen(text));
+	char *out = oracle_run_texts("json_oracle.py", "dumps", &t);
+	oracle_texts_free(&t);
 	char *p = out;
-	char *line = next_line(&p);
-	assert_non_null(line);
+	char *line = oracle_answer(&p);
 	size_t wl;
-	char *want = unhexn(line, strlen(line), &wl);
+	char *want = oracle_unhex(line, strlen(line), &wl);
 	json_t *o = json_object();
 	json_object_setn_new(o, "k\0ey", 4, json_stringn("v\0", 2));
 	json_object_setn_new(o, "\0", 1, json_pack("[f]", 1.0));

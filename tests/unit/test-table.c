@@ -9,101 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "bs.h"
+#include "oracle-util.h"
 #include "sanitize.h"
 #include "strbuf.h"
 #include "render/table.h"
 #include "render/textwrap.h"
 #include "xalloc.h"
-
-/* --- talking to the oracle ------------------------------------------- */
-
-static void add_hex(struct strbuf *sb, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	sb_addch(sb, 'x');
-	for (size_t i = 0; i < n; i++) {
-		sb_addch(sb, hex[(unsigned char)s[i] >> 4]);
-		sb_addch(sb, hex[(unsigned char)s[i] & 15]);
-	}
-}
-
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* "x<hex>" of n chars to a NUL-terminated malloc'd string. */
-static char *unhex(const char *tok, size_t n)
-{
-	assert_true(n >= 1 && tok[0] == 'x' && n % 2 == 1);
-	char *s = xmalloc(n / 2 + 1);
-	for (size_t i = 1, j = 0; i < n; i += 2, j++) {
-		int hi = hexval(tok[i]), lo = hexval(tok[i + 1]);
-		assert_true(hi >= 0 && lo >= 0);
-		s[j] = (char)(hi << 4 | lo);
-	}
-	s[n / 2] = '\0';
-	return s;
-}
-
-/* Run $BS_PYTHON tests/oracle/SCRIPT MODE [FILE]: FILE is a temporary file
- * holding input when given, else file (or nothing). Returns its stdout. */
-static char *run_oracle(const char *script, const char *mode, const char *file,
-			const struct strbuf *input)
-{
-	const char *py = getenv("BS_PYTHON");
-	const char *root = getenv("BS_SOURCE_ROOT");
-	if (!py)
-		py = "/usr/bin/python3";
-	if (!root) {
-		fail_msg("BS_SOURCE_ROOT is not set (run through meson test)");
-		return NULL;
-	}
-	char path[] = "/tmp/bs-test-table-XXXXXX";
-	if (input) {
-		int fd = mkstemp(path);
-		assert_true(fd >= 0);
-		assert_int_equal(write(fd, input->buf, input->len), (ssize_t)input->len);
-		close(fd);
-		file = path;
-	}
-	char *cmd = xasprintf("'%s' '%s/tests/oracle/%s' %s%s%s%s", py, root, script, mode,
-			      file ? " '" : "", file ? file : "", file ? "'" : "");
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	struct strbuf out = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&out, buf, n);
-	int st = pclose(p);
-	if (input)
-		unlink(path);
-	if (st != 0)
-		fail_msg("oracle failed: %s", cmd);
-	free(cmd);
-	return sb_detach(&out);
-}
-
-/* Next '\n'-terminated line of *p (NUL-terminated in place), NULL at end. */
-static char *next_line(char **p)
-{
-	if (!*p || !**p)
-		return NULL;
-	char *s = *p, *nl = strchr(s, '\n');
-	if (nl) {
-		*nl = '\0';
-		*p = nl + 1;
-	} else {
-		*p = s + strlen(s);
-	}
-	return s;
-}
 
 static void show(const char *label, const char *s)
 {
@@ -148,18 +63,10 @@ static bool sampled(uint32_t cp)
 static void test_width_of_each_character_matches_wcwidth(void **state)
 {
 	(void)state;
-	char *out = run_oracle("table_oracle.py", "wcwidth", NULL, NULL);
-	char *p = out, *line;
 	uint32_t starts[4096];
 	int vals[4096];
-	size_t nruns = 0;
-	while ((line = next_line(&p))) {
-		assert_true(nruns < ARRAY_SIZE(starts));
-		char *end;
-		starts[nruns] = (uint32_t)strtoul(line, &end, 10);
-		vals[nruns++] = (int)strtol(end, NULL, 10);
-	}
-	free(out);
+	size_t nruns = oracle_read_runs("table_oracle.py", "wcwidth", starts, vals,
+					ARRAY_SIZE(starts));
 	assert_true(nruns > 100);
 	size_t r = 0, bad = 0, checked = 0;
 	for (uint32_t cp = 1; cp < 0x110000; cp++) {
@@ -190,21 +97,20 @@ static size_t check_tables(const struct tcase *c, size_t n)
 {
 	struct strbuf in = STRBUF_INIT;
 	for (size_t i = 0; i < n; i++) {
-		add_hex(&in, c[i].title, strlen(c[i].title));
+		oracle_add_hex(&in, c[i].title, strlen(c[i].title));
 		for (size_t k = 0; k < c[i].ncells; k++) {
 			sb_addch(&in, ' ');
-			add_hex(&in, c[i].cells[k], strlen(c[i].cells[k]));
+			oracle_add_hex(&in, c[i].cells[k], strlen(c[i].cells[k]));
 		}
 		sb_addch(&in, '\n');
 	}
-	char *out = run_oracle("table_oracle.py", "table", NULL, &in);
+	char *out = oracle_run("table_oracle.py", &in, "table", NULL);
 	sb_free(&in);
 	char *p = out, *line;
 	size_t bad = 0;
 	for (size_t i = 0; i < n; i++) {
-		line = next_line(&p);
-		assert_non_null(line);
-		char *want = unhex(line, strlen(line));
+		line = oracle_answer(&p);
+		char *want = oracle_unhex(line, strlen(line), NULL);
 		char *got = table_render(c[i].title, c[i].cells, c[i].ncells);
 		if (strcmp(want, got) != 0 && bad++ < 5) {
 			show("prettytable", want);
@@ -263,10 +169,7 @@ static uint64_t rng = 77;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return oracle_rand(&rng);
 }
 
 /* 600 random tables of those pieces. */
@@ -351,25 +254,24 @@ static void test_oslo_check_table_matches_upgradecheck(void **state)
 			const struct check *c = &runs[i][k];
 			if (k)
 				sb_addch(&in, ' ');
-			add_hex(&in, c->name, strlen(c->name));
+			oracle_add_hex(&in, c->name, strlen(c->name));
 			sb_addf(&in, " %d ", c->code);
 			if (c->details)
-				add_hex(&in, c->details, strlen(c->details));
+				oracle_add_hex(&in, c->details, strlen(c->details));
 			else
 				sb_addch(&in, '-');
 		}
 		sb_addch(&in, '\n');
 	}
-	char *out = run_oracle("table_oracle.py", "oslo", NULL, &in);
+	char *out = oracle_run("table_oracle.py", &in, "oslo", NULL);
 	sb_free(&in);
 	char *p = out, *line;
 	size_t bad = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
-		line = next_line(&p);
-		assert_non_null(line);
+		line = oracle_answer(&p);
 		char *sp = strchr(line, ' ');
 		assert_non_null(sp);
-		char *want = unhex(line, (size_t)(sp - line));
+		char *want = oracle_unhex(line, (size_t)(sp - line), NULL);
 		int want_rc = (int)strtol(sp + 1, NULL, 10);
 
 		char *cells[4];

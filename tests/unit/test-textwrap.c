@@ -10,96 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../../render/textwrap.c"
+#include "oracle-util.h"
 
 /* --- talking to the oracle ------------------------------------------- */
-
-static void add_hex(struct strbuf *sb, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	sb_addch(sb, 'x');
-	for (size_t i = 0; i < n; i++) {
-		sb_addch(sb, hex[(unsigned char)s[i] >> 4]);
-		sb_addch(sb, hex[(unsigned char)s[i] & 15]);
-	}
-}
-
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* "x<hex>" of n chars to a NUL-terminated malloc'd string. */
-static char *unhex(const char *tok, size_t n)
-{
-	assert_true(n >= 1 && tok[0] == 'x' && n % 2 == 1);
-	char *s = xmalloc(n / 2 + 1);
-	for (size_t i = 1, j = 0; i < n; i += 2, j++) {
-		int hi = hexval(tok[i]), lo = hexval(tok[i + 1]);
-		assert_true(hi >= 0 && lo >= 0);
-		s[j] = (char)(hi << 4 | lo);
-	}
-	s[n / 2] = '\0';
-	return s;
-}
-
-/* Run $BS_PYTHON tests/oracle/SCRIPT MODE [FILE]: FILE is a temporary file
- * holding input when given, else file (or nothing). Returns its stdout. */
-static char *run_oracle(const char *script, const char *mode, const char *file,
-			const struct strbuf *input)
-{
-	const char *py = getenv("BS_PYTHON");
-	const char *root = getenv("BS_SOURCE_ROOT");
-	if (!py)
-		py = "/usr/bin/python3";
-	if (!root) {
-		fail_msg("BS_SOURCE_ROOT is not set (run through meson test)");
-		return NULL;
-	}
-	char path[] = "/tmp/bs-test-textwrap-XXXXXX";
-	if (input) {
-		int fd = mkstemp(path);
-		assert_true(fd >= 0);
-		assert_int_equal(write(fd, input->buf, input->len), (ssize_t)input->len);
-		close(fd);
-		file = path;
-	}
-	char *cmd = xasprintf("'%s' '%s/tests/oracle/%s' %s%s%s%s", py, root, script, mode,
-			      file ? " '" : "", file ? file : "", file ? "'" : "");
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	struct strbuf out = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&out, buf, n);
-	int st = pclose(p);
-	if (input)
-		unlink(path);
-	if (st != 0)
-		fail_msg("oracle failed: %s", cmd);
-	free(cmd);
-	return sb_detach(&out);
-}
-
-/* Next '\n'-terminated line of *p (NUL-terminated in place), NULL at end. */
-static char *next_line(char **p)
-{
-	if (!*p || !**p)
-		return NULL;
-	char *s = *p, *nl = strchr(s, '\n');
-	if (nl) {
-		*nl = '\0';
-		*p = nl + 1;
-	} else {
-		*p = s + strlen(s);
-	}
-	return s;
-}
 
 /* Next ' '-separated token of *p, its length in *n, NULL at end. */
 static const char *next_tok(const char **p, size_t *n)
@@ -158,14 +75,14 @@ static size_t check_cases(const struct cases *c, size_t *hangs, size_t *errs)
 	struct strbuf in = STRBUF_INIT;
 	for (size_t i = 0; i < c->n; i++) {
 		sb_addf(&in, "%zu ", c->v[i].width);
-		add_hex(&in, c->v[i].init, strlen(c->v[i].init));
+		oracle_add_hex(&in, c->v[i].init, strlen(c->v[i].init));
 		sb_addch(&in, ' ');
-		add_hex(&in, c->v[i].sub, strlen(c->v[i].sub));
+		oracle_add_hex(&in, c->v[i].sub, strlen(c->v[i].sub));
 		sb_addch(&in, ' ');
-		add_hex(&in, c->v[i].text, strlen(c->v[i].text));
+		oracle_add_hex(&in, c->v[i].text, strlen(c->v[i].text));
 		sb_addch(&in, '\n');
 	}
-	char *out = run_oracle("textwrap_oracle.py", "wrap", NULL, &in);
+	char *out = oracle_run("textwrap_oracle.py", &in, "wrap", NULL);
 	sb_free(&in);
 
 	size_t bad = 0;
@@ -176,8 +93,7 @@ static size_t check_cases(const struct cases *c, size_t *hangs, size_t *errs)
 		*errs = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct wcase *w = &c->v[i];
-		char *line = next_line(&p);
-		assert_non_null(line);
+		char *line = oracle_answer(&p);
 		size_t n;
 		char **got = textwrap_wrap(w->text, w->width, w->init, w->sub, &n);
 		if (strcmp(line, "HANG") == 0 || strcmp(line, "ERR") == 0) {
@@ -198,7 +114,7 @@ static size_t check_cases(const struct cases *c, size_t *hangs, size_t *errs)
 		for (size_t k = 0; k < want_n; k++) {
 			tok = next_tok(&q, &tl);
 			assert_non_null(tok);
-			char *want = unhex(tok, tl);
+			char *want = oracle_unhex(tok, tl, NULL);
 			if (same && strcmp(want, got[k]) != 0)
 				same = false;
 			if (k)
@@ -231,16 +147,13 @@ static size_t check_cases(const struct cases *c, size_t *hangs, size_t *errs)
 static struct cases corpus_texts(void)
 {
 	char *file = xasprintf("%s/tests/data/textwrap/corpus.txt", getenv("BS_SOURCE_ROOT"));
-	char *out = run_oracle("textwrap_oracle.py", "corpus", file, NULL);
-	struct cases c = { NULL, 0, 0 };
-	char *q = out, *line;
-	while ((line = next_line(&q))) {
-		char *text = unhex(line, strlen(line));
-		add_case(&c, text, 0, "", "");
-		free(text);
-	}
-	free(out);
+	struct oracle_texts t = { 0 };
+	oracle_add_corpus(&t, "textwrap_oracle.py", file);
 	free(file);
+	struct cases c = { NULL, 0, 0 };
+	for (size_t i = 0; i < t.n; i++)
+		add_case(&c, t.v[i], 0, "", "");
+	oracle_texts_free(&t);
 	assert_true(c.n >= 40);
 	return c;
 }
@@ -252,18 +165,10 @@ static struct cases corpus_texts(void)
 static void test_char_classes_match_python_for_every_code_point(void **state)
 {
 	(void)state;
-	char *out = run_oracle("unicode_tables.py", "pyclass-runs", NULL, NULL);
-	char *p = out, *line;
 	uint32_t starts[4096];
 	int vals[4096];
-	size_t nruns = 0;
-	while ((line = next_line(&p))) {
-		assert_true(nruns < ARRAY_SIZE(starts));
-		char *end;
-		starts[nruns] = (uint32_t)strtoul(line, &end, 10);
-		vals[nruns++] = (int)strtol(end, NULL, 10);
-	}
-	free(out);
+	size_t nruns = oracle_read_runs("unicode_tables.py", "pyclass-runs", starts, vals,
+					ARRAY_SIZE(starts));
 	assert_true(nruns > 100);
 	size_t r = 0, bad = 0;
 	for (uint32_t cp = 0; cp < 0x110000; cp++) {
@@ -329,10 +234,7 @@ static uint64_t rng = 20240611;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return oracle_rand(&rng);
 }
 
 /* 3000 texts made of the pieces that steer wordsep_re and _wrap_chunks. */
