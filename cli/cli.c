@@ -71,10 +71,19 @@ int cli_output_opts(int argc, char **argv, const char *usage, const char *descri
 			*out = &output_json;
 			break;
 		case OPT_HELP: {
-			const char *schema = strstr(usage, "upgrade check") ? "upgrade-check"
-					     : strncmp(usage, "nodes", 5) == 0 ? "nodes" : "migrations";
-			char *opts = xasprintf("  --json      print JSON (schema barbican-status/%s/1)\n"
-					       "  -h, --help  show this help and exit\n", schema);
+			/* the schema is named after the command: "upgrade check" ->
+			 * upgrade-check, "upgrade plan" -> plan, "nodes" -> nodes */
+			size_t n = strcspn(usage, " [");
+			const char *word = usage;
+			if (strncmp(usage, "upgrade check", 13) == 0) {
+				word = "upgrade-check";
+				n = strlen(word);
+			} else if (strncmp(usage, "upgrade ", 8) == 0) {
+				word = usage + 8;
+				n = strcspn(word, " [");
+			}
+			char *opts = xasprintf("  --json      print JSON (schema barbican-status/%.*s/1)\n"
+					       "  -h, --help  show this help and exit\n", (int)n, word);
 			cli_help(usage, description, opts);
 			free(opts);
 			return 0;

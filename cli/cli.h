@@ -60,6 +60,10 @@ extern const struct output_ops output_json;
 /* Command implementations (cli/cmd-*.c). */
 int cmd_upgrade(struct cli *cli, int argc, char **argv);
 int cmd_upgrade_check(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_plan(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_gate(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_next(struct cli *cli, int argc, char **argv);
+int cmd_journal(struct cli *cli, int argc, char **argv);
 int cmd_nodes(struct cli *cli, int argc, char **argv);
 int cmd_migrations(struct cli *cli, int argc, char **argv);
 

@@ -25,7 +25,7 @@ int cmd_migrations(struct cli *cli, int argc, char **argv)
 	const struct manifest *m = manifest_builtin();
 	struct snapshot s;
 	snapshot_init(&s, &st);
-	struct observe_opts oo = { OBS_DB, true };
+	struct observe_opts oo = { OBS_DB, true, 0 };
 	observe(&s, m, &oo);
 	out->migrations(stdout, &s, m);
 	snapshot_free(&s);

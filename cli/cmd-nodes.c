@@ -28,7 +28,7 @@ int cmd_nodes(struct cli *cli, int argc, char **argv)
 	const struct manifest *m = manifest_builtin();
 	struct snapshot s;
 	snapshot_init(&s, &st);
-	struct observe_opts oo = { OBS_NODES, false };
+	struct observe_opts oo = { OBS_NODES, false, 0 };
 	observe(&s, m, &oo);
 	out->nodes(stdout, &s, m);
 	snapshot_free(&s);

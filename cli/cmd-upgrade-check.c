@@ -32,7 +32,7 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 	const struct manifest *m = manifest_builtin();
 	struct snapshot s;
 	snapshot_init(&s, &st);
-	struct observe_opts oo = { OBS_ALL, true };
+	struct observe_opts oo = { OBS_ALL, true, 0 };
 	observe(&s, m, &oo);
 
 	struct check_ctx ctx = { &s, m };

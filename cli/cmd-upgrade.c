@@ -1,6 +1,6 @@
-/* upgrade: the subcommands of an upgrade (check now; plan, gate and next
- * come with the planner). As in Barbican's own command, options may come
- * before or after the subcommand word: "upgrade --json check". */
+/* upgrade: the subcommands of an upgrade: check, plan, gate, next. As in
+ * Barbican's own command, options may come before or after the subcommand
+ * word: "upgrade --json check". */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +13,12 @@ static const struct {
 	int (*exec)(struct cli *cli, int argc, char **argv);
 } upgrade_table[] = {
 	{ "check", cmd_upgrade_check },
+	{ "plan", cmd_upgrade_plan },
+	{ "gate", cmd_upgrade_gate },
+	{ "next", cmd_upgrade_next },
 };
 
-#define UPGRADE_USAGE "upgrade check [--json]"
+#define UPGRADE_USAGE "upgrade {check,plan,gate,next} ..."
 
 int cmd_upgrade(struct cli *cli, int argc, char **argv)
 {
@@ -38,13 +41,16 @@ int cmd_upgrade(struct cli *cli, int argc, char **argv)
 			free(sub);
 			return rc;
 		}
-		return cli_usage_error(UPGRADE_USAGE, "unknown upgrade subcommand '%s' (expected: check)",
+		return cli_usage_error(UPGRADE_USAGE, "unknown upgrade subcommand '%s' (expected: check, plan, gate, next)",
 				       argv[i]);
 	}
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return cli_help(UPGRADE_USAGE,
-					"Upgrade subcommands:\n"
-					"  check    run the upgrade checks (see upgrade check --help)", NULL);
-	return cli_usage_error(UPGRADE_USAGE, "the following arguments are required: check");
+					"Upgrade subcommands (each has --help):\n"
+					"  check    run the upgrade checks\n"
+					"  plan     where the upgrade stands and what the next step is\n"
+					"  gate     whether a step may be taken now (for pipelines)\n"
+					"  next     take the next step", NULL);
+	return cli_usage_error(UPGRADE_USAGE, "the following arguments are required: check, plan, gate or next");
 }

@@ -14,10 +14,18 @@
 const struct cmd_entry cmd_table[] = {
 	{ "upgrade", "upgrade check [--json]",
 	  "run the upgrade checks (Barbican's own, then the rolling-upgrade ones)", cmd_upgrade },
+	{ "upgrade", "upgrade plan [--json]",
+	  "where the upgrade stands: phases, progress, the next step and its blockers", cmd_upgrade },
+	{ "upgrade", "upgrade gate --before STEP [--json]",
+	  "exit 0 only when STEP may be taken now (for pipelines)", cmd_upgrade },
+	{ "upgrade", "upgrade next [--dry-run] [--yes] [--timeout S] [--confirm-unobservable]",
+	  "take the next step: lock, run, verify, journal", cmd_upgrade },
 	{ "nodes", "nodes [--json]",
 	  "what runs where: each node's release, versions, state and skew", cmd_nodes },
 	{ "migrations", "migrations [--json]",
 	  "where the database is: revision, target heads, pending migrations", cmd_migrations },
+	{ "journal", "journal [--json]",
+	  "every step upgrade next ran or vouched for", cmd_journal },
 };
 
 const size_t cmd_count = ARRAY_SIZE(cmd_table);
@@ -39,7 +47,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: " BS_PROG " " MAIN_USAGE "\n\n");
 	fprintf(f, "Commands:\n");
 	for (size_t i = 0; i < cmd_count; i++)
-		fprintf(f, "  %-26s %s\n", cmd_table[i].usage, cmd_table[i].summary);
+		fprintf(f, "  %s\n      %s\n", cmd_table[i].usage, cmd_table[i].summary);
 	fprintf(f, "\nOptions:\n"
 		   "  --config-file PATH  a configuration file; may be repeated, later files win\n"
 		   "                      (default: barbican.conf and barbican-status.conf found in\n"
@@ -89,7 +97,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const struct cmd_entry *cmd = NULL;
-	for (size_t i = 0; i < cmd_count; i++)
+	for (size_t i = 0; i < cmd_count && !cmd; i++)
 		if (strcmp(cmd_table[i].name, a.positional) == 0)
 			cmd = &cmd_table[i];
 	if (!cmd) {

@@ -9,12 +9,13 @@
 #include "core/dburl.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "runner/lock.h"
 
-enum phase { PH_CONNECT, PH_QUERY, PH_DONE };
+enum dbphase { DBP_CONNECT, DBP_QUERY, DBP_LOCK, DBP_DONE };
 
 struct dbprobe {
 	PGconn *conn;
-	enum phase phase;
+	enum dbphase phase;
 	PostgresPollingStatusType poll;
 	struct timespec started;
 	long timeout_ms;
@@ -23,6 +24,10 @@ struct dbprobe {
 	char *error;
 	char **heads;
 	size_t nheads;
+	int except_pid;          /* our own lock session, not "another operator" */
+	bool lock_probed, lock_held;
+	char *lock_holder;
+	int lock_pid;
 };
 
 static long elapsed_ms(const struct timespec *t0)
@@ -86,7 +91,8 @@ void db_describe(const struct settings *st, const char *target, struct db_obs *d
 	dburl_free(&u);
 }
 
-struct dbprobe *dbprobe_start(const struct settings *st, const char *target, double timeout_s)
+struct dbprobe *dbprobe_start(const struct settings *st, const char *target, double timeout_s,
+			       int except_pid)
 {
 	const char *name;
 	const struct db_option *opt = settings_db_option(st, target, &name);
@@ -100,6 +106,7 @@ struct dbprobe *dbprobe_start(const struct settings *st, const char *target, dou
 		return NULL;
 	}
 	struct dbprobe *p = xcalloc(1, sizeof(*p));
+	p->except_pid = except_pid;
 	clock_gettime(CLOCK_MONOTONIC, &p->started);
 	p->timeout_ms = (long)(timeout_s * 1000.0);
 
@@ -117,14 +124,14 @@ struct dbprobe *dbprobe_start(const struct settings *st, const char *target, dou
 	if (!p->conn) {
 		p->failed = true;
 		p->error = xstrdup("out of memory starting a database connection");
-		p->phase = PH_DONE;
+		p->phase = DBP_DONE;
 	} else if (PQstatus(p->conn) == CONNECTION_BAD) {
 		p->failed = true;
 		p->error = one_line(PQerrorMessage(p->conn));
-		p->phase = PH_DONE;
+		p->phase = DBP_DONE;
 	} else {
 		p->poll = PGRES_POLLING_WRITING;
-		p->phase = PH_CONNECT;
+		p->phase = DBP_CONNECT;
 	}
 	return p;
 }
@@ -132,9 +139,9 @@ struct dbprobe *dbprobe_start(const struct settings *st, const char *target, dou
 int dbprobe_socket(const struct dbprobe *p, bool *want_write)
 {
 	*want_write = false;
-	if (!p || p->phase == PH_DONE || !p->conn)
+	if (!p || p->phase == DBP_DONE || !p->conn)
 		return -1;
-	if (p->phase == PH_CONNECT)
+	if (p->phase == DBP_CONNECT)
 		*want_write = p->poll == PGRES_POLLING_WRITING;
 	return PQsocket(p->conn);
 }
@@ -155,7 +162,7 @@ static void fail(struct dbprobe *p, char *msg)
 	p->failed = true;
 	free(p->error);
 	p->error = msg;
-	p->phase = PH_DONE;
+	p->phase = DBP_DONE;
 }
 
 static void read_result(struct dbprobe *p)
@@ -188,15 +195,48 @@ static void read_result(struct dbprobe *p)
 		}
 		PQclear(res);
 	}
-	p->phase = PH_DONE;
+	if (p->failed) {
+		p->phase = DBP_DONE;
+		return;
+	}
+	/* then who holds the upgrade lock (runner/lock.h) */
+	char *sql = xasprintf("SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
+			      "JOIN pg_stat_activity a ON a.pid = l.pid "
+			      "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+			      "AND l.classid = '%llu'::oid AND l.objid = '%llu'::oid "
+			      "AND a.pid <> pg_backend_pid() AND a.pid <> %d ORDER BY a.pid LIMIT 1",
+			      (unsigned long long)BS_LOCK_KEY >> 32,
+			      (unsigned long long)BS_LOCK_KEY & 0xffffffffULL, p->except_pid);
+	int ok = PQsendQuery(p->conn, sql);
+	free(sql);
+	p->phase = ok ? DBP_LOCK : DBP_DONE;
 }
 
-bool dbprobe_step(struct dbprobe *p, struct db_obs *d)
+static void read_lock(struct dbprobe *p)
 {
-	if (p->phase != PH_DONE && elapsed_ms(&p->started) >= p->timeout_ms)
+	PGresult *res;
+	bool got = false;
+	while ((res = PQgetResult(p->conn)) != NULL) {
+		if (!got && PQresultStatus(res) == PGRES_TUPLES_OK) {
+			p->lock_probed = true;
+			if (PQntuples(res) > 0) {
+				p->lock_held = true;
+				p->lock_pid = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+				p->lock_holder = xstrdup(PQgetvalue(res, 0, 1));
+			}
+		}
+		got = true;
+		PQclear(res);
+	}
+	p->phase = DBP_DONE;
+}
+
+bool dbprobe_step(struct dbprobe *p, struct db_obs *d, struct lock_obs *lock)
+{
+	if (p->phase != DBP_DONE && elapsed_ms(&p->started) >= p->timeout_ms)
 		fail(p, xasprintf("no answer from the database within %.1f s", p->timeout_ms / 1000.0));
 
-	if (p->phase == PH_CONNECT) {
+	if (p->phase == DBP_CONNECT) {
 		/* PQconnectPoll may only run once the socket is ready for what it
 		 * last asked for; a zero-timeout poll() tells, without blocking */
 		struct pollfd pfd = { PQsocket(p->conn),
@@ -211,19 +251,33 @@ bool dbprobe_step(struct dbprobe *p, struct db_obs *d)
 				fail(p, one_line(PQerrorMessage(p->conn)));
 			} else {
 				PQsetnonblocking(p->conn, 1);
-				p->phase = PH_QUERY;
+				p->phase = DBP_QUERY;
 			}
 		}
 	}
-	if (p->phase == PH_QUERY) {
+	if (p->phase == DBP_QUERY) {
 		if (!PQconsumeInput(p->conn))
 			fail(p, one_line(PQerrorMessage(p->conn)));
 		else if (!PQisBusy(p->conn))
 			read_result(p);
 	}
-	if (p->phase != PH_DONE)
+	if (p->phase == DBP_LOCK) {
+		if (!PQconsumeInput(p->conn))
+			p->phase = DBP_DONE; /* the lock is unknown; the revision still counts */
+		else if (!PQisBusy(p->conn))
+			read_lock(p);
+	}
+	if (p->phase != DBP_DONE)
 		return false;
 
+	if (lock) {
+		lock_obs_clear(lock);
+		lock->probed = p->lock_probed;
+		lock->held = p->lock_held;
+		lock->holder = p->lock_holder;
+		lock->holder_pid = p->lock_pid;
+		p->lock_holder = NULL;
+	}
 	d->probed = true;
 	d->latency_ms = (double)elapsed_ms(&p->started);
 	free(d->error);
@@ -257,6 +311,7 @@ void dbprobe_free(struct dbprobe *p)
 	if (p->conn)
 		PQfinish(p->conn);
 	free(p->error);
+	free(p->lock_holder);
 	for (size_t i = 0; i < p->nheads; i++)
 		free(p->heads[i]);
 	free(p->heads);
@@ -264,13 +319,13 @@ void dbprobe_free(struct dbprobe *p)
 }
 
 void dbprobe_run(const struct settings *st, const char *target, double timeout_s,
-		 struct db_obs *d)
+		 struct db_obs *d, struct lock_obs *lock)
 {
 	db_describe(st, target, d);
-	struct dbprobe *p = dbprobe_start(st, target, timeout_s);
+	struct dbprobe *p = dbprobe_start(st, target, timeout_s, 0);
 	if (!p)
 		return;
-	while (!dbprobe_step(p, d)) {
+	while (!dbprobe_step(p, d, lock)) {
 		bool w;
 		int fd = dbprobe_socket(p, &w);
 		struct pollfd pfd = { fd, (short)(w ? POLLOUT : POLLIN), 0 };

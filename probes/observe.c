@@ -4,11 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "runner/argv.h"
+#include "runner/exec.h"
 #include "db.h"
 #include "http.h"
 #include "installed.h"
 #include "policy.h"
+
+static void count_line(void *ctx, const char *line, size_t len)
+{
+	struct strbuf *out = ctx;
+	if (out->len < 4096)
+		sb_add(out, line, len);
+}
 
 void observe_target(struct snapshot *s, bool target_from_installed)
 {
@@ -27,6 +37,53 @@ void observe_target(struct snapshot *s, bool target_from_installed)
 	}
 }
 
+/* Rows of online data migration left: [data_migrations] count_command when
+ * set (its output is one whole number), else what the nodes report. */
+void observe_data_migrations(struct snapshot *s)
+{
+	const struct settings *st = s->settings;
+	free(s->data_migrations_source);
+	s->data_migrations_source = NULL;
+	s->data_migrations = snapshot_reported_data_migrations(s);
+	if (s->data_migrations >= 0)
+		s->data_migrations_source = xstrdup("the version reports");
+	if (!st->count_command)
+		return;
+	char **argv;
+	size_t argc;
+	struct bs_err err = { 0 };
+	struct argv_values none = { 0 };
+	if (argv_expand(st->count_command, &none, &argv, &argc, &err) != BS_ST_OK) {
+		s->data_migrations = -1;
+		s->data_migrations_source = xasprintf("[data_migrations] count_command: %s", err.detail);
+		return;
+	}
+	struct exec_result r;
+	struct strbuf out = STRBUF_INIT;
+	if (exec_run(argv, NULL, st->probe_timeout * 5, 1.0, count_line, &out, &r, &err) != BS_ST_OK) {
+		s->data_migrations = -1;
+		s->data_migrations_source = xasprintf("[data_migrations] count_command: %s", err.detail);
+	} else if (!r.exited || r.exit_code != 0) {
+		s->data_migrations = -1;
+		s->data_migrations_source = xasprintf("[data_migrations] count_command failed (%s %d)",
+						      r.exited ? "exit" : "signal",
+						      r.exited ? r.exit_code : r.signal);
+	} else {
+		long n;
+		if (conf_parse_long(sb_str(&out), &n) && n >= 0) {
+			s->data_migrations = n;
+			s->data_migrations_source = xstrdup("[data_migrations] count_command");
+		} else {
+			s->data_migrations = -1;
+			s->data_migrations_source = xstrdup("[data_migrations] count_command printed no "
+							    "whole number");
+		}
+	}
+	exec_result_free(&r);
+	argv_free(argv);
+	sb_free(&out);
+}
+
 void observe(struct snapshot *s, const struct manifest *m, const struct observe_opts *o)
 {
 	const struct settings *st = s->settings;
@@ -37,7 +94,7 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 	struct dbprobe *db = NULL;
 	if (o->what & OBS_DB) {
 		db_describe(st, s->target, &s->db);
-		db = dbprobe_start(st, s->target, st->probe_timeout);
+		db = dbprobe_start(st, s->target, st->probe_timeout, o->lock_except_pid);
 	}
 	struct prober *pr = NULL;
 	if ((o->what & OBS_NODES) && st->nnodes) {
@@ -50,7 +107,7 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 	bool db_done = db == NULL;
 	int inflight = pr ? prober_perform(pr, s) : 0;
 	while (!db_done || inflight > 0) {
-		if (!db_done && dbprobe_step(db, &s->db)) {
+		if (!db_done && dbprobe_step(db, &s->db, &s->lock)) {
 			db_done = true;
 			continue;
 		}
@@ -82,5 +139,7 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 	dbprobe_free(db);
 	prober_free(pr);
 	snapshot_derive(s, m);
+	if (o->what & OBS_NODES)
+		observe_data_migrations(s);
 	s->taken_at = time(NULL);
 }

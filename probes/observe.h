@@ -21,10 +21,15 @@ struct observe_opts {
 	/* take the installed Barbican release as the target when
 	 * [upgrade] target_release is not set (upgrade check does) */
 	bool target_from_installed;
+	/* our own lock session's backend pid (upgrade next holds the lock while
+	 * it verifies): not another operator */
+	int lock_except_pid;
 };
 
 /* Set s->target and s->target_src (and installed_release) as the options say. */
 void observe_target(struct snapshot *s, bool target_from_installed);
+/* s->data_migrations from the reports or [data_migrations] count_command. */
+void observe_data_migrations(struct snapshot *s);
 /* Fill s (initialised by snapshot_init). */
 void observe(struct snapshot *s, const struct manifest *m, const struct observe_opts *o);
 

@@ -1,0 +1,490 @@
+/* upgrade next: take the planner's next step.
+ *
+ *   1. observe, check, plan; nothing runs unless the step's gate holds;
+ *   2. the argv from the step's [steps] template (a step without one is
+ *      manual: only an unobservable node's upgrade can be vouched for);
+ *   3. confirmation on a terminal (the step's name typed for contract and
+ *      offline: there is no way back), --yes for scripts;
+ *   4. the journal opened (a journal that cannot be written stops the step);
+ *   5. the lock taken (another operator holding it: refused at once, naming
+ *      them); the plan made again under the lock, and it must be the same;
+ *   6. the argv run in its own process group with the database URL in its
+ *      environment, output streamed; at the timeout or on Ctrl-C the group
+ *      gets TERM, then KILL;
+ *   7. verified by probing again until [steps] settle_timeout;
+ *   8. the record appended to the journal, the lock released.
+ *
+ * Exit: 0 ran and verified (or vouched), 1 ran but not verified, 2 blocked
+ * or refused (nothing ran), 3 the step failed (exit, signal, timeout,
+ * cancelled), 255 error. */
+#include <ctype.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "core/dburl.h"
+#include "core/sanitize.h"
+#include "core/xalloc.h"
+#include "runner/argv.h"
+#include "runner/exec.h"
+#include "runner/lock.h"
+#include "upgrade.h"
+
+#define USAGE "upgrade next [--dry-run] [--yes] [--timeout S] [--confirm-unobservable]"
+
+#define EXIT_VERIFIED 0
+#define EXIT_NOT_VERIFIED 1
+#define EXIT_REFUSED 2
+#define EXIT_STEP_FAILED 3
+
+enum { OPT_DRY_RUN = 1, OPT_YES, OPT_TIMEOUT, OPT_CONFIRM, OPT_HELP };
+
+static const struct arg_opt opts[] = {
+	{ "dry-run", 0, false, OPT_DRY_RUN },
+	{ "yes", 'y', false, OPT_YES },
+	{ "timeout", 0, true, OPT_TIMEOUT },
+	{ "confirm-unobservable", 0, false, OPT_CONFIRM },
+	{ "help", 'h', false, OPT_HELP },
+	{ NULL, 0, false, 0 },
+};
+
+struct next_opts {
+	bool dry_run, yes, confirm_unobservable;
+	double timeout;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	exec_cancel_request();
+}
+
+static bool interactive(void)
+{
+	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+/* Read one line from the terminal; false at EOF. */
+static bool ask(const char *prompt, char *buf, size_t n)
+{
+	fputs(prompt, stdout);
+	fflush(stdout);
+	if (!fgets(buf, (int)n, stdin))
+		return false;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return true;
+}
+
+static char *who_user(void)
+{
+	const char *u = getenv("USER");
+	if (!u || !*u) {
+		struct passwd *pw = getpwuid(geteuid());
+		u = pw ? pw->pw_name : "unknown";
+	}
+	return xstrdup(u);
+}
+
+static char *who_host(void)
+{
+	char h[256];
+	if (gethostname(h, sizeof(h)) != 0)
+		return xstrdup("unknown");
+	h[sizeof(h) - 1] = '\0';
+	return xstrdup(h);
+}
+
+static void stream_line(void *ctx, const char *line, size_t len)
+{
+	(void)ctx;
+	char *s = sanitize_term_n(line, len, false);
+	printf("  | %s\n", s);
+	fflush(stdout);
+	free(s);
+}
+
+/* Is the step's effect visible? */
+static bool verified(const struct plan_ctx *c, const struct plan_step *step, const char *node_name)
+{
+	const struct plan *p = &c->plan;
+	switch (step->kind) {
+	case STEP_EXPAND:
+		return p->state[PH_EXPAND] == PS_COMPLETE;
+	case STEP_UPGRADE_NODE: {
+		struct node *n = snapshot_node((struct snapshot *)&c->s, node_name);
+		return n && n->obs.state == NS_UP && n->obs.release &&
+		       strcmp(n->obs.release, c->s.target) == 0;
+	}
+	case STEP_UNPIN:
+		return !p->any_cap;
+	case STEP_DATA_MIGRATIONS:
+		return p->data_migrations == 0;
+	case STEP_CONTRACT:
+		return c->s.db.reachable && p->path.verdict != DBV_UNKNOWN && !p->contract_to &&
+		       !p->expand_to;
+	case STEP_OFFLINE:
+		return c->s.db.reachable && p->path.verdict == DBV_UP_TO_DATE;
+	default:
+		return false;
+	}
+}
+
+static int refuse_blocked(struct plan_ctx *c)
+{
+	const struct plan *p = &c->plan;
+	if (p->phase == PH_DONE) {
+		printf("Nothing to do: the upgrade to %s is complete.\n", c->s.target);
+		return EXIT_REFUSED;
+	}
+	fprintf(stderr, BS_PROG ": the next step (%s) is blocked:\n",
+		p->next.kind == STEP_NONE ? phase_name(p->phase) : step_kind_name(p->next.kind));
+	for (size_t i = 0; i < p->nblockers; i++) {
+		char *t = blocker_text(&p->blockers[i], &c->in);
+		char *s = sanitize_term(t, false);
+		fprintf(stderr, "  - %s\n", s);
+		free(s);
+		free(t);
+	}
+	return EXIT_REFUSED;
+}
+
+static bool same_step(const struct plan_step *a, const struct plan_step *b)
+{
+	return a->kind == b->kind && a->node == b->node &&
+	       ((!a->revision && !b->revision) ||
+		(a->revision && b->revision && strcmp(a->revision, b->revision) == 0));
+}
+
+/* The libpq keyword arrays of the configured database URL. */
+static bool db_params(const struct plan_ctx *c, char ***keys, char ***values, struct bs_err *err)
+{
+	const char *name;
+	const struct db_option *opt = settings_db_option(&c->st, c->st.target_release, &name);
+	struct dburl u;
+	if (!opt->value || dburl_parse(opt->value, &u, err) != BS_ST_OK) {
+		if (!opt->value)
+			bs_fail(err, BS_ST_DBURL, "no database URL is configured (%s)", name);
+		return false;
+	}
+	if (!dburl_is_postgresql(&u)) {
+		bs_fail(err, BS_ST_DBURL, "the lock needs a PostgreSQL database, not %s", u.drivername);
+		dburl_free(&u);
+		return false;
+	}
+	dburl_to_libpq(&u, NULL, NULL, 0, keys, values);
+	dburl_free(&u);
+	return true;
+}
+
+static int record(struct journal *j, struct journal_record *r, int rc)
+{
+	struct bs_err err = { 0 };
+	if (journal_append(j, r, &err) != BS_ST_OK) {
+		bs_err_print(&err);
+		fprintf(stderr, BS_PROG ": the step's record could not be written to the journal\n");
+		return rc == EXIT_VERIFIED ? EXIT_CANNOT_TELL : rc;
+	}
+	return rc;
+}
+
+int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
+{
+	struct next_opts o = { false, false, false, 3600 };
+	struct arg_state a;
+	args_init(&a, argc, argv, 1);
+	int id;
+	while ((id = args_next(&a, opts, false)) != ARG_END) {
+		switch (id) {
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case OPT_YES:
+			o.yes = true;
+			break;
+		case OPT_CONFIRM:
+			o.confirm_unobservable = true;
+			break;
+		case OPT_TIMEOUT:
+			if (!conf_parse_double(a.value, &o.timeout) || o.timeout <= 0)
+				return cli_usage_error(USAGE, "argument --timeout: expected seconds above 0, "
+						       "got '%s'", a.value);
+			break;
+		case OPT_HELP:
+			return cli_help(USAGE,
+				"Take the planner's next step (see upgrade plan): only when its gate holds;\n"
+				"after confirmation (the step's name typed for contract and offline); under\n"
+				"the upgrade lock (a PostgreSQL advisory lock: another operator's step\n"
+				"makes this one fail at once, naming them); in its own process group with\n"
+				"the database URL in its environment (never on its command line); then\n"
+				"verified by probing again until [steps] settle_timeout, and recorded in the\n"
+				"journal. Exit status: 0 ran and verified (or vouched), 1 ran but not\n"
+				"verified, 2 blocked or refused (nothing ran), 3 the step failed (exit\n"
+				"status, signal, timeout, Ctrl-C), 255 error.",
+				"  --dry-run               print what would run, run nothing\n"
+				"  -y, --yes               do not ask for confirmation (scripts)\n"
+				"  --timeout S             end the step after S seconds (default 3600)\n"
+				"  --confirm-unobservable  vouch that a node with nothing to ask (a stock\n"
+				"                          worker) runs the target once its step exited 0\n"
+				"  -h, --help              show this help and exit\n");
+		case ARG_POSITIONAL:
+			return cli_usage_error(USAGE, "unrecognized arguments: %s", a.positional);
+		default:
+			return cli_usage_error(USAGE, "%s", a.error);
+		}
+	}
+
+	struct plan_ctx c;
+	int rc = plan_ctx_load(cli, &c);
+	if (rc >= 0)
+		return rc;
+	/* the step outlives refreshes of the snapshot: keep its own release */
+	char *release = xstrdup_or_null(c.plan.next.release);
+	struct plan_step step = c.plan.next;
+	step.release = release;
+	if (!c.plan.next_ready) {
+		free(release);
+		rc = refuse_blocked(&c);
+		plan_ctx_free(&c);
+		return rc;
+	}
+	const char *node_name = step.node >= 0 ? c.s.nodes[step.node].conf->name : NULL;
+	bool unobservable = step.node >= 0 && !c.plan.nodes[step.node].observable;
+	char *what = step_describe(&c, &step);
+
+	char **cmd = NULL;
+	struct bs_err err = { 0 };
+	if (step_argv(&c, &step, &cmd, &err) != BS_ST_OK) {
+		bs_err_print(&err);
+		free(what);
+		free(release);
+		plan_ctx_free(&c);
+		return EXIT_CANNOT_TELL;
+	}
+	char *display = cmd ? argv_display(cmd) : NULL;
+	char *display_safe = display ? sanitize_term(display, false) : NULL;
+	printf("Next step: %s\n", what);
+	if (cmd)
+		printf("  %s\n", display_safe);
+	else
+		printf("  manual: no [steps] %s template is set\n", step_kind_name(step.kind));
+
+	if (!cmd && !(step.kind == STEP_UPGRADE_NODE && unobservable)) {
+		fprintf(stderr, BS_PROG ": %s is a manual step: do it by hand (or set [steps] %s); "
+				"nothing ran\n", step_kind_name(step.kind), step_kind_name(step.kind));
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (o.dry_run) {
+		char **env = step_env(&c);
+		printf("Dry run: nothing ran.");
+		if (cmd && env[0]) {
+			printf(" The step would get");
+			for (char **e = env; *e; e++) {
+				size_t n = strcspn(*e, "=");
+				printf(" %.*s", (int)n, *e);
+			}
+			printf(" in its environment (values not shown).");
+		}
+		printf("\n");
+		argv_free(env);
+		rc = EXIT_VERIFIED;
+		goto out;
+	}
+
+	/* confirmation */
+	if (!o.yes) {
+		if (!interactive()) {
+			fprintf(stderr, BS_PROG ": not a terminal: pass --yes to take the step "
+					"without confirmation; nothing ran\n");
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+		char answer[128];
+		if (step.kind == STEP_CONTRACT || step.kind == STEP_OFFLINE) {
+			printf("There is no way back from %s. Type \"%s\" to go on: ",
+			       step_kind_name(step.kind), step_kind_name(step.kind));
+			if (!ask("", answer, sizeof(answer)) || strcmp(answer, step_kind_name(step.kind))) {
+				printf("Not confirmed: nothing ran.\n");
+				rc = EXIT_REFUSED;
+				goto out;
+			}
+		} else if (!ask("Run it? [y/N] ", answer, sizeof(answer)) ||
+			   (tolower((unsigned char)answer[0]) != 'y')) {
+			printf("Not confirmed: nothing ran.\n");
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+	}
+
+	/* the journal, then the lock */
+	struct journal *j = NULL;
+	if (journal_open(c.journal_path, &j, &err) != BS_ST_OK) {
+		bs_err_print(&err);
+		fprintf(stderr, BS_PROG ": the journal cannot be written, so the step does not start\n");
+		rc = EXIT_CANNOT_TELL;
+		goto out;
+	}
+	char *user = who_user(), *host = who_host();
+	time_t start = time(NULL);
+	char *appname = lock_application_name(step_kind_name(step.kind), user, host, start);
+	char **keys = NULL, **values = NULL;
+	struct dblock *lock = NULL;
+	struct lock_holder holder = { 0 };
+	if (!db_params(&c, &keys, &values, &err) ||
+	    lock_acquire((const char *const *)keys, (const char *const *)values, appname,
+			 c.st.probe_timeout, &lock, &holder, &err) != BS_ST_OK) {
+		bs_err_print(&err);
+		fprintf(stderr, BS_PROG ": cannot take the upgrade lock; nothing ran\n");
+		rc = EXIT_CANNOT_TELL;
+		goto out_journal;
+	}
+	if (!lock) {
+		char *h = sanitize_term(holder.application_name && *holder.application_name
+						? holder.application_name : "another session", false);
+		fprintf(stderr, BS_PROG ": the upgrade lock is held by %s (pid %d); nothing ran\n", h,
+			holder.pid);
+		free(h);
+		rc = EXIT_REFUSED;
+		goto out_journal;
+	}
+
+	/* under the lock, the plan must still propose the same step */
+	plan_ctx_refresh(&c, lock_backend_pid(lock));
+	if (!c.plan.next_ready || !same_step(&c.plan.next, &step)) {
+		fprintf(stderr, BS_PROG ": the deployment changed before the lock was taken: the "
+				"next step is no longer \"%s\"; nothing ran (see upgrade plan)\n", what);
+		rc = EXIT_REFUSED;
+		goto out_lock;
+	}
+
+	struct journal_record r = { 0 };
+	r.id = journal_new_id();
+	r.user = user;
+	r.host = host;
+	r.step = (char *)step_kind_name(step.kind);
+	r.node = (char *)node_name;
+	r.argv = cmd;
+	r.start = start;
+	r.release = (char *)step.release;
+	r.revision = (char *)step.revision;
+
+	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	interrupted = 0;
+	exec_cancel_reset();
+
+	struct exec_result res = { 0 };
+	bool ran_ok = true;
+	if (cmd) {
+		printf("Running (lock held as \"%s\")...\n", appname);
+		fflush(stdout);
+		char **env = step_env(&c);
+		enum bs_status st = exec_run(cmd, env, o.timeout, 10.0, stream_line, NULL, &res, &err);
+		argv_free(env);
+		if (st != BS_ST_OK) {
+			bs_err_print(&err);
+			r.end = time(NULL);
+			r.outcome = OUTCOME_FAILED;
+			r.detail = xasprintf("could not start: %s", err.detail);
+			rc = record(j, &r, EXIT_STEP_FAILED);
+			free(r.detail);
+			free(r.id);
+			goto out_signals;
+		}
+		r.has_exit = res.exited;
+		r.exit_code = res.exit_code;
+		r.has_signal = res.signaled;
+		r.signal = res.signal;
+		ran_ok = res.exited && res.exit_code == 0;
+		printf("The step %s after %.1f s.\n",
+		       res.cancelled ? "was cancelled" : res.timed_out ? "timed out"
+		       : res.exited ? (res.exit_code ? "failed" : "exited 0") : "was killed",
+		       res.seconds);
+	}
+
+	if (!ran_ok) {
+		r.end = time(NULL);
+		r.outcome = res.cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED;
+		r.detail = xasprintf("%s%s%s", res.cancelled ? "cancelled (Ctrl-C or a signal)"
+					    : res.timed_out ? "timed out" : res.exited ? "exited non-zero" : "killed by a signal",
+				     res.output_tail && *res.output_tail ? "; output ends: " : "",
+				     res.output_tail ? res.output_tail : "");
+		rc = record(j, &r, EXIT_STEP_FAILED);
+	} else if (unobservable) {
+		/* nothing to ask: only the operator can vouch */
+		bool vouch = o.confirm_unobservable;
+		if (!vouch && interactive() && !interrupted) {
+			char answer[16];
+			char q[512];
+			snprintf(q, sizeof(q), "%s cannot be observed. Does it run %s now? [y/N] ",
+				 node_name, step.release);
+			vouch = ask(q, answer, sizeof(answer)) && tolower((unsigned char)answer[0]) == 'y';
+		}
+		r.end = time(NULL);
+		r.outcome = vouch ? OUTCOME_VOUCHED : OUTCOME_NOT_VERIFIED;
+		r.detail = vouch ? xasprintf("%s@%s vouched that %s runs %s", user, host, node_name,
+					     step.release)
+				 : xasprintf("%s cannot be observed and nobody vouched for it (use "
+					     "--confirm-unobservable)", node_name);
+		printf("%s\n", r.detail);
+		rc = record(j, &r, vouch ? EXIT_VERIFIED : EXIT_NOT_VERIFIED);
+	} else {
+		/* verify by probing again until settle_timeout */
+		printf("Verifying (up to %.0f s)...\n", c.st.settle_timeout);
+		fflush(stdout);
+		struct timespec t0, now;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		bool ok = false;
+		for (;;) {
+			plan_ctx_refresh(&c, lock_backend_pid(lock));
+			if ((ok = verified(&c, &step, node_name)) || interrupted)
+				break;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			double el = (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
+			if (el >= c.st.settle_timeout)
+				break;
+			usleep(500 * 1000);
+		}
+		r.end = time(NULL);
+		r.outcome = ok ? OUTCOME_VERIFIED : OUTCOME_NOT_VERIFIED;
+		r.detail = ok ? xasprintf("verified: %s", what)
+			      : xasprintf("not verified within %.0f s: %s", c.st.settle_timeout, what);
+		printf("%s\n", r.detail);
+		rc = record(j, &r, ok ? EXIT_VERIFIED : EXIT_NOT_VERIFIED);
+	}
+	free(r.detail);
+	free(r.id);
+out_signals:
+	exec_result_free(&res);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+out_lock:
+	lock_release(lock);
+out_journal:
+	lock_holder_clear(&holder);
+	if (keys)
+		dburl_free_params(keys, values);
+	free(appname);
+	free(user);
+	free(host);
+	journal_close(j);
+out:
+	argv_free(cmd);
+	free(display);
+	free(display_safe);
+	free(what);
+	free(release);
+	plan_ctx_free(&c);
+	return rc;
+}

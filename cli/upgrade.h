@@ -1,0 +1,58 @@
+/* upgrade.h: what `upgrade plan`, `upgrade gate` and `upgrade next` share:
+ * one observation (target, policy, database with the lock holder, nodes, data
+ * migrations), the checks, the journal's vouches, and the plan made of them;
+ * and the argv of a step from its [steps] template. */
+#ifndef BS_UPGRADE_H
+#define BS_UPGRADE_H
+
+#include "cli.h"
+#include "planner/planner.h"
+#include "runner/journal.h"
+
+struct plan_ctx {
+	struct settings st;
+	const struct manifest *m;
+	struct snapshot s;
+	struct check_result *checks;
+	char *journal_path;
+	struct journal_record *journal;
+	size_t njournal;
+	size_t *journal_bad;         /* unreadable journal lines */
+	size_t njournal_bad;
+	struct vouch *vouches;
+	size_t nvouches;
+	struct plan_input in;
+	struct plan plan;
+};
+
+/* Load the settings (refusing to guess the target: plan, gate and next need
+ * [upgrade] target_release), observe, check, read the journal and plan.
+ * Returns -1 on success, else the exit code (after printing why). */
+int plan_ctx_load(struct cli *cli, struct plan_ctx *c);
+/* Observe again (lock_except_pid: our own lock session) and re-plan. */
+void plan_ctx_refresh(struct plan_ctx *c, int lock_except_pid);
+void plan_ctx_free(struct plan_ctx *c);
+
+/* The argv of step (NULL-terminated, free with argv_free) from its template.
+ * Returns BS_ST_OK with *argv NULL when the step has no template (manual).
+ * Errors: an invalid template (BS_ST_CONFIG_VALUE, naming [steps] KEY). */
+enum bs_status step_argv(const struct plan_ctx *c, const struct plan_step *step, char ***argv,
+			 struct bs_err *err);
+
+/* The database URL the steps get in their environment, as the
+ * "NAME=value" strings oslo.config's environment source reads
+ * (OS_DEFAULT__SQL_CONNECTION, and OS_DATABASE__CONNECTION from 19.0.0 or
+ * when the release is unknown). NULL-terminated; free with argv_free.
+ * The values are never printed nor journaled. */
+char **step_env(const struct plan_ctx *c);
+
+/* "upgrade ctl3-wrk (barbican-worker) to 15.0.1", "expand to 8c74e2d7f1ff" */
+char *step_describe(const struct plan_ctx *c, const struct plan_step *step);
+
+/* Renderers of plan and gate (text, JSON). */
+void plan_print_text(FILE *f, const struct plan_ctx *c);
+void plan_print_json(FILE *f, const struct plan_ctx *c);
+void gate_print_text(FILE *f, const struct plan_ctx *c, const struct gate *g);
+void gate_print_json(FILE *f, const struct plan_ctx *c, const struct gate *g);
+
+#endif
