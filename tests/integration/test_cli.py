@@ -7,7 +7,8 @@ import unittest
 
 import harness as h
 
-COMMANDS = [["upgrade", "check"], ["nodes"], ["migrations"]]
+COMMANDS = [["upgrade", "check"], ["nodes"], ["migrations"], ["upgrade", "plan"],
+            ["upgrade", "gate"], ["upgrade", "next"], ["journal"]]
 
 
 def man_synopsis(page):
@@ -101,6 +102,8 @@ class OptionsLikeArgparse(unittest.TestCase):
 class ConfigErrors(unittest.TestCase):
     def test_missing_config_file_exits_255_naming_it(self):
         for cmd in COMMANDS:
+            if cmd == ["upgrade", "gate"]:
+                cmd = cmd + ["--before", "expand"]
             rc, out, err = h.run(["--config-file", "/nonexistent/barbican.conf"] + cmd)
             self.assertEqual(rc, 255, cmd)
             self.assertIn("/nonexistent/barbican.conf", err)
