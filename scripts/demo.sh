@@ -58,22 +58,27 @@ start() {
     tests/env/pg.sh psql "$DEMO" -c "DROP DATABASE IF EXISTS barbican WITH (FORCE)" \
         -c "CREATE DATABASE barbican OWNER $BS_PG_USER TEMPLATE tmpl_14x"
 
-    rm -f "$DEMO/ports.json"
+    rm -f "$DEMO/ports.json" "$DEMO/journal.jsonl"
     "$SIM" --fleet tests/sim/fleets/demo-14.json --ports-file "$DEMO/ports.json" \
         --pidfile "$DEMO/nodesim.pid" >"$DEMO/nodesim.log" 2>&1 &
     for _ in $(seq 1 100); do [ -s "$DEMO/ports.json" ] && break; sleep 0.05; done
     [ -s "$DEMO/ports.json" ] || { echo "demo.sh: the node simulator did not start; see $DEMO/nodesim.log" >&2; exit 1; }
 
     # the configuration an operator would write for this deployment
-    /usr/bin/python3 - "$DEMO/ports.json" "$CONF" "$BS_PG_USER" "$BS_PG_PASSWORD" "$BS_PG_PORT" <<'PY'
+    /usr/bin/python3 - "$DEMO/ports.json" "$CONF" "$BS_PG_USER" "$BS_PG_PASSWORD" "$BS_PG_PORT" "$SIM" "$DEMO" <<'PY'
 import json, os, sys
 from urllib.parse import quote
-ports, conf, user, pw, pgport = sys.argv[1:]
+ports, conf, user, pw, pgport, sim, demo = sys.argv[1:]
 p = json.load(open(ports))["nodes"]
 out = ["# barbican-status demo: a 14.0.2 fleet, upgrading to 15.0.1",
        "[DEFAULT]",
        "sql_connection = postgresql+psycopg2://%s:%s@127.0.0.1:%s/barbican" % (quote(user, safe=""), quote(pw, safe=""), pgport),
-       "", "[upgrade]", "target_release = 15.0.1", "", "[probes]", "timeout = 2", ""]
+       "", "[upgrade]", "target_release = 15.0.1", "", "[probes]", "timeout = 2", "",
+       "# expand: the default, the real barbican-manage (it gets the URL in its environment)",
+       "[steps]",
+       "upgrade_node = %s ctl --ports-file %s upgrade {node} {release} --drain-ms 400 --down-ms 800 --wait"
+       % (sim, ports),
+       "settle_timeout = 30", "", "[journal]", "path = %s/journal.jsonl" % demo, ""]
 services = {"api": "barbican-api", "wrk": "barbican-worker", "ksl": "barbican-keystone-listener"}
 for name, port in sorted(p.items()):
     svc = services[name.split("-")[1]]
@@ -96,12 +101,17 @@ PY
     "$BIN" --config-file "$CONF" migrations
     say "barbican-status --config-file $CONF upgrade check"
     "$BIN" --config-file "$CONF" upgrade check || echo "(exit status $?)"
+    say "barbican-status --config-file $CONF upgrade plan"
+    "$BIN" --config-file "$CONF" upgrade plan
 
     cat <<EOT
 
-The demo deployment keeps running. Try:
-  $BUILD/cli/barbican-status --config-file $CONF nodes --json
-  $BUILD/cli/barbican-status --config-file $CONF upgrade check --json
+The demo deployment keeps running. Drive the upgrade one step at a time:
+  $BUILD/cli/barbican-status --config-file $CONF upgrade next
+(the first step is the expand, by the real barbican-manage; then every node,
+workers first; ctl1-retry has nothing to ask: vouch for it when asked), or:
+  $BUILD/cli/barbican-status --config-file $CONF upgrade gate --before roll
+  $BUILD/cli/barbican-status --config-file $CONF journal
 Stop it with: scripts/demo.sh stop
 EOT
 }

@@ -3,12 +3,17 @@
  *   GET  /fleet                 {"nodes": [NODE, ...]}
  *   GET  /nodes/NAME            NODE
  *   POST /nodes/NAME            merge a JSON object into the node -> 200 NODE
+ *   POST /nodes[?kind=K]        merge a JSON object into every node of kind
+ *                               K (report, api, none, all; default report),
+ *                               all or none of them -> 200 {"kind",
+ *                               "matched", "changed", "nodes": [NAME, ...]}
  *   POST /nodes/NAME/upgrade    {"release": R, "drain_ms": N, "down_ms": N, ...}
  *                               -> 202 NODE, then: drained (health 503,
  *                               report state "draining"), down (its port
  *                               refuses connections), up again on the same
  *                               port at release R with the other keys of the
- *                               request merged in
+ *                               request merged in; a node of kind "none"
+ *                               goes through the same phases on no port
  *
  * Errors are {"error": "..."} with 400, 404, 405 or 409. */
 #include "sim.h"
@@ -97,20 +102,31 @@ static json_t *parse_object(const char *body, size_t len, struct response *r)
 }
 
 /* desc updated with patch, or NULL with an error reply. */
-static json_t *merged_desc(struct node *n, json_t *patch, struct response *r)
+static json_t *merged_desc(struct node *n, const json_t *patch, struct response *r)
 {
+	bool none = node_kind(n) == KIND_NONE;
 	const json_t *name = json_object_get(patch, "name");
 	const json_t *port = json_object_get(patch, "port");
-	if ((name && !json_equal(name, json_object_get(n->desc, "name")))
-	    || (port && !(json_is_integer(port) && json_integer_value(port) == n->port))) {
+	/* a node of kind none shows "port": null (posting it back is fine) */
+	bool port_same = !port
+		|| (json_is_integer(port) && json_integer_value(port) == n->port)
+		|| (none && json_is_null(port));
+	if ((name && !json_equal(name, json_object_get(n->desc, "name"))) || !port_same) {
 		reply_error(r, 400, "node %s: name and port cannot change", n->name);
 		return NULL;
 	}
 	json_t *m = json_deep_copy(n->desc);
-	json_object_update(m, patch);
+	json_object_update(m, (json_t *)patch);
 	for (size_t i = 0; i < ARRAY_SIZE(output_only); i++)
 		json_object_del(m, output_only[i]);
-	char *e = node_check(m);
+	if (none)
+		json_object_del(m, "port");
+	char *e = NULL;
+	/* a port cannot appear or vanish: kind none stays kind none */
+	if (!none && desc_kind(m) == KIND_NONE)
+		e = xasprintf("node %s: kind cannot change to or from \"none\"", n->name);
+	else if (!(e = node_check(m)) && none && desc_kind(m) != KIND_NONE)
+		e = xasprintf("node %s: kind cannot change to or from \"none\"", n->name);
 	if (e) {
 		reply_error(r, 400, "%s", e);
 		free(e);
@@ -136,6 +152,97 @@ static void node_set(struct server *s, struct node *n, const char *body, size_t 
 		return;
 	}
 	reply_json(r, 200, node_to_json(n));
+}
+
+/* The value of the query parameter name (decoded; caller frees), NULL when
+ * absent. */
+static char *query_param(const char *q, const char *name)
+{
+	size_t nl = strlen(name);
+	while (q && *q) {
+		size_t len = strcspn(q, "&;");
+		if (len > nl && !strncmp(q, name, nl) && q[nl] == '=')
+			return pct_decode(q + nl + 1, len - nl - 1);
+		q += len;
+		if (*q)
+			q++;
+	}
+	return NULL;
+}
+
+static bool kind_selected(unsigned k, const char *sel)
+{
+	if (!strcmp(sel, "all"))
+		return true;
+	if (!strcmp(sel, "report"))
+		return k & KIND_REPORT;
+	if (!strcmp(sel, "api"))
+		return k & KIND_API;
+	return k == KIND_NONE;
+}
+
+/* POST /nodes[?kind=K]: the patch merged into every selected node, or into
+ * none of them when one would become invalid. */
+static void nodes_set_all(struct server *s, const struct http_req *req, const char *body, size_t len, struct response *r)
+{
+	char *sel = query_param(req->query, "kind");
+	const char *kind = sel ? sel : "report";
+	json_t *patch = NULL;
+	json_t **merged = NULL;
+	json_int_t matched = 0;
+	json_t *changed = NULL;
+	const char *sync_failed = NULL;
+	struct fleet *f = server_fleet(s);
+	if (strcmp(kind, "report") && strcmp(kind, "api") && strcmp(kind, "none") && strcmp(kind, "all")) {
+		reply_error(r, 400, "set-all: kind: not report, api, none or all");
+		goto out;
+	}
+	if (!(patch = parse_object(body, len, r)))
+		goto out;
+	if (json_object_get(patch, "name") || json_object_get(patch, "port")) {
+		reply_error(r, 400, "set-all: name and port are a node's own");
+		goto out;
+	}
+	merged = xcalloc(f->n ? f->n : 1, sizeof(*merged));
+	for (size_t i = 0; i < f->n; i++) {
+		struct node *n = &f->nodes[i];
+		if (!kind_selected(node_kind(n), kind))
+			continue;
+		if (!(merged[i] = merged_desc(n, patch, r)))
+			goto out;   /* nothing has changed */
+		matched++;
+	}
+	changed = json_array();
+	for (size_t i = 0; i < f->n; i++) {
+		struct node *n = &f->nodes[i];
+		if (!merged[i])
+			continue;
+		if (json_equal(merged[i], n->desc)) {
+			json_decref(merged[i]);
+		} else {
+			json_decref(n->desc);
+			n->desc = merged[i];
+			json_array_append_new(changed, json_string(n->name));
+			if (server_node_sync(s, n, false) < 0 && !sync_failed)
+				sync_failed = n->name;
+		}
+		merged[i] = NULL;
+	}
+	if (sync_failed) {
+		reply_error(r, 500, "node %s: cannot listen on its port again", sync_failed);
+		json_decref(changed);
+	} else {
+		reply_json(r, 200, json_pack("{s:s, s:I, s:I, s:o}", "kind", kind, "matched", matched,
+			"changed", (json_int_t)json_array_size(changed), "nodes", changed));
+	}
+out:
+	if (merged) {
+		for (size_t i = 0; i < f->n; i++)
+			json_decref(merged[i]);
+		free(merged);
+	}
+	json_decref(patch);
+	free(sel);
 }
 
 static bool get_ms(const json_t *o, const char *key, json_int_t def, json_int_t *out)
@@ -185,7 +292,7 @@ static void node_upgrade(struct node *n, const char *body, size_t len, struct re
 	n->upgrade = json_incref(req);
 	free(n->upgrade_from);
 	n->upgrade_from = xstrdup(node_release(n));
-	if (node_health(n) != 404)
+	if (node_kind(n) != KIND_NONE && node_health(n) != 404)
 		json_object_set_new(n->desc, "health", json_integer(503));
 	json_object_set_new(n->desc, "state", json_string("draining"));
 	n->phase = UPG_DRAINING;
@@ -257,6 +364,13 @@ void control_respond(struct server *s, const struct http_req *req, const char *b
 		for (size_t i = 0; i < f->n; i++)
 			json_array_append_new(nodes, node_to_json(&f->nodes[i]));
 		reply_json(r, 200, json_pack("{s:i, s:o}", "control", server_control_port(s), "nodes", nodes));
+		return;
+	}
+	if (!strcmp(p, "/nodes")) {
+		if (post)
+			nodes_set_all(s, req, body, body_len, r);
+		else
+			reply_error(r, 405, "use POST (GET /fleet lists the nodes)");
 		return;
 	}
 	if (strncmp(p, "/nodes/", 7)) {

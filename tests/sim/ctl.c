@@ -2,8 +2,9 @@
  * templates and tests.
  *
  *   bs-nodesim ctl (--ports-file PATH | --control-port N) COMMAND ...
- *     upgrade NAME RELEASE [--drain-ms N] [--down-ms N] [--wait] [--timeout S]
+ *     upgrade NAME RELEASE [--drain-ms N] [--down-ms N] [--set JSON] [--wait] [--timeout S]
  *     set NAME JSON
+ *     set-all JSON [--kind report|api|none|all]
  *     get NAME
  *     fleet
  *
@@ -30,8 +31,9 @@
 static void ctl_usage(FILE *fp)
 {
 	fputs("usage: " SIM_PROG " ctl (--ports-file PATH | --control-port N) COMMAND\n"
-	      "  upgrade NAME RELEASE [--drain-ms N] [--down-ms N] [--wait] [--timeout SECONDS]\n"
+	      "  upgrade NAME RELEASE [--drain-ms N] [--down-ms N] [--set JSON] [--wait] [--timeout SECONDS]\n"
 	      "  set NAME JSON\n"
+	      "  set-all JSON [--kind report|api|none|all]   (default: report)\n"
 	      "  get NAME\n"
 	      "  fleet\n", fp);
 }
@@ -201,15 +203,19 @@ static int wait_up(int port, const char *name, const char *release, long timeout
 		free(resp);
 		const char *phase = json_string_value(json_object_get(json_object_get(o, "upgrade"), "phase"));
 		const char *rel = json_string_value(json_object_get(o, "release"));
-		json_int_t nport = json_integer_value(json_object_get(o, "port"));
+		const json_t *nport = json_object_get(o, "port");
 		bool up = phase && !strcmp(phase, "up") && rel && !strcmp(rel, release);
 		bool failed = phase && !strcmp(phase, "failed");
-		json_decref(o);
 		if (up) {
-			printf("%s: up at %s on port %d\n", name, release, (int)nport);
+			if (json_is_integer(nport))
+				printf("%s: up at %s on port %d\n", name, release, (int)json_integer_value(nport));
+			else
+				printf("%s: up at %s (no port)\n", name, release);   /* kind none */
+			json_decref(o);
 			rc = 0;
 			break;
 		}
+		json_decref(o);
 		if (failed) {
 			fail("node %s could not listen on its port again", name);
 			break;
@@ -222,6 +228,35 @@ static int wait_up(int port, const char *name, const char *release, long timeout
 		nanosleep(&ts, NULL);
 	}
 	free(path);
+	return rc;
+}
+
+/* POST /nodes?kind=KIND: prints "CHANGED of MATCHED nodes changed (kind KIND)". */
+static int set_all(int port, const char *patch, const char *kind)
+{
+	char *path = xasprintf("/nodes?kind=%s", kind);
+	char *resp;
+	int st = call(port, "POST", path, patch, &resp);
+	free(path);
+	if (st < 0)
+		return 1;
+	int rc = 1;
+	if (st != 200) {
+		print_error(st, resp);
+	} else {
+		json_t *o = json_loads(resp, 0, NULL);
+		const json_t *changed = json_object_get(o, "changed");
+		const json_t *matched = json_object_get(o, "matched");
+		if (json_is_integer(changed) && json_is_integer(matched)) {
+			printf("%" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT " nodes changed (kind %s)\n",
+				json_integer_value(changed), json_integer_value(matched), kind);
+			rc = 0;
+		} else {
+			fail("malformed answer to set-all: %s", resp);
+		}
+		json_decref(o);
+	}
+	free(resp);
 	return rc;
 }
 
@@ -246,6 +281,7 @@ int ctl_main(int argc, char **argv)
 	const char *ports_file = NULL;
 	long port = -1, drain = -1, down = -1, timeout_s = -1;
 	bool wait = false;
+	const char *set_json = NULL, *kind = NULL;
 	const char *pos[4];
 	int npos = 0;
 	for (int i = 1; i < argc; i++) {
@@ -267,6 +303,13 @@ int ctl_main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--timeout") && parse_long(v, 1, 86400, &timeout_s)) {
 			i++;
+		} else if (!strcmp(a, "--set") && v) {
+			set_json = v;
+			i++;
+		} else if (!strcmp(a, "--kind") && v && (!strcmp(v, "report") || !strcmp(v, "api")
+							  || !strcmp(v, "none") || !strcmp(v, "all"))) {
+			kind = v;
+			i++;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, SIM_PROG ": ctl: bad option or value: %s\n", a);
 			ctl_usage(stderr);
@@ -284,13 +327,44 @@ int ctl_main(int argc, char **argv)
 	}
 	const char *cmd = pos[0];
 	int want = !strcmp(cmd, "upgrade") ? 3 : !strcmp(cmd, "set") ? 3
-		: !strcmp(cmd, "get") ? 2 : !strcmp(cmd, "fleet") ? 1 : -1;
+		: !strcmp(cmd, "set-all") ? 2 : !strcmp(cmd, "get") ? 2 : !strcmp(cmd, "fleet") ? 1 : -1;
 	if (want < 0 || npos != want) {
 		ctl_usage(stderr);
 		return 2;
 	}
-	if (port < 0 && (port = read_ports_file(ports_file)) < 0)
+	if (set_json && strcmp(cmd, "upgrade")) {
+		fputs(SIM_PROG ": ctl: --set is for upgrade only (set NAME JSON, set-all JSON)\n", stderr);
+		return 2;
+	}
+	if (kind && strcmp(cmd, "set-all")) {
+		fputs(SIM_PROG ": ctl: --kind is for set-all only\n", stderr);
+		return 2;
+	}
+	/* upgrade --set: the object merged into the node when it comes up */
+	json_t *body = NULL;
+	if (!strcmp(cmd, "upgrade")) {
+		json_error_t je;
+		body = set_json ? json_loads(set_json, JSON_REJECT_DUPLICATES, &je) : json_object();
+		if (!json_is_object(body)) {
+			fprintf(stderr, SIM_PROG ": ctl: --set: not a JSON object%s%s\n",
+				body ? "" : ": ", body ? "" : je.text);
+			json_decref(body);
+			return 2;
+		}
+		static const char *const own[] = { "release", "drain_ms", "down_ms" };
+		for (size_t i = 0; i < ARRAY_SIZE(own); i++) {
+			if (json_object_get(body, own[i])) {
+				fprintf(stderr, SIM_PROG ": ctl: --set: \"%s\" is set by %s\n", own[i],
+					i == 0 ? "RELEASE" : i == 1 ? "--drain-ms" : "--down-ms");
+				json_decref(body);
+				return 2;
+			}
+		}
+	}
+	if (port < 0 && (port = read_ports_file(ports_file)) < 0) {
+		json_decref(body);
 		return 1;
+	}
 	int cport = (int)port;
 
 	if (!strcmp(cmd, "fleet"))
@@ -307,8 +381,10 @@ int ctl_main(int argc, char **argv)
 		free(path);
 		return rc;
 	}
+	if (!strcmp(cmd, "set-all"))
+		return set_all(cport, pos[1], kind ? kind : "report");
 	/* upgrade */
-	json_t *body = json_pack("{s:s}", "release", pos[2]);
+	json_object_set_new(body, "release", json_string(pos[2]));
 	if (drain >= 0)
 		json_object_set_new(body, "drain_ms", json_integer(drain));
 	if (down >= 0)

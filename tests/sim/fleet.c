@@ -125,12 +125,17 @@ char *node_check(const json_t *d)
 		    || in_list(k, report_keys, ARRAY_SIZE(report_keys))) {
 			continue;
 		} else if (!strcmp(k, "port")) {
-			if (!is_uint(v, 65535))
+			if (desc_kind(d) == KIND_NONE) {
+				if (!json_is_null(v) && !(json_is_integer(v) && json_integer_value(v) == 0))
+					e = xstrdup("port: a node of kind \"none\" listens on no port (0, null or leave it out)");
+			} else if (!is_uint(v, 65535)) {
 				e = xstrdup("port: not an integer 0-65535");
+			}
 		} else if (!strcmp(k, "kind")) {
 			const char *s = json_string_value(v);
-			if (!s || (strcmp(s, "api") && strcmp(s, "report") && strcmp(s, "api+report")))
-				e = xstrdup("kind: not \"api\", \"report\" or \"api+report\"");
+			if (!s || (strcmp(s, "api") && strcmp(s, "report") && strcmp(s, "api+report")
+				   && strcmp(s, "none")))
+				e = xstrdup("kind: not \"api\", \"report\", \"api+report\" or \"none\"");
 		} else if (!strcmp(k, "release")) {
 			if (!json_is_string(v) || !*json_string_value(v))
 				e = xstrdup("release: not a string");
@@ -215,7 +220,7 @@ int fleet_load(struct fleet *f, const char *path, char **err)
 		}
 		n->desc = json_deep_copy(d);
 		n->name = xstrdup(json_string_value(json_object_get(d, "name")));
-		n->port = (int)json_integer_value(json_object_get(d, "port"));
+		n->port = (int)json_integer_value(json_object_get(d, "port"));   /* null: 0 */
 		for (size_t j = 0; j < i; j++) {
 			if (!strcmp(f->nodes[j].name, n->name)) {
 				*err = xasprintf("%s: two nodes named %s", path, n->name);
@@ -273,14 +278,21 @@ static long release_major(const struct node *n)
 	return relver_parse(node_release(n), &v) ? v.part[0] : 0;
 }
 
-unsigned node_kind(const struct node *n)
+unsigned desc_kind(const json_t *desc)
 {
-	const char *k = json_string_value(json_object_get(n->desc, "kind"));
+	const char *k = json_string_value(json_object_get(desc, "kind"));
 	if (!k || !strcmp(k, "api"))
 		return KIND_API;
 	if (!strcmp(k, "report"))
 		return KIND_REPORT;
+	if (!strcmp(k, "none"))
+		return KIND_NONE;
 	return KIND_API | KIND_REPORT;
+}
+
+unsigned node_kind(const struct node *n)
+{
+	return desc_kind(n->desc);
 }
 
 int node_health(const struct node *n)
@@ -396,9 +408,11 @@ static const char *phase_name(enum upgrade_phase p)
 json_t *node_to_json(const struct node *n)
 {
 	json_t *o = json_deep_copy(n->desc);
-	json_object_set_new(o, "port", json_integer(n->port));
 	unsigned k = node_kind(n);
-	json_object_set_new(o, "kind", json_string(k == KIND_API ? "api" : k == KIND_REPORT ? "report" : "api+report"));
+	/* a node of kind none has no port at all */
+	json_object_set_new(o, "port", k == KIND_NONE ? json_null() : json_integer(n->port));
+	json_object_set_new(o, "kind", json_string(k == KIND_NONE ? "none" : k == KIND_API ? "api"
+		: k == KIND_REPORT ? "report" : "api+report"));
 	json_object_set_new(o, "health", json_integer(node_health(n)));
 	struct apiver a, b;
 	if (node_api_versions(n, &a, &b)) {

@@ -4,9 +4,10 @@
  *              [--pidfile PATH] [--verbose]
  *   bs-nodesim ctl ...            (see ctl.c)
  *
- * Binds every node's port and the control port on 127.0.0.1, writes the
- * pidfile, then the ports file (atomically: the file appearing means
- * ready), and serves until SIGTERM or SIGINT; then removes both files. */
+ * Binds every node's port (nodes of kind "none" have none) and the control
+ * port on 127.0.0.1, writes the pidfile, then the ports file (atomically:
+ * the file appearing means ready), and serves until SIGTERM or SIGINT; then
+ * removes both files. */
 #include "sim.h"
 
 #include <errno.h>
@@ -60,13 +61,23 @@ static int write_atomic(const char *path, const char *data)
 	return rc;
 }
 
+/* {"control": PORT, "nodes": {NAME: PORT, ...}, "unobservable": [NAME, ...]}:
+ * the nodes of kind "none" have no port and are listed apart, so that
+ * "nodes" maps every name to a port. */
 static char *ports_json(struct server *s)
 {
 	struct fleet *f = server_fleet(s);
 	json_t *nodes = json_object();
-	for (size_t i = 0; i < f->n; i++)
-		json_object_set_new(nodes, f->nodes[i].name, json_integer(f->nodes[i].port));
-	json_t *o = json_pack("{s:i, s:o}", "control", server_control_port(s), "nodes", nodes);
+	json_t *unobservable = json_array();
+	for (size_t i = 0; i < f->n; i++) {
+		const struct node *n = &f->nodes[i];
+		if (node_kind(n) == KIND_NONE)
+			json_array_append_new(unobservable, json_string(n->name));
+		else
+			json_object_set_new(nodes, n->name, json_integer(n->port));
+	}
+	json_t *o = json_pack("{s:i, s:o, s:o}", "control", server_control_port(s), "nodes", nodes,
+		"unobservable", unobservable);
 	char *js = json_dumps(o, 0);
 	json_decref(o);
 	char *out = xasprintf("%s\n", js);

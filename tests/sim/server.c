@@ -157,6 +157,8 @@ static void reap(struct server *s)
 
 int server_node_sync(struct server *s, struct node *n, bool drop_conns)
 {
+	if (node_kind(n) == KIND_NONE)
+		return 0; /* nothing to listen on, ever */
 	bool want = !node_refuses(n) && n->phase != UPG_DOWN && n->phase != UPG_FAILED;
 	if (want && !n->listening) {
 		if (n->fd < 0 && (n->fd = bind_loopback(n->port)) < 0)
@@ -193,6 +195,13 @@ struct server *server_new(struct fleet *f, const struct server_opts *o, char **e
 	s->control_port = bound_port(s->control_fd);
 	for (size_t i = 0; i < f->n; i++) {
 		struct node *n = &f->nodes[i];
+		if (node_kind(n) == KIND_NONE) {
+			/* a process with nothing to ask: no port at all */
+			n->fd = -1;
+			n->port = 0;
+			json_object_del(n->desc, "port");
+			continue;
+		}
 		n->fd = bind_loopback(n->port);
 		if (n->fd < 0) {
 			*err = xasprintf("node %s: cannot bind 127.0.0.1:%d: %s", n->name, n->port, strerror(errno));

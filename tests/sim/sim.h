@@ -35,6 +35,7 @@
 /* ---- fleet.c ---- */
 
 enum node_kind {
+	KIND_NONE = 0,     /* a process with nothing to ask: listens on no port */
 	KIND_API = 1,      /* barbican-api: /, /?build, /healthcheck */
 	KIND_REPORT = 2,   /* a version report at report_path */
 };
@@ -49,7 +50,8 @@ enum upgrade_phase {
 
 struct node {
 	char *name;
-	int port;              /* the bound port (chosen by the kernel for 0) */
+	int port;              /* the bound port (chosen by the kernel for 0);
+	                        * 0 for kind "none" */
 	json_t *desc;          /* the node as described and merged; owned */
 	int fd;                /* socket bound to the port, -1 if none */
 	bool listening;        /* fd is listening (else bound only: refused) */
@@ -79,7 +81,10 @@ char *node_check(const json_t *desc);
 
 /* Effective values (stored value, else derived from the release). */
 const char *node_release(const struct node *n);
+/* KIND_NONE, or KIND_API and/or KIND_REPORT. */
 unsigned node_kind(const struct node *n);
+/* The same for a description (valid or not). */
+unsigned desc_kind(const json_t *desc);
 int node_health(const struct node *n);
 /* False when the node has no microversions (releases before 15.0.0). */
 bool node_api_versions(const struct node *n, struct apiver *min, struct apiver *max);

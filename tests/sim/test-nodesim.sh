@@ -3,7 +3,9 @@
 # behaviour and check every endpoint and fault with curl(1): exact headers
 # and bodies of the API (as captured from the real 15.0.1 under uwsgi),
 # faults, robustness, the control endpoint and its upgrade sequence with
-# timing, concurrent clients, 500 nodes, and a clean exit on SIGTERM.
+# timing, concurrent clients, 500 nodes, the example fleets as the upgrade
+# runner drives them (kind "none", set-all, upgrade --set), and a clean exit
+# on SIGTERM.
 #
 # BS_NODESIM_WRAPPER, if set, runs the simulator under a wrapper, e.g.
 #   BS_NODESIM_WRAPPER='valgrind -q --leak-check=full --error-exitcode=99'
@@ -560,14 +562,154 @@ codes=$(curl -sS --no-progress-meter --parallel --parallel-max 250 -w '%{http_co
 check "500 nodes answer" "500 200" "$codes"
 check "500 nodes: 500 distinct ports" 500 "$(for i in $(seq 1 500); do echo "${PORTS[n$i]}"; done | sort -u | grep -c .)"
 
+# --- kind "none", set-all, upgrade --set: what the upgrade runner drives,
+# on the example fleets ---
+FLEETS=${BS_SOURCE_ROOT:-$(dirname "$0")/../..}/tests/sim/fleets
+PFD=$T/ports-demo14.json
+start_sim "$FLEETS/demo-14.json" "$PFD"
+DEMO_PID=${PIDS[-1]}
+load_ports "$PFD"
+CTLD=("$SIM" ctl --ports-file "$PFD")
+# sockets of the simulator: the control endpoint and one per node with a port
+check "kind none: no socket at all (control + 6 nodes)" 7 "$(ls -l "/proc/$DEMO_PID/fd" | grep -c 'socket:')"
+check "kind none: listed under \"unobservable\", not in \"nodes\"" "6 ['ctl1-retry']" \
+	"$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["nodes"]), d["unobservable"])' "$PFD")"
+check "ports file: \"unobservable\" is [] without such nodes" "[]" \
+	"$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["unobservable"])' "$PF5" 2>/dev/null || echo gone)"
+node_field() { # PORTSFILE NAME PYTHON-EXPR-OF-d
+	"$SIM" ctl --ports-file "$1" get "$2" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print('"$3"')'
+}
+check "kind none: GET /nodes/NAME" "none None False 14.0.2 barbican-retry None" \
+	"$(node_field "$PFD" ctl1-retry 'd["kind"], d["port"], d["listening"], d["release"], d["service"], d["upgrade"]')"
+check "kind none: in GET /fleet" "7 none" \
+	"$("${CTLD[@]}" fleet | "$PY" -c 'import json,sys; n=json.load(sys.stdin)["nodes"]; print(len(n), n[-1]["kind"])')"
+# its upgrade walks through the phases on no port
+check "kind none: ctl upgrade accepted" "ctl1-retry: upgrading to 15.0.1" \
+	"$("${CTLD[@]}" upgrade ctl1-retry 15.0.1 --drain-ms 300 --down-ms 300)"
+seq=""
+last=""
+for ((i = 0; i < 200 * SLOW; i++)); do
+	state=$(node_field "$PFD" ctl1-retry 'd["upgrade"]["phase"], d.get("state", "-"), d["release"], d["listening"]' | tr ' ' /)
+	[ "$state" != "$last" ] && seq="$seq${seq:+ }$state"
+	last=$state
+	case $state in up/*|failed/*) break ;; esac
+	sleep 0.02
+done
+check "kind none: draining -> down -> up at the new release" \
+	"draining/draining/14.0.2/False down/draining/14.0.2/False up/-/15.0.1/False" "$seq"
+check "kind none: still no socket after the upgrade" 7 "$(ls -l "/proc/$DEMO_PID/fd" | grep -c 'socket:')"
+"${CTLD[@]}" upgrade ctl1-retry 16.0.0 --drain-ms 50 --down-ms 50 --wait >"$T/wait" 2>&1
+check "kind none: ctl upgrade --wait: exit 0 once up" 0 $?
+check "kind none: ctl upgrade --wait: says so" "ctl1-retry: up at 16.0.0 (no port)" "$(cat "$T/wait")"
+"${CTLD[@]}" set ctl1-retry '{"state": "stopped", "port": null}' >/dev/null
+check "kind none: ctl set (its GET output may be posted back: port null)" "stopped None" \
+	"$(node_field "$PFD" ctl1-retry 'd["state"], d["port"]')"
+"${CTLD[@]}" set ctl1-retry '{"kind": "api"}' >/dev/null 2>"$T/err"
+check "kind none: cannot become a kind with a port (exit 1)" "1 1" "$? $(grep -c 'kind cannot change to or from "none"' "$T/err")"
+"${CTLD[@]}" set ctl1-wrk '{"kind": "none"}' >/dev/null 2>"$T/err"
+check "kind none: a node with a port cannot become one (exit 1)" "1 1" "$? $(grep -c 'kind cannot change to or from "none"' "$T/err")"
+"${CTLD[@]}" set ctl1-retry '{"port": 9}' >/dev/null 2>&1
+check "kind none: no port can be set (exit 1)" 1 $?
+printf '{"nodes": [{"name": "x", "kind": "none", "release": "14.0.2", "port": 9311}]}' >"$T/none-port.json"
+"$SIM" --fleet "$T/none-port.json" >/dev/null 2>"$T/err"
+check "kind none with a port in the fleet file: exit 1" "1 1" "$? $(grep -c 'port: a node of kind "none" listens on no port' "$T/err")"
+
+# set-all: one request, every node of a kind, all or nothing
+check "set-all: report nodes by default" "4 of 4 nodes changed (kind report)" \
+	"$("${CTLD[@]}" set-all '{"data_migrations_remaining": 5}')"
+check "set-all: the reports show it" "5 5 5 5" \
+	"$(for n in ctl1-wrk ctl2-wrk ctl3-wrk ctl1-ksl; do curl -sS "$(URL "$n" /version-report)" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["data_migrations_remaining"])'; done | tr '\n' ' ' | sed 's/ $//')"
+check "set-all: the APIs are left alone" "False False" \
+	"$(for n in ctl1-api ctl2-api; do node_field "$PFD" "$n" '"data_migrations_remaining" in d'; done | tr '\n' ' ' | sed 's/ $//')"
+check "set-all: nodes already so do not count" "0 of 4 nodes changed (kind report)" \
+	"$("${CTLD[@]}" set-all '{"data_migrations_remaining": 5}')"
+check "set-all --kind api" "2 of 2 nodes changed (kind api)" \
+	"$("${CTLD[@]}" set-all '{"data_migrations_remaining": 5}' --kind api)"
+check "set-all --kind none" "1 of 1 nodes changed (kind none)" \
+	"$("${CTLD[@]}" set-all '{"data_migrations_remaining": 5}' --kind none)"
+check "set-all --kind all" "7 of 7 nodes changed (kind all)" \
+	"$("${CTLD[@]}" set-all '{"data_migrations_remaining": 0}' --kind all)"
+check "set-all: the answer of POST /nodes" '{"kind": "report", "matched": 4, "changed": 4, "nodes": ["ctl1-wrk", "ctl2-wrk", "ctl3-wrk", "ctl1-ksl"]}' \
+	"$(curl -sS -d '{"state": "up"}' "http://127.0.0.1:$CONTROL/nodes?kind=report")"
+fleet_now() {
+	"${CTLD[@]}" fleet | "$PY" -c 'import json,sys; n=json.load(sys.stdin)["nodes"]; [d.pop("requests") for d in n]; print(json.dumps(n, sort_keys=True))'
+}
+before=$(fleet_now)
+# valid for the six nodes with a port, invalid for the last one (kind none)
+"${CTLD[@]}" set-all '{"kind": "api", "state": "broken"}' --kind all >"$T/out" 2>"$T/err"
+check "set-all: one node would become invalid: exit 1" "1 1" "$? $(grep -c 'ctl1-retry: kind cannot change' "$T/err")"
+check "set-all: ... and nothing changed" "$before" "$(fleet_now)"
+check "set-all: ... not even on the nodes before it" "report up" "$(node_field "$PFD" ctl1-wrk 'd["kind"], d["state"]')"
+"${CTLD[@]}" set-all '{"health": 201}' --kind api >/dev/null 2>"$T/err"
+check "set-all: an invalid value (exit 1, the reason)" "1 1" "$? $(grep -c 'health: not 200, 503 or 404' "$T/err")"
+"${CTLD[@]}" set-all '{"port": 1}' >/dev/null 2>&1
+check "set-all: port is a node's own (exit 1)" 1 $?
+"${CTLD[@]}" set-all '{' >/dev/null 2>&1
+check "set-all: broken JSON (exit 1)" 1 $?
+check "set-all: nothing changed by the failures" "$before" "$(fleet_now)"
+"${CTLD[@]}" set-all '{}' --kind bogus >/dev/null 2>&1
+check "set-all --kind bogus: usage (2)" 2 $?
+check "POST /nodes?kind=bogus: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' -d '{}' "http://127.0.0.1:$CONTROL/nodes?kind=bogus")"
+check "GET /nodes: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CONTROL/nodes")"
+"${CTLD[@]}" set-all '{"faults": {"*": {"refuse": true}}}' --kind api >/dev/null
+check "set-all: refuse closes the ports at once (the reports still answer)" "7 7 200" \
+	"$(for n in ctl1-api ctl2-api; do curl -s -o /dev/null "$(URL "$n" /)"; echo -n "$? "; done; curl -s -o /dev/null -w '%{http_code}' "$(URL ctl1-wrk /version-report)")"
+"${CTLD[@]}" set-all '{"faults": null}' --kind api >/dev/null
+check "set-all: and reopens them" "300 300" \
+	"$(for n in ctl1-api ctl2-api; do curl -s -o /dev/null -w '%{http_code} ' "$(URL "$n" /)"; done | sed 's/ $//')"
+
+# demo-pinned.json: upgraded with --set, the nodes come up pinned with data
+# migrations left; set-all unpins and finishes them (README.md)
+PFP=$T/ports-pinned.json
+start_sim "$FLEETS/demo-pinned.json" "$PFP"
+load_ports "$PFP"
+CTLP=("$SIM" ctl --ports-file "$PFP")
+reports() { # release cap data_migrations_remaining of each report node
+	local n
+	for n in ctl1-wrk ctl2-wrk ctl3-wrk ctl1-ksl; do
+		curl -sS "$(URL "$n" /version-report)" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print("%s/%s/%s" % (d["release"], d["rpc"]["cap"], d["data_migrations_remaining"]))'
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+check "demo-pinned: 6 nodes at 15.0.1, no cap" "15.0.1/None/0 15.0.1/None/0 15.0.1/None/0 15.0.1/None/0" "$(reports)"
+PIN='{"rpc": {"version": "1.1", "cap": "1.1"}, "data_migrations_remaining": 12}'
+"${CTLP[@]}" upgrade ctl1-wrk 16.0.0 --set '{"health": 201}' >/dev/null 2>"$T/err"
+check "upgrade --set: an invalid node is refused (exit 1)" "1 1" "$? $(grep -c 'health: not 200, 503 or 404' "$T/err")"
+check "upgrade --set: ... and the node is not upgraded" "15.0.1 None" "$(node_field "$PFP" ctl1-wrk 'd["release"], d["upgrade"]')"
+"${CTLP[@]}" upgrade ctl1-wrk 16.0.0 --set '{"release": "17.0.0"}' >/dev/null 2>&1
+check "upgrade --set with \"release\": usage (2)" 2 $?
+"${CTLP[@]}" upgrade ctl1-wrk 16.0.0 --set '[1]' >/dev/null 2>&1
+check "upgrade --set not an object: usage (2)" 2 $?
+"${CTLP[@]}" set ctl1-wrk '{}' --set '{}' >/dev/null 2>&1
+check "--set is for upgrade only: usage (2)" 2 $?
+upids=()
+for n in ctl1-api ctl2-api ctl1-wrk ctl2-wrk ctl3-wrk ctl1-ksl; do
+	"${CTLP[@]}" upgrade "$n" 16.0.0 --drain-ms 100 --down-ms 100 --set "$PIN" --wait >"$T/up-$n" 2>&1 &
+	upids+=($!)
+done
+rcs=""
+for p in "${upids[@]}"; do
+	wait "$p"
+	rcs="$rcs$?"
+done
+check "upgrade --set --wait: the 6 nodes (exit 0 each)" 000000 "$rcs"
+check "upgrade --set: pinned with data migrations left" "16.0.0/1.1/12 16.0.0/1.1/12 16.0.0/1.1/12 16.0.0/1.1/12" "$(reports)"
+check "upgrade --set: the APIs at the new release" '{"build": "16.0.0"} {"build": "16.0.0"}' \
+	"$(curl -sS "$(URL ctl1-api '/?build')"; echo -n ' '; curl -sS "$(URL ctl2-api '/?build')")"
+check "unpin: set-all rpc cap null" "4 of 4 nodes changed (kind report)" \
+	"$("${CTLP[@]}" set-all '{"rpc": {"version": "1.1", "cap": null}}')"
+check "unpin: no cap left" "16.0.0/None/12 16.0.0/None/12 16.0.0/None/12 16.0.0/None/12" "$(reports)"
+check "data migrations: set-all data_migrations_remaining 0" "4 of 4 nodes changed (kind report)" \
+	"$("${CTLP[@]}" set-all '{"data_migrations_remaining": 0}')"
+check "data migrations: none left" "16.0.0/None/0 16.0.0/None/0 16.0.0/None/0 16.0.0/None/0" "$(reports)"
+
 # --- SIGTERM ---
-for i in 0 1; do
+for i in "${!PIDS[@]}"; do
 	kill -TERM "${PIDS[$i]}"
 	wait "${PIDS[$i]}"
 	check "SIGTERM: exit 0 (simulator $i)" 0 $?
 done
 PIDS=()
-check_true "SIGTERM: pidfile and ports file removed" test ! -e "$PF.pid" -a ! -e "$PF" -a ! -e "$PF5"
+check_true "SIGTERM: pidfile and ports files removed" test ! -e "$PF.pid" -a ! -e "$PF" -a ! -e "$PF5" -a ! -e "$PFD" -a ! -e "$PFP"
 check "nothing on stderr (no errors, no valgrind reports)" "" "$(head -5 "$T/sim.log")"
 
 # --- the example fleets load ---

@@ -1,0 +1,295 @@
+#!/usr/bin/python3
+"""The planner and the runner end to end: `upgrade plan`, `gate`, `next` and
+`journal` on a real PostgreSQL (schemas made by the real barbican-manage)
+with simulated fleets, and the real barbican-manage running the expand."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness as h
+
+FLEETS = os.path.join(h.SOURCE, "tests", "sim", "fleets")
+
+
+def load_fleet(name):
+    with open(os.path.join(FLEETS, name)) as f:
+        return json.load(f)
+
+
+class Deployment:
+    """A database from a template, a simulated fleet, and the config an
+    operator would write for them, with [steps] driving the simulator."""
+
+    def __init__(self, fleet, template, target, extra=""):
+        self.db = h.create_db(template)
+        self.sim = h.Sim(fleet)
+        self.dir = tempfile.mkdtemp(prefix="bs-up-")
+        self.journal = os.path.join(self.dir, "journal.jsonl")
+        lines = ["[DEFAULT]", "sql_connection = %s" % h.sql_url(self.db),
+                 "[upgrade]", "target_release = %s" % target,
+                 "[probes]", "timeout = 2",
+                 "[steps]",
+                 "upgrade_node = %s ctl --ports-file %s upgrade {node} {release} "
+                 "--drain-ms 200 --down-ms 300 --wait" % (h.NODESIM, self.sim.ports_path),
+                 "settle_timeout = 20",
+                 "[journal]", "path = %s" % self.journal]
+        for n in fleet["nodes"]:
+            svc = n.get("service", "barbican-api")
+            lines += ["[node:%s]" % n["name"], "service = %s" % svc]
+            kind = n.get("kind", "api")
+            if kind in ("api", "api+report"):
+                lines.append("url = %s" % self.sim.url(n["name"]))
+            if kind in ("report", "api+report"):
+                lines.append("report_url = %s" % self.sim.url(n["name"], "/version-report"))
+        self.conf = os.path.join(self.dir, "barbican-status.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n" + extra)
+
+    def run(self, *args, timeout=120):
+        return h.run(list(args), config_files=[self.conf], timeout=timeout)
+
+    def plan(self):
+        rc, out, err = self.run("upgrade", "plan", "--json")
+        assert rc == 0, err
+        return json.loads(out)
+
+    def records(self):
+        rc, out, err = self.run("journal", "--json")
+        assert rc == 0, err
+        return json.loads(out)["records"]
+
+    def close(self):
+        self.sim.stop()
+        h.drop_db(self.db)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class DemoUpgrade(unittest.TestCase):
+    """The demo deployment: a 14.0.2 fleet (tests/sim/fleets/demo-14.json),
+    the real 14.x schema, target 15.0.1."""
+
+    def setUp(self):
+        self.d = Deployment(load_fleet("demo-14.json"), "tmpl_14x", "15.0.1")
+
+    def tearDown(self):
+        self.d.close()
+
+    def test_plan_says_expand_first_with_the_exact_argv(self):
+        p = self.d.plan()
+        self.assertEqual(p["schema"], "barbican-status/plan/1")
+        self.assertEqual(p["phase"], "expand")
+        self.assertEqual(p["database"]["current"], ["0f8c192a061f"])
+        self.assertEqual([m["revision"] for m in p["database"]["pending"]], ["8c74e2d7f1ff"])
+        self.assertEqual(p["next"]["step"], "expand")
+        self.assertEqual(p["next"]["argv"], ["barbican-manage", "db", "upgrade", "-v", "8c74e2d7f1ff"])
+        self.assertTrue(p["next"]["ready"])
+        phases = {ph["name"]: ph for ph in p["phases"]}
+        self.assertEqual(phases["unpin"]["state"], "skipped")
+        self.assertEqual(phases["migrate-data"]["state"], "skipped")
+        # workers first, the stock retry, the APIs last
+        self.assertEqual(p["roll_order"], ["ctl1-wrk", "ctl2-wrk", "ctl3-wrk", "ctl1-ksl",
+                                           "ctl1-retry", "ctl1-api", "ctl2-api"])
+
+    def test_gates_before_and_after_expand(self):
+        rc, out, err = self.d.run("upgrade", "gate", "--before", "expand")
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = self.d.run("upgrade", "gate", "--before", "roll", "--json")
+        self.assertEqual(rc, 2)
+        g = json.loads(out)
+        self.assertEqual(g["verdict"], "does not hold")
+        self.assertEqual([b["code"] for b in g["blockers"]], ["expand-pending"])
+        rc, out, err = self.d.run("upgrade", "gate", "--before", "contract")
+        self.assertEqual(rc, 2)
+        self.assertIn("ctl1-wrk (barbican-worker) still runs 14.0.2", out)
+
+    def test_repeating_next_completes_the_whole_upgrade(self):
+        steps = []
+        for _ in range(12):
+            rc, out, err = self.d.run("upgrade", "next", "--yes", "--confirm-unobservable")
+            if rc == 2 and "complete" in out:
+                break
+            self.assertEqual(rc, 0, out + err)
+            steps.append(out.splitlines()[0])
+        self.assertEqual(steps[0], "Next step: expand the schema to 8c74e2d7f1ff")
+        self.assertEqual(len(steps), 8)
+        self.assertIn("ctl1-wrk", steps[1])
+        self.assertIn("ctl2-api", steps[7])
+        # the real barbican-manage did the expand
+        conn = h.pg_connect(self.d.db)
+        with conn.cursor() as cur:
+            cur.execute("SELECT version_num FROM alembic_version")
+            self.assertEqual(cur.fetchall(), [("8c74e2d7f1ff",)])
+        conn.close()
+        p = self.d.plan()
+        self.assertEqual(p["phase"], "done")
+        rc, out, err = self.d.run("upgrade", "gate", "--before", "done")
+        self.assertEqual(rc, 0, out)
+        recs = self.d.records()
+        self.assertEqual([r["step"] for r in recs], ["expand"] + ["upgrade_node"] * 7)
+        self.assertEqual([r["outcome"] for r in recs].count("verified"), 7)
+        vouched = [r for r in recs if r["outcome"] == "vouched"]
+        self.assertEqual([r["node"] for r in vouched], ["ctl1-retry"])
+        self.assertEqual(recs[0]["argv"], ["barbican-manage", "db", "upgrade", "-v", "8c74e2d7f1ff"])
+        self.assertEqual(recs[0]["exit"], 0)
+        for r in recs:
+            self.assertEqual(set(r), {"id", "user", "host", "step", "node", "argv", "start", "end",
+                                      "exit", "signal", "outcome", "detail", "release", "revision"})
+
+    def test_the_database_password_is_not_in_the_journal_nor_the_argv(self):
+        rc, out, err = self.d.run("upgrade", "next", "--yes")
+        self.assertEqual(rc, 0, out + err)
+        password = h.env()["pg"]["password"]
+        with open(self.d.journal) as f:
+            text = f.read()
+        self.assertNotIn(password, text)
+        self.assertNotIn(password, out + err)
+        self.assertEqual(os.stat(self.d.journal).st_mode & 0o777, 0o600)
+
+    def test_dry_run_runs_nothing(self):
+        rc, out, err = self.d.run("upgrade", "next", "--dry-run")
+        self.assertEqual(rc, 0)
+        self.assertIn("barbican-manage db upgrade -v 8c74e2d7f1ff", out)
+        self.assertIn("OS_DEFAULT__SQL_CONNECTION", out)
+        self.assertNotIn(h.env()["pg"]["password"], out)
+        self.assertEqual(self.d.plan()["phase"], "expand")
+        self.assertFalse(os.path.exists(self.d.journal))
+
+    def test_without_a_terminal_next_needs_yes(self):
+        rc, out, err = self.d.run("upgrade", "next")
+        self.assertEqual(rc, 2)
+        self.assertIn("--yes", err)
+        self.assertEqual(self.d.plan()["phase"], "expand")
+
+    def test_an_unwritable_journal_stops_the_step_before_it_starts(self):
+        with open(self.d.conf, "a") as f:
+            f.write("[journal]\npath = /proc/barbican-status-journal\n")
+        rc, out, err = self.d.run("upgrade", "next", "--yes")
+        self.assertEqual(rc, 255)
+        self.assertIn("journal", err)
+        self.assertEqual(self.d.plan()["phase"], "expand")
+
+    def test_a_second_next_fails_at_once_naming_the_holder(self):
+        # a slow expand: the real barbican-manage after a pause
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nexpand = sh -c 'sleep 4; exec barbican-manage db upgrade -v \"$0\"' "
+                    "{revision}\n")
+        home = tempfile.mkdtemp()
+        first = subprocess.Popen([h.BIN, "--config-file", self.d.conf, "upgrade", "next", "--yes"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env={"PATH": "/usr/bin:/bin", "HOME": home,
+                                      "BARBICAN_STATUS_SITE_DIRS": "/nonexistent"})
+        try:
+            deadline = time.monotonic() + 10
+            held = False
+            while time.monotonic() < deadline and not held:
+                held = "lock held by" in json.dumps(self.d.plan()["blockers"])
+                time.sleep(0.2)
+            self.assertTrue(held, "the first step never showed as holding the lock")
+            t0 = time.monotonic()
+            rc, out, err = self.d.run("upgrade", "next", "--yes")
+            self.assertEqual(rc, 2)
+            self.assertIn("barbican-status: expand by", out + err)
+            self.assertLess(time.monotonic() - t0, 10)  # at once, not after the first one
+            rc, out, err = self.d.run("upgrade", "gate", "--before", "expand")
+            self.assertEqual(rc, 2)
+            self.assertIn("lock held by barbican-status: expand by", out)
+        finally:
+            fout, ferr = first.communicate(timeout=60)
+            shutil.rmtree(home, ignore_errors=True)
+        self.assertEqual(first.returncode, 0, fout + ferr)
+        self.assertEqual([r["outcome"] for r in self.d.records()], ["verified"])
+
+    def test_a_step_that_times_out_is_failed_and_journaled(self):
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nexpand = sleep 30\n")
+        t0 = time.monotonic()
+        rc, out, err = self.d.run("upgrade", "next", "--yes", "--timeout", "1")
+        self.assertEqual(rc, 3, out + err)
+        self.assertLess(time.monotonic() - t0, 20)
+        r = self.d.records()[-1]
+        self.assertEqual(r["outcome"], "failed")
+        self.assertEqual(r["signal"], 15)
+        self.assertIn("timed out", r["detail"])
+
+
+class PinnedUpgrade(unittest.TestCase):
+    """A fleet whose upgraded nodes pin their RPC version and report data
+    migrations (the phases stock Barbican lacks): unpin and migrate-data
+    appear, and the steps driving the simulator clear them."""
+
+    def test_roll_then_unpin_then_data_migrations_then_done(self):
+        d = Deployment(load_fleet("demo-pinned.json"), "tmpl_15x", "16.0.0")
+        try:
+            ctl = "%s ctl --ports-file %s" % (h.NODESIM, d.sim.ports_path)
+            with open(d.conf, "a") as f:
+                f.write("[steps]\n"
+                        "upgrade_node = " + ctl + " upgrade {node} {release} --drain-ms 100 "
+                        "--down-ms 200 --wait --set '{{\"rpc\": {{\"version\": \"1.1\", "
+                        "\"cap\": \"1.1\"}}, \"data_migrations_remaining\": 12}}'\n"
+                        "unpin = " + ctl + " set-all '{{\"rpc\": {{\"version\": \"1.1\", "
+                        "\"cap\": null}}}}'\n"
+                        "data_migrations = " + ctl + " set-all "
+                        "'{{\"data_migrations_remaining\": 0}}'\n")
+            self.assertEqual(d.plan()["phase"], "roll")
+            seen = []
+            for _ in range(12):
+                p = d.plan()
+                if p["phase"] == "done":
+                    break
+                seen.append(p["next"]["step"])
+                if p["phase"] == "contract":
+                    rc, out, err = d.run("upgrade", "gate", "--before", "contract")
+                    self.assertEqual(rc, 0)
+                rc, out, err = d.run("upgrade", "next", "--yes")
+                self.assertEqual(rc, 0, out + err)
+            self.assertEqual(seen, ["upgrade_node"] * 6 + ["unpin", "data_migrations"])
+            recs = d.records()
+            self.assertEqual([r["outcome"] for r in recs], ["verified"] * 8)
+            self.assertEqual(d.plan()["phase"], "done")
+        finally:
+            d.close()
+
+
+class RealBarbicanExpand(unittest.TestCase):
+    """The issue's end to end: the real 14.x schema, target 15.0.1, the real
+    barbican-api, and the real barbican-manage doing the expand."""
+
+    def test_plan_next_verify_journal_on_real_barbican(self):
+        db = h.create_db("tmpl_14x")
+        d = tempfile.mkdtemp(prefix="bs-real-")
+        try:
+            conf = os.path.join(d, "barbican-status.conf")
+            with open(conf, "w") as f:
+                f.write("[DEFAULT]\nsql_connection = %s\n[upgrade]\ntarget_release = 15.0.1\n"
+                        "[node:real-api]\nservice = barbican-api\nurl = %s\n"
+                        "[journal]\npath = %s/journal.jsonl\n"
+                        % (h.sql_url(db), h.env()["api"]["url"], d))
+            rc, out, err = h.run(["upgrade", "plan"], config_files=[conf])
+            self.assertEqual(rc, 0, err)
+            self.assertIn("Phase: expand", out)
+            self.assertIn("barbican-manage db upgrade -v 8c74e2d7f1ff", out)
+            rc, out, err = h.run(["upgrade", "next", "--yes"], config_files=[conf])
+            self.assertEqual(rc, 0, out + err)
+            self.assertIn("Running upgrade 0f8c192a061f -> 8c74e2d7f1ff", out)
+            self.assertIn("verified", out)
+            rc, out, err = h.run(["migrations", "--json"], config_files=[conf])
+            self.assertEqual(json.loads(out)["verdict"], "up to date")
+            rc, out, err = h.run(["journal", "--json"], config_files=[conf])
+            recs = json.loads(out)["records"]
+            self.assertEqual(len(recs), 1)
+            self.assertEqual((recs[0]["step"], recs[0]["outcome"], recs[0]["revision"]),
+                             ("expand", "verified", "8c74e2d7f1ff"))
+            # the only node already runs the target: the upgrade is done
+            rc, out, err = h.run(["upgrade", "gate", "--before", "done"], config_files=[conf])
+            self.assertEqual(rc, 0, out)
+        finally:
+            h.drop_db(db)
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    h.main()
