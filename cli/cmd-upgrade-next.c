@@ -29,6 +29,7 @@
 #include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "runner/argv.h"
+#include "runner/steps.h"
 #include "runner/exec.h"
 #include "runner/lock.h"
 #include "upgrade.h"
@@ -107,32 +108,6 @@ static void stream_line(void *ctx, const char *line, size_t len)
 	printf("  | %s\n", s);
 	fflush(stdout);
 	free(s);
-}
-
-/* Is the step's effect visible? */
-static bool verified(const struct plan_ctx *c, const struct plan_step *step, const char *node_name)
-{
-	const struct plan *p = &c->plan;
-	switch (step->kind) {
-	case STEP_EXPAND:
-		return p->state[PH_EXPAND] == PS_COMPLETE;
-	case STEP_UPGRADE_NODE: {
-		struct node *n = snapshot_node((struct snapshot *)&c->s, node_name);
-		return n && n->obs.state == NS_UP && n->obs.release &&
-		       strcmp(n->obs.release, c->s.target) == 0;
-	}
-	case STEP_UNPIN:
-		return !p->any_cap;
-	case STEP_DATA_MIGRATIONS:
-		return p->data_migrations == 0;
-	case STEP_CONTRACT:
-		return c->s.db.reachable && p->path.verdict != DBV_UNKNOWN && !p->contract_to &&
-		       !p->expand_to;
-	case STEP_OFFLINE:
-		return c->s.db.reachable && p->path.verdict == DBV_UP_TO_DATE;
-	default:
-		return false;
-	}
 }
 
 static int refuse_blocked(struct plan_ctx *c)
@@ -255,11 +230,11 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 	}
 	const char *node_name = step.node >= 0 ? c.s.nodes[step.node].conf->name : NULL;
 	bool unobservable = step.node >= 0 && !c.plan.nodes[step.node].observable;
-	char *what = step_describe(&c, &step);
+	char *what = plan_step_describe(&c, &step);
 
 	char **cmd = NULL;
 	struct bs_err err = { 0 };
-	if (step_argv(&c, &step, &cmd, &err) != BS_ST_OK) {
+	if (plan_step_argv(&c, &step, &cmd, &err) != BS_ST_OK) {
 		bs_err_print(&err);
 		free(what);
 		free(release);
@@ -281,7 +256,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (o.dry_run) {
-		char **env = step_env(&c);
+		char **env = step_env(&c.st);
 		printf("Dry run: nothing ran.");
 		if (cmd && env[0]) {
 			printf(" The step would get");
@@ -388,7 +363,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 	if (cmd) {
 		printf("Running (lock held as \"%s\")...\n", appname);
 		fflush(stdout);
-		char **env = step_env(&c);
+		char **env = step_env(&c.st);
 		enum bs_status st = exec_run(cmd, env, o.timeout, 10.0, stream_line, NULL, &res, &err);
 		argv_free(env);
 		if (st != BS_ST_OK) {
@@ -447,7 +422,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		bool ok = false;
 		for (;;) {
 			plan_ctx_refresh(&c, lock_backend_pid(lock));
-			if ((ok = verified(&c, &step, node_name)) || interrupted)
+			if ((ok = step_verified(&c.s, &c.plan, &step)) || interrupted)
 				break;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			double el = (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;

@@ -8,6 +8,7 @@
 #include "core/xalloc.h"
 #include "render/pyjson.h"
 #include "runner/argv.h"
+#include "runner/steps.h"
 #include "upgrade.h"
 
 #define SCHEMA_PLAN "barbican-status/plan/1"
@@ -138,14 +139,14 @@ void plan_print_text(FILE *f, const struct plan_ctx *c)
 		print_blockers(f, c, p->blockers, p->nblockers, "  ");
 		return;
 	}
-	char *what = step_describe(c, &p->next);
+	char *what = plan_step_describe(c, &p->next);
 	char *what_safe = sanitize_term(what, false);
 	fprintf(f, "Next step: %s (%s)\n", what_safe, step_kind_name(p->next.kind));
 	free(what_safe);
 	free(what);
 	char **argv = NULL;
 	struct bs_err err = { 0 };
-	if (step_argv(c, &p->next, &argv, &err) != BS_ST_OK) {
+	if (plan_step_argv(c, &p->next, &argv, &err) != BS_ST_OK) {
 		fprintf(f, "  cannot build its command: %s\n", err.detail);
 	} else if (!argv) {
 		bool unobservable = p->next.kind == STEP_UPGRADE_NODE && p->next.node >= 0 &&
@@ -283,7 +284,7 @@ void plan_print_json(FILE *f, const struct plan_ctx *c)
 		char **argv = NULL;
 		struct bs_err err = { 0 };
 		json_t *jargv = json_null();
-		if (step_argv(c, &p->next, &argv, &err) == BS_ST_OK && argv) {
+		if (plan_step_argv(c, &p->next, &argv, &err) == BS_ST_OK && argv) {
 			jargv = json_array();
 			for (char **a = argv; *a; a++)
 				json_array_append_new(jargv, pyjson_str(*a));

@@ -2,10 +2,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/version.h"
 #include "core/xalloc.h"
 #include "probes/observe.h"
 #include "runner/argv.h"
+#include "runner/steps.h"
 #include "upgrade.h"
 
 static void read_journal(struct plan_ctx *c)
@@ -94,73 +94,13 @@ void plan_ctx_free(struct plan_ctx *c)
 	memset(c, 0, sizeof(*c));
 }
 
-enum bs_status step_argv(const struct plan_ctx *c, const struct plan_step *step, char ***argv,
-			 struct bs_err *err)
+enum bs_status plan_step_argv(const struct plan_ctx *c, const struct plan_step *step, char ***argv,
+			      struct bs_err *err)
 {
-	*argv = NULL;
-	if (step->kind == STEP_NONE)
-		return BS_ST_OK;
-	int tpl = (int)step->kind - (int)STEP_EXPAND;
-	const char *t = c->st.step_tpl[tpl];
-	if (!t)
-		return BS_ST_OK;
-	struct argv_values v = { 0 };
-	if (step->node >= 0) {
-		const struct node_conf *n = c->s.nodes[step->node].conf;
-		v.node = n->name;
-		v.host = n->host;
-		v.service = service_name(n->service);
-		v.url = n->url ? n->url : n->report_url;
-	}
-	v.release = step->release;
-	v.revision = step->revision;
-	v.nconfig_files = conf_config_file_opt(c->st.conf, &v.config_files);
-	size_t argc;
-	enum bs_status st = argv_expand(t, &v, argv, &argc, err);
-	if (st != BS_ST_OK) {
-		char detail[sizeof(err->detail)];
-		snprintf(detail, sizeof(detail), "%s", err->detail);
-		return bs_fail(err, st, "[steps] %s: %s", step_template_keys[tpl], detail);
-	}
-	return BS_ST_OK;
+	return step_argv(&c->st, &c->s, step, argv, err);
 }
 
-char **step_env(const struct plan_ctx *c)
+char *plan_step_describe(const struct plan_ctx *c, const struct plan_step *step)
 {
-	const char *name;
-	const struct db_option *opt = settings_db_option(&c->st, c->st.target_release, &name);
-	char **env = xcalloc(3, sizeof(*env));
-	if (!opt->value)
-		return env;
-	size_t n = 0;
-	env[n++] = xasprintf("OS_DEFAULT__SQL_CONNECTION=%s", opt->value);
-	struct relver t, v19 = { .part = { 19, 0, 0, 0 }, .nparts = 3 };
-	if (!relver_parse(c->st.target_release, &t) || relver_cmp(&t, &v19) >= 0)
-		env[n++] = xasprintf("OS_DATABASE__CONNECTION=%s", opt->value);
-	return env;
-}
-
-char *step_describe(const struct plan_ctx *c, const struct plan_step *step)
-{
-	switch (step->kind) {
-	case STEP_EXPAND:
-		return xasprintf("expand the schema to %s", step->revision ? step->revision : "?");
-	case STEP_UPGRADE_NODE: {
-		const struct node_conf *n = step->node >= 0 ? c->s.nodes[step->node].conf : NULL;
-		return xasprintf("upgrade %s (%s) to %s", n ? n->name : "?",
-				 n ? service_name(n->service) : "?", step->release);
-	}
-	case STEP_UNPIN:
-		return xstrdup("unpin: let every node send at its own RPC version");
-	case STEP_DATA_MIGRATIONS:
-		return xasprintf("run the online data migrations (%ld rows left)",
-				 c->plan.data_migrations);
-	case STEP_CONTRACT:
-		return xasprintf("contract the schema to %s", step->revision ? step->revision : "?");
-	case STEP_OFFLINE:
-		return xasprintf("apply the offline migrations up to %s, with every service stopped",
-				 step->revision ? step->revision : "?");
-	default:
-		return xstrdup("nothing");
-	}
+	return step_describe(&c->s, step, c->plan.data_migrations);
 }

@@ -33,21 +33,10 @@ int plan_ctx_load(struct cli *cli, struct plan_ctx *c);
 void plan_ctx_refresh(struct plan_ctx *c, int lock_except_pid);
 void plan_ctx_free(struct plan_ctx *c);
 
-/* The argv of step (NULL-terminated, free with argv_free) from its template.
- * Returns BS_ST_OK with *argv NULL when the step has no template (manual).
- * Errors: an invalid template (BS_ST_CONFIG_VALUE, naming [steps] KEY). */
-enum bs_status step_argv(const struct plan_ctx *c, const struct plan_step *step, char ***argv,
-			 struct bs_err *err);
-
-/* The database URL the steps get in their environment, as the
- * "NAME=value" strings oslo.config's environment source reads
- * (OS_DEFAULT__SQL_CONNECTION, and OS_DATABASE__CONNECTION from 19.0.0 or
- * when the release is unknown). NULL-terminated; free with argv_free.
- * The values are never printed nor journaled. */
-char **step_env(const struct plan_ctx *c);
-
-/* "upgrade ctl3-wrk (barbican-worker) to 15.0.1", "expand to 8c74e2d7f1ff" */
-char *step_describe(const struct plan_ctx *c, const struct plan_step *step);
+/* runner/steps.h on the context's settings and snapshot. */
+enum bs_status plan_step_argv(const struct plan_ctx *c, const struct plan_step *step, char ***argv,
+			      struct bs_err *err);
+char *plan_step_describe(const struct plan_ctx *c, const struct plan_step *step);
 
 /* Renderers of plan and gate (text, JSON). */
 void plan_print_text(FILE *f, const struct plan_ctx *c);

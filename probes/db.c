@@ -203,6 +203,8 @@ static void read_result(struct dbprobe *p)
 	char *sql = xasprintf("SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
 			      "JOIN pg_stat_activity a ON a.pid = l.pid "
 			      "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+			      "AND l.database = (SELECT oid FROM pg_database "
+			      "WHERE datname = current_database()) "
 			      "AND l.classid = '%llu'::oid AND l.objid = '%llu'::oid "
 			      "AND a.pid <> pg_backend_pid() AND a.pid <> %d ORDER BY a.pid LIMIT 1",
 			      (unsigned long long)BS_LOCK_KEY >> 32,
