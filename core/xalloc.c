@@ -6,8 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void (*fatal_hook)(void);
+
+void xalloc_set_fatal_hook(void (*hook)(void))
+{
+	fatal_hook = hook;
+}
+
 BS_NORETURN static void oom(size_t size)
 {
+	if (fatal_hook) {
+		void (*h)(void) = fatal_hook;
+		fatal_hook = NULL;
+		h();
+	}
 	fprintf(stderr, BS_PROG ": out of memory (allocating %zu bytes)\n", size);
 	abort();
 }

@@ -20,6 +20,10 @@ char *xstrdup_or_null(const char *s);
 char *xasprintf(const char *fmt, ...) BS_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) BS_PRINTF(1, 0);
 
+/* Called before the out-of-memory message and abort (the console restores
+ * the terminal there). NULL: none. */
+void xalloc_set_fatal_hook(void (*hook)(void));
+
 /* Grow an array *pv of *cap elements of size sz so that it holds at least n. */
 void xgrow(void *pv, size_t *cap, size_t n, size_t sz);
 

@@ -1,0 +1,990 @@
+/* console.c: the one wait loop (curl_multi_poll over libcurl's sockets, plus
+ * stdin, a self-pipe for signals, the database socket and a running step's
+ * output) and the console's state machine. Nothing here blocks on a node:
+ * a node that hangs only keeps its own row old. */
+#include "console.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks/checks.h"
+#include "core/dburl.h"
+#include "core/sanitize.h"
+#include "core/xalloc.h"
+#include "planner/planner.h"
+#include "probes/db.h"
+#include "probes/http.h"
+#include "probes/observe.h"
+#include "probes/policy.h"
+#include "runner/argv.h"
+#include "runner/exec.h"
+#include "runner/journal.h"
+#include "runner/lock.h"
+#include "runner/steps.h"
+#include "term.h"
+#include "view.h"
+
+#define MAX_RUN_LINES 2000
+#define DB_BACKOFF_MAX 30
+
+struct console {
+	struct settings *st;
+	const struct console_opts *o;
+	const struct manifest *m;
+	struct snapshot snap;
+	struct prober *prober;
+
+	struct dbprobe *db;
+	double db_next_try;
+	int db_backoff;
+	bool db_in_tick;
+
+	struct check_result *checks;
+	struct plan plan;
+	struct plan_input in;
+	char *journal_path;
+	struct journal_record *journal;
+	size_t njournal;
+	struct vouch *vouches;
+	size_t nvouches;
+	char *next_argv;
+	char *next_error;
+
+	double next_tick;
+	bool tick_active;
+	bool *tick_nodes;
+	unsigned long refreshes;
+	time_t refreshed;
+
+	struct view_state vs;
+	char filter[128];
+	char typed[64];
+	char *message;
+	bool quit_armed;
+
+	/* a step */
+	enum run_state run;
+	struct plan_step step;
+	char *step_release;
+	char *step_desc;
+	bool step_unobservable;
+	char **argv;
+	struct exec *exec;
+	struct journal *jr;
+	struct dblock *lock;
+	char *lock_name;
+	struct journal_record rec;
+	char **lines;
+	size_t nlines, caplines;
+	time_t run_started;
+	double verify_deadline;
+
+	struct term_info ti;
+	struct grid grid;
+	int sigpipe[2];
+	bool quit;
+};
+
+static struct console *the_console;
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void on_signal(int sig)
+{
+	char c = sig == SIGWINCH ? 'W' : 'Q';
+	int saved = errno;
+	if (the_console && write(the_console->sigpipe[1], &c, 1) < 0) {
+		/* nothing to do: a full pipe already holds a wake-up */
+	}
+	errno = saved;
+}
+
+static void set_message(struct console *c, const char *fmt, ...) BS_PRINTF(2, 3);
+static void set_message(struct console *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(c->message);
+	c->message = xvasprintf(fmt, ap);
+	va_end(ap);
+	c->vs.dialog = DLG_MESSAGE;
+	c->vs.dialog_scroll = 0;
+}
+
+/* ---- what the program knows ---- */
+
+static void reload_journal(struct console *c)
+{
+	journal_records_free(c->journal, c->njournal);
+	c->journal = NULL;
+	c->njournal = 0;
+	size_t *bad = NULL, nbad = 0;
+	struct bs_err err = { 0 };
+	if (journal_read(c->journal_path, &c->journal, &c->njournal, &bad, &nbad, &err) != BS_ST_OK) {
+		c->journal = NULL;
+		c->njournal = 0;
+	}
+	free(bad);
+	free(c->vouches);
+	c->vouches = xcalloc(c->njournal ? c->njournal : 1, sizeof(*c->vouches));
+	c->nvouches = 0;
+	for (size_t i = 0; i < c->njournal; i++) {
+		const struct journal_record *r = &c->journal[i];
+		if (r->outcome == OUTCOME_VOUCHED && r->node && r->release)
+			c->vouches[c->nvouches++] = (struct vouch){ r->node, r->release };
+	}
+}
+
+static void recompute(struct console *c)
+{
+	snapshot_derive(&c->snap, c->m);
+	c->snap.data_migrations = snapshot_reported_data_migrations(&c->snap);
+	if (c->checks)
+		check_results_free(c->checks, check_count);
+	struct check_ctx cc = { &c->snap, c->m };
+	checks_run(&cc, &c->checks);
+	c->in = (struct plan_input){ &c->snap, c->m, c->st, c->checks, check_count, c->vouches,
+				     c->nvouches, time(NULL) };
+	plan_free(&c->plan);
+	plan_compute(&c->in, &c->plan);
+	free(c->next_argv);
+	free(c->next_error);
+	c->next_argv = c->next_error = NULL;
+	char **argv = NULL;
+	struct bs_err err = { 0 };
+	if (step_argv(c->st, &c->snap, &c->plan.next, &argv, &err) != BS_ST_OK)
+		c->next_error = xstrdup(err.detail);
+	else if (argv)
+		c->next_argv = argv_display(argv);
+	argv_free(argv);
+}
+
+static void start_db(struct console *c)
+{
+	if (c->db || mono() < c->db_next_try)
+		return;
+	db_describe(c->st, c->snap.target, &c->snap.db);
+	c->db = dbprobe_start(c->st, c->snap.target, c->st->probe_timeout,
+			      c->lock ? lock_backend_pid(c->lock) : 0);
+	c->db_in_tick = c->db != NULL;
+}
+
+static void db_finished(struct console *c)
+{
+	if (c->snap.db.reachable) {
+		c->db_backoff = 0;
+		c->db_next_try = 0;
+	} else {
+		c->db_backoff = c->db_backoff ? c->db_backoff * 2 : 2;
+		if (c->db_backoff > DB_BACKOFF_MAX)
+			c->db_backoff = DB_BACKOFF_MAX;
+		c->db_next_try = mono() + c->db_backoff;
+	}
+}
+
+static void start_tick(struct console *c)
+{
+	c->tick_active = true;
+	observe_target(&c->snap, true);
+	probe_policy(c->st, &c->snap.policy);
+	reload_journal(c);
+	prober_start(c->prober, &c->snap);
+	for (size_t i = 0; i < c->snap.nnodes; i++)
+		c->tick_nodes[i] = c->snap.nodes[i].in_flight;
+	c->db_in_tick = false;
+	start_db(c);
+	double interval = c->run == RUN_VERIFYING ? 1.0 : c->o->interval;
+	c->next_tick = mono() + interval;
+}
+
+static void dump_screen(struct console *c)
+{
+	if (!c->o->dump)
+		return;
+	char *text = grid_dump(&c->grid);
+	char *tmp = xasprintf("%s.tmp", c->o->dump);
+	FILE *f = fopen(tmp, "w");
+	if (f) {
+		fputs(text, f);
+		if (fclose(f) == 0)
+			rename(tmp, c->o->dump);
+	}
+	free(tmp);
+	free(text);
+}
+
+/* ---- the view ---- */
+
+static void draw(struct console *c)
+{
+	struct view_state *vs = &c->vs;
+	vs->snap = &c->snap;
+	vs->in = &c->in;
+	vs->plan = &c->plan;
+	vs->checks = c->checks;
+	vs->nchecks = check_count;
+	vs->journal = c->journal;
+	vs->njournal = c->njournal;
+	vs->next_argv = c->next_argv;
+	vs->next_error = c->next_error;
+	vs->now = time(NULL);
+	vs->refreshed = c->refreshed;
+	vs->color = c->o->color && c->ti.color;
+	vs->filter = c->filter;
+	vs->run = c->run;
+	vs->run_desc = c->step_desc;
+	vs->run_started = c->run_started;
+	vs->run_lines = (const char *const *)c->lines;
+	vs->own_lock = c->lock ? c->lock_name : NULL;
+	vs->nrun_lines = c->nlines;
+	double left = c->db_next_try - mono();
+	vs->db_retry_in = !c->db && left > 0 && !c->snap.db.reachable ? (int)(left + 0.999) : 0;
+	if (vs->dialog == DLG_MESSAGE)
+		vs->dialog_text = c->message;
+	else if (vs->dialog == DLG_NEXT)
+		vs->dialog_text = c->typed;
+	else if (vs->dialog == DLG_VOUCH)
+		vs->dialog_text = c->message;
+	if (c->grid.w != c->ti.w || c->grid.h != c->ti.h) {
+		grid_free(&c->grid);
+		grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
+	}
+	view_draw(&c->grid, vs);
+	term_draw(&c->grid);
+}
+
+/* ---- steps ---- */
+
+static void run_line(void *ctx, const char *line, size_t len)
+{
+	struct console *c = ctx;
+	if (c->nlines == MAX_RUN_LINES) {
+		free(c->lines[0]);
+		memmove(c->lines, c->lines + 1, (c->nlines - 1) * sizeof(*c->lines));
+		c->nlines--;
+	}
+	xgrow(&c->lines, &c->caplines, c->nlines + 1, sizeof(*c->lines));
+	c->lines[c->nlines++] = xstrndup(line, len);
+}
+
+static void clear_run_lines(struct console *c)
+{
+	for (size_t i = 0; i < c->nlines; i++)
+		free(c->lines[i]);
+	c->nlines = 0;
+}
+
+static void finish_step(struct console *c, enum journal_outcome outcome, char *detail)
+{
+	c->rec.end = time(NULL);
+	c->rec.outcome = outcome;
+	c->rec.detail = detail;
+	struct bs_err err = { 0 };
+	if (c->jr && journal_append(c->jr, &c->rec, &err) != BS_ST_OK)
+		set_message(c, "the step's record could not be written to the journal: %s", err.detail);
+	journal_close(c->jr);
+	c->jr = NULL;
+	lock_release(c->lock);
+	c->lock = NULL;
+	free(c->lock_name);
+	c->lock_name = NULL;
+	exec_free(c->exec);
+	c->exec = NULL;
+	free(c->rec.id);
+	free(c->rec.user);
+	free(c->rec.host);
+	free(detail);
+	memset(&c->rec, 0, sizeof(c->rec));
+	argv_free(c->argv);
+	c->argv = NULL;
+	c->run = RUN_IDLE;
+	reload_journal(c);
+	c->next_tick = mono(); /* see the effect at once */
+}
+
+static char *who(const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+	return xstrdup(v && *v ? v : fallback);
+}
+
+static void start_step(struct console *c)
+{
+	const struct plan *p = &c->plan;
+	c->vs.dialog = DLG_NONE;
+	if (c->o->readonly) {
+		set_message(c, "read-only console (--readonly): nothing runs");
+		return;
+	}
+	if (!p->next_ready) {
+		set_message(c, "the next step is blocked: nothing ran (see the Next pane)");
+		return;
+	}
+	if (c->snap.target_src != TARGET_CONFIG) {
+		set_message(c, "set [upgrade] target_release: the console does not take steps towards "
+			       "a guessed target");
+		return;
+	}
+	struct plan_step step = p->next;
+	bool unobservable = step.node >= 0 && !p->nodes[step.node].observable;
+	struct bs_err err = { 0 };
+	char **argv = NULL;
+	if (step_argv(c->st, &c->snap, &step, &argv, &err) != BS_ST_OK) {
+		set_message(c, "%s", err.detail);
+		return;
+	}
+	if (!argv && !unobservable) {
+		set_message(c, "%s is a manual step (no [steps] %s template): do it by hand",
+			    step_kind_name(step.kind), step_kind_name(step.kind));
+		return;
+	}
+	struct journal *jr;
+	if (journal_open(c->journal_path, &jr, &err) != BS_ST_OK) {
+		set_message(c, "the journal cannot be written, so the step does not start: %s", err.detail);
+		argv_free(argv);
+		return;
+	}
+	char *user = who("USER", "unknown");
+	char hostbuf[256] = "unknown";
+	gethostname(hostbuf, sizeof(hostbuf) - 1);
+	time_t start = time(NULL);
+	char *appname = lock_application_name(step_kind_name(step.kind), user, hostbuf, start);
+
+	const char *name;
+	const struct db_option *opt = settings_db_option(c->st, c->st->target_release, &name);
+	struct dburl u;
+	char **keys = NULL, **values = NULL;
+	struct lock_holder holder = { 0 };
+	struct dblock *lock = NULL;
+	if (!opt->value || dburl_parse(opt->value, &u, &err) != BS_ST_OK) {
+		set_message(c, "cannot take the upgrade lock: no usable database URL (%s)", name);
+		goto fail;
+	}
+	dburl_to_libpq(&u, NULL, NULL, 0, &keys, &values);
+	dburl_free(&u);
+	if (lock_acquire((const char *const *)keys, (const char *const *)values, appname,
+			 c->st->probe_timeout, &lock, &holder, &err) != BS_ST_OK) {
+		set_message(c, "cannot take the upgrade lock: %s", err.detail);
+		goto fail;
+	}
+	if (!lock) {
+		set_message(c, "the upgrade lock is held by %s: nothing ran",
+			    holder.application_name && *holder.application_name
+				    ? holder.application_name : "another session");
+		goto fail;
+	}
+	dburl_free_params(keys, values);
+	lock_holder_clear(&holder);
+	free(c->lock_name);
+	c->lock_name = appname;
+
+	c->jr = jr;
+	c->lock = lock;
+	c->argv = argv;
+	c->step = step;
+	free(c->step_release);
+	c->step_release = xstrdup(step.release);
+	c->step.release = c->step_release;
+	free(c->step_desc);
+	c->step_desc = step_describe(&c->snap, &step, p->data_migrations);
+	c->step_unobservable = unobservable;
+	c->run_started = start;
+	clear_run_lines(c);
+	memset(&c->rec, 0, sizeof(c->rec));
+	c->rec.id = journal_new_id();
+	c->rec.user = user;
+	c->rec.host = xstrdup(hostbuf);
+	c->rec.step = (char *)step_kind_name(step.kind);
+	c->rec.node = step.node >= 0 ? c->snap.nodes[step.node].conf->name : NULL;
+	c->rec.argv = argv;
+	c->rec.start = start;
+	c->rec.release = c->step_release;
+	c->rec.revision = (char *)step.revision;
+
+	if (!argv) {
+		/* a manual step on a node with nothing to ask: the operator vouches */
+		free(c->message);
+		c->message = xasprintf("%s cannot be observed. Does it run %s now?",
+				       c->rec.node ? c->rec.node : "?", c->step_release);
+		c->run = RUN_VERIFYING;
+		c->vs.dialog = DLG_VOUCH;
+		return;
+	}
+	char **env = step_env(c->st);
+	enum bs_status rc = exec_start(argv, env, c->o->step_timeout, 10.0, run_line, c, &c->exec, &err);
+	argv_free(env);
+	if (rc != BS_ST_OK) {
+		finish_step(c, OUTCOME_FAILED, xasprintf("could not start: %s", err.detail));
+		set_message(c, "the step could not start: %s", err.detail);
+		return;
+	}
+	c->run = RUN_RUNNING;
+	c->vs.focus = PANE_LOG;
+	c->vs.log_scroll = 0;
+	return;
+fail:
+	if (keys)
+		dburl_free_params(keys, values);
+	lock_holder_clear(&holder);
+	free(appname);
+	free(user);
+	journal_close(jr);
+	argv_free(argv);
+}
+
+static void step_exited(struct console *c, struct exec_result *r)
+{
+	c->rec.has_exit = r->exited;
+	c->rec.exit_code = r->exit_code;
+	c->rec.has_signal = r->signaled;
+	c->rec.signal = r->signal;
+	bool ok = r->exited && r->exit_code == 0;
+	if (!ok) {
+		const char *why = r->cancelled ? "cancelled" : r->timed_out ? "timed out"
+				  : r->exited ? "exited non-zero" : "killed by a signal";
+		char *detail = xasprintf("%s%s%s", why, r->output_tail && *r->output_tail ? "; output ends: " : "",
+					 r->output_tail ? r->output_tail : "");
+		finish_step(c, r->cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED, detail);
+		set_message(c, "the step %s (%s)", why, c->step_desc);
+	} else if (c->step_unobservable) {
+		free(c->message);
+		c->message = xasprintf("%s cannot be observed. Its step exited 0: does it run %s now?",
+				       c->rec.node ? c->rec.node : "?", c->step_release);
+		c->run = RUN_VERIFYING;
+		c->vs.dialog = DLG_VOUCH;
+	} else {
+		c->run = RUN_VERIFYING;
+		c->verify_deadline = mono() + c->st->settle_timeout;
+		c->next_tick = mono();
+	}
+	exec_result_free(r);
+}
+
+static void verify_step(struct console *c)
+{
+	if (c->run != RUN_VERIFYING || c->step_unobservable)
+		return;
+	if (step_verified(&c->snap, &c->plan, &c->step))
+		finish_step(c, OUTCOME_VERIFIED, xasprintf("verified: %s", c->step_desc));
+	else if (mono() >= c->verify_deadline)
+		finish_step(c, OUTCOME_NOT_VERIFIED, xasprintf("not verified within %.0f s: %s",
+							       c->st->settle_timeout, c->step_desc));
+}
+
+static void vouch(struct console *c, bool yes)
+{
+	c->vs.dialog = DLG_NONE;
+	if (yes)
+		finish_step(c, OUTCOME_VOUCHED, xasprintf("%s@%s vouched that %s runs %s", c->rec.user,
+							  c->rec.host, c->rec.node ? c->rec.node : "?",
+							  c->step_release));
+	else
+		finish_step(c, OUTCOME_NOT_VERIFIED, xasprintf("%s cannot be observed and nobody "
+								"vouched for it", c->rec.node ? c->rec.node : "?"));
+}
+
+/* ---- keys ---- */
+
+static size_t shown_nodes(struct console *c)
+{
+	size_t *idx;
+	c->vs.snap = &c->snap;
+	c->vs.in = &c->in;
+	c->vs.filter = c->filter;
+	size_t n = view_nodes(&c->vs, &idx);
+	free(idx);
+	return n;
+}
+
+static void move(struct console *c, long delta)
+{
+	struct view_state *vs = &c->vs;
+	if (vs->dialog != DLG_NONE) {
+		long v = (long)vs->dialog_scroll + delta;
+		vs->dialog_scroll = v < 0 ? 0 : (size_t)v;
+		return;
+	}
+	size_t n;
+	size_t *sel;
+	switch (vs->focus) {
+	case PANE_NODES:
+		n = shown_nodes(c);
+		sel = &vs->node_sel;
+		break;
+	case PANE_CHECKS:
+		n = check_count;
+		sel = &vs->check_sel;
+		break;
+	default: {
+		long v = (long)vs->log_scroll - delta;
+		vs->log_scroll = v < 0 ? 0 : (size_t)v;
+		return;
+	}
+	}
+	long v = (long)*sel + delta;
+	if (v < 0)
+		v = 0;
+	if (n && v >= (long)n)
+		v = (long)n - 1;
+	*sel = n ? (size_t)v : 0;
+}
+
+static bool printable(int k)
+{
+	return k >= 0x20 && k < 0x110000 && k != 0x7f && !(k >= 0x80 && k < 0xa0);
+}
+
+static void append_utf8(char *buf, size_t cap, int k)
+{
+	size_t len = strlen(buf);
+	char enc[5] = { 0 };
+	if (k < 0x80) {
+		enc[0] = (char)k;
+	} else if (k < 0x800) {
+		enc[0] = (char)(0xc0 | (k >> 6));
+		enc[1] = (char)(0x80 | (k & 0x3f));
+	} else if (k < 0x10000) {
+		enc[0] = (char)(0xe0 | (k >> 12));
+		enc[1] = (char)(0x80 | ((k >> 6) & 0x3f));
+		enc[2] = (char)(0x80 | (k & 0x3f));
+	} else {
+		enc[0] = (char)(0xf0 | (k >> 18));
+		enc[1] = (char)(0x80 | ((k >> 12) & 0x3f));
+		enc[2] = (char)(0x80 | ((k >> 6) & 0x3f));
+		enc[3] = (char)(0x80 | (k & 0x3f));
+	}
+	if (len + strlen(enc) < cap)
+		memcpy(buf + len, enc, strlen(enc) + 1);
+}
+
+static void backspace(char *buf)
+{
+	size_t len = strlen(buf);
+	while (len > 0) {
+		len--;
+		if (((unsigned char)buf[len] & 0xc0) != 0x80)
+			break;
+	}
+	buf[len] = '\0';
+}
+
+static void key(struct console *c, int k)
+{
+	struct view_state *vs = &c->vs;
+	int page = c->ti.h > 10 ? c->ti.h / 2 : 5;
+
+	if (vs->filter_editing) {
+		if (k == K_ENTER) {
+			vs->filter_editing = false;
+		} else if (k == K_ESC) {
+			c->filter[0] = '\0';
+			vs->filter_editing = false;
+		} else if (k == K_BACKSPACE) {
+			backspace(c->filter);
+		} else if (printable(k)) {
+			append_utf8(c->filter, sizeof(c->filter), k);
+		}
+		vs->node_sel = 0;
+		return;
+	}
+	if (k == K_CTRL_L) {
+		term_force_redraw();
+		return;
+	}
+	switch (vs->dialog) {
+	case DLG_NONE:
+		break;
+	case DLG_NEXT: {
+		const struct plan *p = &c->plan;
+		bool typed = p->next.kind == STEP_CONTRACT || p->next.kind == STEP_OFFLINE;
+		if (k == K_ESC) {
+			vs->dialog = DLG_NONE;
+		} else if (!p->next_ready || c->o->readonly) {
+			if (k == 'n' || k == 'q')
+				vs->dialog = DLG_NONE;
+		} else if (typed) {
+			if (k == K_ENTER) {
+				if (strcmp(c->typed, step_kind_name(p->next.kind)) == 0)
+					start_step(c);
+				else
+					set_message(c, "not confirmed (the word typed was not \"%s\"): nothing ran",
+						    step_kind_name(p->next.kind));
+			} else if (k == K_BACKSPACE) {
+				backspace(c->typed);
+			} else if (printable(k)) {
+				append_utf8(c->typed, sizeof(c->typed), k);
+			}
+		} else if (k == 'y' || k == 'Y') {
+			start_step(c);
+		} else if (k == 'n' || k == 'N') {
+			vs->dialog = DLG_NONE;
+		}
+		return;
+	}
+	case DLG_CANCEL:
+		if (k == 'y' || k == 'Y') {
+			if (c->exec)
+				exec_cancel(c->exec);
+			vs->dialog = DLG_NONE;
+		} else if (k == K_ESC || k == 'n' || k == 'N') {
+			vs->dialog = DLG_NONE;
+		}
+		return;
+	case DLG_VOUCH:
+		if (k == 'y' || k == 'Y')
+			vouch(c, true);
+		else if (k == 'n' || k == 'N' || k == K_ESC)
+			vouch(c, false);
+		return;
+	case DLG_HELP:
+		if (k == K_ESC || k == '?' || k == 'q')
+			vs->dialog = DLG_NONE;
+		else if (k == 'j' || k == K_DOWN)
+			move(c, 1);
+		else if (k == 'k' || k == K_UP)
+			move(c, -1);
+		return;
+	default:
+		if (k == K_ESC || k == 'q')
+			vs->dialog = DLG_NONE;
+		else if (k == 'j' || k == K_DOWN)
+			move(c, 1);
+		else if (k == 'k' || k == K_UP)
+			move(c, -1);
+		else if (k == K_PGDN)
+			move(c, page);
+		else if (k == K_PGUP)
+			move(c, -page);
+		return;
+	}
+
+	if (k != 'q')
+		c->quit_armed = false;
+	switch (k) {
+	case 'q':
+		if (c->run == RUN_IDLE || c->quit_armed) {
+			c->quit = true;
+		} else {
+			c->quit_armed = true;
+			set_message(c, "a step is running: c cancels it; q again quits and cancels it");
+		}
+		break;
+	case '?':
+		vs->dialog = DLG_HELP;
+		vs->dialog_scroll = 0;
+		break;
+	case 'r':
+		c->next_tick = 0;
+		c->db_next_try = 0;
+		break;
+	case 'p':
+		vs->paused = !vs->paused;
+		if (!vs->paused)
+			c->next_tick = 0;
+		break;
+	case K_TAB:
+		vs->focus = (enum pane)((vs->focus + 1) % PANE__COUNT);
+		break;
+	case K_BTAB:
+		vs->focus = (enum pane)((vs->focus + PANE__COUNT - 1) % PANE__COUNT);
+		break;
+	case 'j':
+	case K_DOWN:
+		move(c, 1);
+		break;
+	case 'k':
+	case K_UP:
+		move(c, -1);
+		break;
+	case K_PGDN:
+		move(c, page);
+		break;
+	case K_PGUP:
+		move(c, -page);
+		break;
+	case '/':
+		vs->filter_editing = true;
+		break;
+	case K_ESC:
+		c->filter[0] = '\0';
+		break;
+	case 's':
+		vs->sort = (enum sort_col)((vs->sort + 1) % SORT__COUNT);
+		break;
+	case 'S':
+		vs->sort_desc = !vs->sort_desc;
+		break;
+	case K_ENTER:
+		if (vs->focus == PANE_NODES && shown_nodes(c))
+			vs->dialog = DLG_NODE;
+		else if (vs->focus == PANE_CHECKS)
+			vs->dialog = DLG_CHECK;
+		vs->dialog_scroll = 0;
+		break;
+	case 'n':
+		if (c->run != RUN_IDLE) {
+			set_message(c, "a step is running already");
+		} else if (c->plan.next.kind == STEP_NONE) {
+			set_message(c, c->plan.phase == PH_DONE ? "nothing to do: the upgrade is complete"
+								: "no step can be taken yet (see the Next pane)");
+		} else {
+			c->typed[0] = '\0';
+			vs->dialog = DLG_NEXT;
+			vs->dialog_scroll = 0;
+		}
+		break;
+	case 'c':
+		if (c->run == RUN_RUNNING)
+			vs->dialog = DLG_CANCEL;
+		else
+			set_message(c, "no step is running");
+		break;
+	case 'L':
+		vs->dialog = DLG_JOURNAL;
+		vs->dialog_scroll = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the loop ---- */
+
+static bool tick_done(struct console *c)
+{
+	if (!c->tick_active)
+		return false;
+	for (size_t i = 0; i < c->snap.nnodes; i++)
+		if (c->tick_nodes[i] && c->snap.nodes[i].in_flight)
+			return false;
+	return !(c->db_in_tick && c->db);
+}
+
+static void fatal_restore(void)
+{
+	term_close();
+}
+
+static void cleanup_step(struct console *c)
+{
+	if (c->run == RUN_RUNNING && c->exec) {
+		exec_cancel(c->exec);
+		struct exec_result r;
+		double until = mono() + 15;
+		while (!exec_poll(c->exec, &r)) {
+			if (mono() > until)
+				break;
+			usleep(50 * 1000);
+		}
+		if (mono() <= until) {
+			c->rec.has_exit = r.exited;
+			c->rec.exit_code = r.exit_code;
+			c->rec.has_signal = r.signaled;
+			c->rec.signal = r.signal;
+			exec_result_free(&r);
+		}
+		finish_step(c, OUTCOME_CANCELLED, xstrdup("cancelled: the console quit"));
+	} else if (c->run == RUN_VERIFYING) {
+		finish_step(c, c->step_unobservable ? OUTCOME_NOT_VERIFIED : OUTCOME_NOT_VERIFIED,
+			    xstrdup("not verified: the console quit"));
+	}
+}
+
+int console_run(struct settings *st, const struct console_opts *o)
+{
+	struct console *c = xcalloc(1, sizeof(*c));
+	the_console = c;
+	c->st = st;
+	c->o = o;
+	c->m = manifest_builtin();
+	c->vs.freeze = getenv("BARBICAN_STATUS_TEST_FREEZE") && *getenv("BARBICAN_STATUS_TEST_FREEZE");
+	c->vs.readonly = o->readonly;
+	c->vs.sort = SORT_CONFIG;
+	c->journal_path = journal_default_path(st->journal_path);
+	if (pipe(c->sigpipe) != 0) {
+		fprintf(stderr, BS_PROG ": cannot create a pipe: %s\n", strerror(errno));
+		free(c);
+		return 255;
+	}
+	for (int i = 0; i < 2; i++) {
+		fcntl(c->sigpipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(c->sigpipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	struct sigaction sa = { 0 }, old[4];
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	static const int sigs[4] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+
+	if (!term_open(o->color, &c->ti)) {
+		for (int i = 0; i < 4; i++)
+			sigaction(sigs[i], &old[i], NULL);
+		close(c->sigpipe[0]);
+		close(c->sigpipe[1]);
+		free(c->journal_path);
+		free(c);
+		fprintf(stderr, BS_PROG ": the console needs a terminal (stdin and stdout): use "
+				"nodes, migrations or upgrade plan in scripts\n");
+		return 255;
+	}
+	xalloc_set_fatal_hook(fatal_restore);
+	grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
+	snapshot_init(&c->snap, st);
+	c->tick_nodes = xcalloc(st->nnodes ? st->nnodes : 1, sizeof(*c->tick_nodes));
+	c->prober = prober_new(st);
+	observe_target(&c->snap, true);
+	recompute(c);
+	draw(c);
+
+	time_t last_draw_sec = 0;
+	while (!c->quit) {
+		double now = mono();
+		if (!c->vs.paused && !c->tick_active && now >= c->next_tick)
+			start_tick(c);
+
+		long wait = 1000;
+		if (!c->vs.paused && !c->tick_active) {
+			long until = (long)((c->next_tick - now) * 1000.0) + 1;
+			if (until < wait)
+				wait = until < 0 ? 0 : until;
+		}
+		long ct = prober_timeout_ms(c->prober);
+		if (ct >= 0 && ct < wait)
+			wait = ct;
+		struct curl_waitfd extra[4];
+		unsigned nextra = 0;
+		extra[nextra++] = (struct curl_waitfd){ STDIN_FILENO, CURL_WAIT_POLLIN, 0 };
+		extra[nextra++] = (struct curl_waitfd){ c->sigpipe[0], CURL_WAIT_POLLIN, 0 };
+		if (c->db) {
+			bool w;
+			int fd = dbprobe_socket(c->db, &w);
+			if (fd >= 0)
+				extra[nextra++] = (struct curl_waitfd){ fd, (short)(w ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN), 0 };
+			long dt = dbprobe_timeout_ms(c->db) + 1;
+			if (dt < wait)
+				wait = dt;
+			if (fd < 0 && wait > 50)
+				wait = 50;
+		}
+		if (c->exec) {
+			int fd = exec_fd(c->exec);
+			if (fd >= 0)
+				extra[nextra++] = (struct curl_waitfd){ fd, CURL_WAIT_POLLIN, 0 };
+			long et = exec_timeout_ms(c->exec);
+			if (et >= 0 && et < wait)
+				wait = et;
+			if (fd < 0 && wait > 50)
+				wait = 50; /* output closed: reap soon */
+		}
+		curl_multi_poll(prober_multi(c->prober), extra, nextra, (int)(wait < 0 ? 0 : wait), NULL);
+
+		bool changed = false, redraw = false;
+		char sig[16];
+		ssize_t ns;
+		while ((ns = read(c->sigpipe[0], sig, sizeof(sig))) > 0) {
+			for (ssize_t i = 0; i < ns; i++) {
+				if (sig[i] == 'W') {
+					term_resized(&c->ti);
+					redraw = true;
+				} else {
+					c->quit = true;
+				}
+			}
+		}
+		int k;
+		while ((k = term_key()) != KEY_NONE_) {
+			if (k == K_RESIZE) {
+				term_resized(&c->ti);
+			} else {
+				key(c, k);
+			}
+			redraw = true;
+		}
+		int before = 0;
+		for (size_t i = 0; i < c->snap.nnodes; i++)
+			before += c->snap.nodes[i].in_flight;
+		int inflight = prober_perform(c->prober, &c->snap);
+		if (inflight != before)
+			changed = true;
+		if (c->db && dbprobe_step(c->db, &c->snap.db, &c->snap.lock)) {
+			dbprobe_free(c->db);
+			c->db = NULL;
+			db_finished(c);
+			changed = true;
+		}
+		if (c->exec) {
+			struct exec_result r;
+			if (exec_poll(c->exec, &r)) {
+				step_exited(c, &r);
+				changed = true;
+			} else if (c->nlines) {
+				redraw = true;
+			}
+		}
+		if (changed)
+			recompute(c);
+		bool refreshed = false;
+		if (tick_done(c)) {
+			c->tick_active = false;
+			c->refreshed = time(NULL);
+			c->refreshes++;
+			recompute(c);
+			verify_step(c);
+			changed = refreshed = true;
+		}
+		time_t sec = time(NULL);
+		if (changed || redraw || sec != last_draw_sec) {
+			draw(c);
+			last_draw_sec = sec;
+		}
+		if (refreshed)
+			dump_screen(c);
+		if (o->iterations > 0 && c->refreshes >= (unsigned long)o->iterations)
+			c->quit = true;
+	}
+
+	cleanup_step(c);
+	draw(c);
+	dump_screen(c);
+	term_close();
+	xalloc_set_fatal_hook(NULL);
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	close(c->sigpipe[0]);
+	close(c->sigpipe[1]);
+	if (c->db)
+		dbprobe_free(c->db);
+	prober_free(c->prober);
+	clear_run_lines(c);
+	free(c->lines);
+	if (c->checks)
+		check_results_free(c->checks, check_count);
+	plan_free(&c->plan);
+	journal_records_free(c->journal, c->njournal);
+	free(c->vouches);
+	free(c->journal_path);
+	free(c->next_argv);
+	free(c->next_error);
+	free(c->message);
+	free(c->step_release);
+	free(c->step_desc);
+	free(c->tick_nodes);
+	grid_free(&c->grid);
+	snapshot_free(&c->snap);
+	the_console = NULL;
+	free(c);
+	return 0;
+}

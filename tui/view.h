@@ -1,0 +1,98 @@
+/* view.h: the console's screen, drawn into a grid from the console state.
+ * A pure function of its input (no curses, no I/O, no clock: the time is
+ * given): tests render it headless against golden screens. tui/README.md is
+ * the specification. */
+#ifndef BS_VIEW_H
+#define BS_VIEW_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "checks/checks.h"
+#include "planner/planner.h"
+#include "runner/journal.h"
+#include "screen.h"
+
+enum pane { PANE_NODES, PANE_CHECKS, PANE_LOG, PANE__COUNT };
+
+enum sort_col {
+	SORT_CONFIG,  /* the order of the configuration */
+	SORT_NAME,
+	SORT_SERVICE,
+	SORT_RELEASE,
+	SORT_STATE,
+	SORT_SKEW,
+	SORT_SEEN,
+	SORT_LAT,
+	SORT__COUNT,
+};
+
+const char *sort_col_name(enum sort_col c);
+
+enum dialog {
+	DLG_NONE,
+	DLG_HELP,
+	DLG_NODE,      /* details of the selected node */
+	DLG_CHECK,     /* details of the selected check */
+	DLG_NEXT,      /* confirm the next step */
+	DLG_CANCEL,    /* confirm cancelling the running step */
+	DLG_VOUCH,     /* an unobservable node's step exited 0: does it run the target? */
+	DLG_JOURNAL,   /* the journal, full screen */
+	DLG_MESSAGE,   /* a message (a refusal, an error) */
+};
+
+enum run_state {
+	RUN_IDLE,
+	RUN_RUNNING,    /* the step's process runs */
+	RUN_VERIFYING,  /* it exited 0; probing until settle_timeout */
+};
+
+struct view_state {
+	/* what the program knows */
+	const struct snapshot *snap;
+	const struct plan_input *in;     /* manifest, settings, checks, vouches */
+	const struct plan *plan;
+	const struct check_result *checks;
+	size_t nchecks;
+	const struct journal_record *journal;
+	size_t njournal;
+	const char *next_argv;           /* the next step's argv for display, NULL manual */
+	const char *next_error;          /* its template does not expand: why */
+
+	/* the console's own state */
+	time_t now;
+	time_t refreshed;                /* the last complete refresh; 0 none yet */
+	bool paused;
+	bool readonly;
+	bool freeze;                     /* BARBICAN_STATUS_TEST_FREEZE */
+	bool color;
+	enum pane focus;
+	size_t node_sel;                 /* index into the shown (filtered, sorted) nodes */
+	size_t check_sel;
+	size_t log_scroll;               /* lines up from the bottom */
+	enum sort_col sort;
+	bool sort_desc;
+	const char *filter;              /* NULL or "" none */
+	bool filter_editing;             /* the filter line is being typed */
+	enum dialog dialog;
+	const char *dialog_text;         /* DLG_MESSAGE, or the typed word for DLG_NEXT */
+	size_t dialog_scroll;
+
+	/* a running step */
+	enum run_state run;
+	const char *run_desc;
+	time_t run_started;
+	const char *const *run_lines;    /* its output, oldest first */
+	size_t nrun_lines;
+	int db_retry_in;                 /* seconds until the database is tried again; 0 none */
+	const char *own_lock;            /* this console holds the lock: its application_name */
+};
+
+/* The shown nodes: indexes into snap->nodes, filtered and sorted (stable).
+ * Returns the count; *out is malloc'd. */
+size_t view_nodes(const struct view_state *vs, size_t **out);
+
+/* Draw everything (and the open dialog) into g. */
+void view_draw(struct grid *g, const struct view_state *vs);
+
+#endif
