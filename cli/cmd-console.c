@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "tui/console.h"
 
-#define USAGE "console [--interval S] [--readonly] [-n N] [--dump FILE] [--no-color]"
+#define USAGE "console [--interval S] [--readonly] [-n N] [--dump FILE] [--no-color] [--step-timeout S]"
 
 enum { OPT_INTERVAL = 1, OPT_READONLY, OPT_ITERATIONS, OPT_DUMP, OPT_NO_COLOR, OPT_TIMEOUT, OPT_HELP };
 

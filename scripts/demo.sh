@@ -103,10 +103,21 @@ PY
     "$BIN" --config-file "$CONF" upgrade check || echo "(exit status $?)"
     say "barbican-status --config-file $CONF upgrade plan"
     "$BIN" --config-file "$CONF" upgrade plan
+    ninja -C "$BUILD" >/dev/null
 
+    if [ -t 0 ] && [ -t 1 ] && [ "${BS_DEMO_NO_CONSOLE:-0}" != 1 ]; then
+        say "barbican-status --config-file $CONF console"
+        echo "In the console, n takes the next step (the expand by the real barbican-manage,"
+        echo "then every node, workers first; ctl1-retry has nothing to ask: vouch for it)."
+        echo "? lists the keys, q quits. Starting in 3 s..."
+        sleep 3
+        "$BIN" --config-file "$CONF" console || true
+    fi
     cat <<EOT
 
-The demo deployment keeps running. Drive the upgrade one step at a time:
+The demo deployment keeps running. Open the console again with:
+  $BUILD/cli/barbican-status --config-file $CONF console
+or drive the upgrade one step at a time:
   $BUILD/cli/barbican-status --config-file $CONF upgrade next
 (the first step is the expand, by the real barbican-manage; then every node,
 workers first; ctl1-retry has nothing to ask: vouch for it when asked), or:

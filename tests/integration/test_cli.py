@@ -7,7 +7,7 @@ import unittest
 
 import harness as h
 
-COMMANDS = [["upgrade", "check"], ["nodes"], ["migrations"], ["upgrade", "plan"],
+COMMANDS = [["console"], ["upgrade", "check"], ["nodes"], ["migrations"], ["upgrade", "plan"],
             ["upgrade", "gate"], ["upgrade", "next"], ["journal"]]
 
 
