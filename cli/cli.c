@@ -7,6 +7,7 @@
 #include "core/xalloc.h"
 
 #include "args.h"
+#include "probes/observe.h"
 #include "core/status.h"
 
 int cli_load(struct cli *cli, struct settings *st)
@@ -95,4 +96,22 @@ int cli_output_opts(int argc, char **argv, const char *usage, const char *descri
 		}
 	}
 	return -1;
+}
+
+int cli_observe(struct cli *cli, unsigned what, bool target_from_installed,
+		struct settings *st, struct snapshot *s)
+{
+	int rc = cli_load(cli, st);
+	if (rc)
+		return rc;
+	snapshot_init(s, st);
+	struct observe_opts oo = { what, target_from_installed, 0 };
+	observe(s, manifest_builtin(), &oo);
+	return 0;
+}
+
+void cli_observed_free(struct settings *st, struct snapshot *s)
+{
+	snapshot_free(s);
+	settings_free(st);
 }

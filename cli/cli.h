@@ -46,6 +46,13 @@ struct output_ops;
 int cli_output_opts(int argc, char **argv, const char *usage, const char *description,
 		    const struct output_ops **out);
 
+/* Load the settings, then observe what `what` says (probes/observe.h)
+ * into s. Returns 0, or the exit code of a configuration error. On success
+ * free with cli_observed_free. */
+int cli_observe(struct cli *cli, unsigned what, bool target_from_installed,
+		struct settings *st, struct snapshot *s);
+void cli_observed_free(struct settings *st, struct snapshot *s);
+
 /* Renderers: text for people, JSON (Python's json.dumps format) for scripts. */
 struct output_ops {
 	void (*upgrade_check)(FILE *f, const struct snapshot *s, const struct check_result *r,

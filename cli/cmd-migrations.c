@@ -20,15 +20,10 @@ int cmd_migrations(struct cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct settings st;
-	if ((rc = cli_load(cli, &st)))
-		return rc;
-	const struct manifest *m = manifest_builtin();
 	struct snapshot s;
-	snapshot_init(&s, &st);
-	struct observe_opts oo = { OBS_DB, true, 0 };
-	observe(&s, m, &oo);
-	out->migrations(stdout, &s, m);
-	snapshot_free(&s);
-	settings_free(&st);
+	if ((rc = cli_observe(cli, OBS_DB, true, &st, &s)))
+		return rc;
+	out->migrations(stdout, &s, manifest_builtin());
+	cli_observed_free(&st, &s);
 	return 0;
 }

@@ -27,13 +27,10 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 		return rc;
 
 	struct settings st;
-	if ((rc = cli_load(cli, &st)))
+	struct snapshot s;
+	if ((rc = cli_observe(cli, OBS_ALL, true, &st, &s)))
 		return rc;
 	const struct manifest *m = manifest_builtin();
-	struct snapshot s;
-	snapshot_init(&s, &st);
-	struct observe_opts oo = { OBS_ALL, true, 0 };
-	observe(&s, m, &oo);
 
 	struct check_ctx ctx = { &s, m };
 	struct check_result *r;
@@ -51,7 +48,6 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 		rc = (int)checks_worst(r, check_count);
 	}
 	check_results_free(r, check_count);
-	snapshot_free(&s);
-	settings_free(&st);
+	cli_observed_free(&st, &s);
 	return rc;
 }

@@ -24,13 +24,7 @@ static void read_journal(struct plan_ctx *c)
 		c->njournal = 0;
 	}
 	free(c->vouches);
-	c->vouches = xcalloc(c->njournal ? c->njournal : 1, sizeof(*c->vouches));
-	c->nvouches = 0;
-	for (size_t i = 0; i < c->njournal; i++) {
-		const struct journal_record *r = &c->journal[i];
-		if (r->outcome == OUTCOME_VOUCHED && r->node && r->release)
-			c->vouches[c->nvouches++] = (struct vouch){ r->node, r->release };
-	}
+	c->vouches = steps_vouches(c->journal, c->njournal, &c->nvouches);
 }
 
 static void observe_and_plan(struct plan_ctx *c, int lock_except_pid)

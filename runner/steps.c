@@ -7,6 +7,7 @@
 #include "core/version.h"
 #include "core/xalloc.h"
 #include "runner/argv.h"
+#include "runner/journal.h"
 
 enum bs_status step_argv(const struct settings *st, const struct snapshot *s,
 			 const struct plan_step *step, char ***argv, struct bs_err *err)
@@ -103,4 +104,15 @@ bool step_verified(const struct snapshot *s, const struct plan *p, const struct 
 	default:
 		return false;
 	}
+}
+
+struct vouch *steps_vouches(const struct journal_record *records, size_t n, size_t *nvouches)
+{
+	struct vouch *v = xcalloc(n ? n : 1, sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (records[i].outcome == OUTCOME_VOUCHED && records[i].node && records[i].release)
+			v[k++] = (struct vouch){ records[i].node, records[i].release };
+	*nvouches = k;
+	return v;
 }

@@ -34,4 +34,9 @@ char *step_describe(const struct snapshot *s, const struct plan_step *step, long
  * offline: the database at the target's heads. */
 bool step_verified(const struct snapshot *s, const struct plan *p, const struct plan_step *step);
 
+/* The vouches the journal holds: records with outcome vouched, for a node
+ * and a release. The strings point into records. Caller frees the array. */
+struct journal_record;
+struct vouch *steps_vouches(const struct journal_record *records, size_t n, size_t *nvouches);
+
 #endif
