@@ -31,6 +31,46 @@ static void add_quoted(struct strbuf *sb, const char *s)
 	sb_addch(sb, '\'');
 }
 
+/* Run cmd, with the quoted path of a temporary file holding input's bytes
+ * appended when input is not NULL; all it wrote to stdout, its length to
+ * *len unless len is NULL. Fails the test when it exits with an error, an
+ * oracle with the hint of what it needs. */
+static char *run_cmd(struct strbuf *cmd, const struct strbuf *input, size_t *len, bool oracle)
+{
+	char *file = NULL;
+	if (input) {
+		file = xasprintf("/tmp/bs-%s-XXXXXX", program_invocation_short_name);
+		int fd = mkstemp(file);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, input->buf, input->len), (ssize_t)input->len);
+		close(fd);
+		sb_addch(cmd, ' ');
+		add_quoted(cmd, file);
+	}
+	FILE *p = popen(sb_str(cmd), "r");
+	assert_non_null(p);
+	struct strbuf out = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		sb_add(&out, buf, n);
+	int st = pclose(p);
+	if (file) {
+		unlink(file);
+		free(file);
+	}
+	if (st != 0 && oracle)
+		fail_msg("the reference did not answer (status %d): %s\n"
+			 "(scripts/install-deps.sh --test installs what the oracles need)", st,
+			 sb_str(cmd));
+	else if (st != 0)
+		fail_msg("command failed (status %d): %s", st, sb_str(cmd));
+	sb_free(cmd);
+	if (len)
+		*len = out.len;
+	return sb_detach(&out);
+}
+
 char *oracle_run(const char *script, const struct strbuf *input, ...)
 {
 	const char *py = getenv("BS_PYTHON");
@@ -55,34 +95,14 @@ char *oracle_run(const char *script, const struct strbuf *input, ...)
 		add_quoted(&cmd, arg);
 	}
 	va_end(ap);
-	char *file = NULL;
-	if (input) {
-		file = xasprintf("/tmp/bs-%s-XXXXXX", program_invocation_short_name);
-		int fd = mkstemp(file);
-		assert_true(fd >= 0);
-		assert_int_equal(write(fd, input->buf, input->len), (ssize_t)input->len);
-		close(fd);
-		sb_addch(&cmd, ' ');
-		add_quoted(&cmd, file);
-	}
-	FILE *p = popen(sb_str(&cmd), "r");
-	assert_non_null(p);
-	struct strbuf out = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&out, buf, n);
-	int st = pclose(p);
-	if (file) {
-		unlink(file);
-		free(file);
-	}
-	if (st != 0)
-		fail_msg("the reference did not answer (status %d): %s\n"
-			 "(scripts/install-deps.sh --test installs what the oracles need)", st,
-			 sb_str(&cmd));
-	sb_free(&cmd);
-	return sb_detach(&out);
+	return run_cmd(&cmd, input, NULL, true);
+}
+
+char *oracle_run_prog(const char *prog, const struct strbuf *input, size_t *len)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	add_quoted(&cmd, prog);
+	return run_cmd(&cmd, input, len, false);
 }
 
 json_t *oracle_run_json(const char *script, const char *dir, json_t *req)

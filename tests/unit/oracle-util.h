@@ -29,6 +29,14 @@
 char *oracle_run(const char *script, const struct strbuf *input, ...)
 	__attribute__((sentinel));
 
+/* Run PROG FILE (no Python, no PYTHONUTF8), FILE a temporary file that
+ * holds input's bytes as for oracle_run (PROG alone when input is NULL):
+ * for a shell and a script, say. Returns all PROG wrote to stdout,
+ * NUL-terminated, in a new string the caller frees; its length (which counts
+ * any NULs inside) goes to *len unless len is NULL. Fails the test when PROG
+ * exits with an error. */
+char *oracle_run_prog(const char *prog, const struct strbuf *input, size_t *len);
+
 /* Write req (not consumed) as JSON to DIR/request.json (left there, to look
  * at), run SCRIPT on that file, and parse its stdout as one JSON value: a new
  * reference the caller releases with json_decref(). */

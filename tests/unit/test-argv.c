@@ -30,105 +30,21 @@
 
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "oracle-util.h"
 #include "runner/argv.h"
 
 /* --- helpers ---------------------------------------------------------- */
-
-static void add_hex(struct strbuf *sb, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	sb_addch(sb, 'x');
-	for (size_t i = 0; i < n; i++) {
-		sb_addch(sb, hex[(unsigned char)s[i] >> 4]);
-		sb_addch(sb, hex[(unsigned char)s[i] & 15]);
-	}
-}
-
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static char *unhex(const char *tok, size_t n)
-{
-	assert_true(n >= 1 && tok[0] == 'x' && n % 2 == 1);
-	char *s = xmalloc(n / 2 + 1);
-	for (size_t i = 1, j = 0; i < n; i += 2, j++) {
-		int hi = hexval(tok[i]), lo = hexval(tok[i + 1]);
-		assert_true(hi >= 0 && lo >= 0);
-		s[j] = (char)(hi << 4 | lo);
-	}
-	s[n / 2] = '\0';
-	return s;
-}
-
-static char *write_temp(const char *data, size_t len)
-{
-	char *path = xstrdup("/tmp/bs-test-argv-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
-/* The output of a command (run through popen), all of it. */
-static char *run_capture(const char *cmd, size_t *len)
-{
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	struct strbuf out = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		sb_add(&out, buf, n);
-	int st = pclose(p);
-	if (st != 0)
-		fail_msg("command failed (%d): %s", st, cmd);
-	*len = out.len;
-	return sb_detach(&out);
-}
 
 /* shlex.split of every template, in one call: one line per template,
  * "OK N x.. x.." or "ERR". */
 static char *shlex_batch(char *const *tmpls, size_t n)
 {
-	const char *py = getenv("BS_PYTHON");
-	const char *root = getenv("BS_SOURCE_ROOT");
-	if (!py)
-		py = "/usr/bin/python3";
-	if (!root) {
-		fail_msg("BS_SOURCE_ROOT is not set (run through meson test)");
-		return NULL;
-	}
-	struct strbuf in = STRBUF_INIT;
-	for (size_t i = 0; i < n; i++) {
-		add_hex(&in, tmpls[i], strlen(tmpls[i]));
-		sb_addch(&in, '\n');
-	}
-	char *path = write_temp(sb_str(&in), in.len);
-	sb_free(&in);
-	char *cmd = xasprintf("'%s' '%s/tests/oracle/shlex_oracle.py' split '%s'", py, root, path);
-	size_t len;
-	char *out = run_capture(cmd, &len);
-	unlink(path);
-	free(path);
-	free(cmd);
+	struct oracle_texts t = { 0 };
+	for (size_t i = 0; i < n; i++)
+		oracle_texts_add(&t, tmpls[i], strlen(tmpls[i]));
+	char *out = oracle_run_texts("shlex_oracle.py", "split", &t);
+	oracle_texts_free(&t);
 	return out;
-}
-
-static char *next_line(char **p)
-{
-	if (!*p || !**p)
-		return NULL;
-	char *s = *p, *nl = strchr(s, '\n');
-	if (nl) {
-		*nl = '\0';
-		*p = nl + 1;
-	} else {
-		*p = s + strlen(s);
-	}
-	return s;
 }
 
 static const char *next_tok(const char **p, size_t *n)
@@ -162,7 +78,7 @@ static bool same_words(char *const *a, char *const *b)
 static char *show(const char *s)
 {
 	struct strbuf sb = STRBUF_INIT;
-	add_hex(&sb, s, strlen(s));
+	oracle_add_hex(&sb, s, strlen(s));
 	return sb_detach(&sb);
 }
 
@@ -199,7 +115,7 @@ static bool matches_oracle(const char *tmpl, char *line, char **why)
 	bool ok = want == n;
 	for (size_t i = 0; ok && i < n; i++) {
 		tok = next_tok(&p, &tn);
-		char *w = unhex(tok, tn);
+		char *w = oracle_unhex(tok, tn, NULL);
 		ok = strcmp(w, words[i]) == 0;
 		free(w);
 	}
@@ -314,17 +230,15 @@ static void test_split_corpus_shlex(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(corpus); i++)
 		if (!corpus[i].posix_only)
 			tmpls[n++] = (char *)corpus[i].tmpl;
-	char *out = shlex_batch(tmpls, n), *p = out, *line;
-	size_t k = 0;
-	for (; (line = next_line(&p)); k++) {
-		assert_true(k < n);
-		char *why;
+	char *out = shlex_batch(tmpls, n), *p = out;
+	for (size_t k = 0; k < n; k++) {
+		char *line = oracle_answer(&p), *why;
 		if (!matches_oracle(tmpls[k], line, &why)) {
 			char *h = show(tmpls[k]);
 			fail_msg("%s: %s", h, why);
 		}
 	}
-	assert_int_equal(k, n);
+	assert_string_equal(p, ""); /* no more answers than cases */
 	free(out);
 }
 
@@ -350,17 +264,6 @@ static char **read_sh_record(const char **p, const char *end)
 	return w;
 }
 
-static char *run_shell_script(const char *shell, const struct strbuf *script, size_t *len)
-{
-	char *path = write_temp(sb_str(script), script->len);
-	char *cmd = xasprintf("'%s' '%s'", shell, path);
-	char *out = run_capture(cmd, len);
-	unlink(path);
-	free(path);
-	free(cmd);
-	return out;
-}
-
 /* The shell-safe corpus, the POSIX-only cases included, word for word as
  * /bin/sh splits it. */
 static void test_split_corpus_sh(void **state)
@@ -376,7 +279,7 @@ static void test_split_corpus_sh(void **state)
 		n++;
 	}
 	size_t len;
-	char *out = run_shell_script("/bin/sh", &sc, &len);
+	char *out = oracle_run_prog("/bin/sh", &sc, &len);
 	const char *p = out, *end = out + len;
 	for (size_t i = 0; i < ARRAY_SIZE(corpus); i++) {
 		if (!corpus[i].sh)
@@ -401,10 +304,7 @@ static uint64_t rng;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return oracle_rand(&rng);
 }
 
 /* No '\r', '$', '`'; the rest of the ordinary and special characters. */
@@ -436,11 +336,10 @@ static void test_split_random_shlex(void **state)
 	char **tmpls = xcalloc(NRANDOM, sizeof(*tmpls));
 	for (size_t i = 0; i < NRANDOM; i++)
 		tmpls[i] = random_template();
-	char *out = shlex_batch(tmpls, NRANDOM), *p = out, *line;
-	size_t k = 0, nerr = 0, nwords = 0;
-	for (; (line = next_line(&p)); k++) {
-		assert_true(k < NRANDOM);
-		char *why;
+	char *out = shlex_batch(tmpls, NRANDOM), *p = out;
+	size_t nerr = 0, nwords = 0;
+	for (size_t k = 0; k < NRANDOM; k++) {
+		char *line = oracle_answer(&p), *why;
 		if (strcmp(line, "ERR") == 0)
 			nerr++;
 		else
@@ -450,7 +349,7 @@ static void test_split_random_shlex(void **state)
 			fail_msg("random case %zu %s: %s", k, h, why);
 		}
 	}
-	assert_int_equal(k, NRANDOM);
+	assert_string_equal(p, ""); /* no more answers than cases */
 	/* both kinds well represented */
 	assert_true(nerr > NRANDOM / 10 && nerr < NRANDOM * 9 / 10);
 	assert_true(nwords > NRANDOM);
@@ -688,7 +587,7 @@ static void display_through_shell(const char *shell)
 		free(d);
 	}
 	size_t len;
-	char *out = run_shell_script(shell, &sc, &len);
+	char *out = oracle_run_prog(shell, &sc, &len);
 	const char *p = out, *end = out + len;
 	for (size_t i = 0; i <= NRAND; i++) {
 		char **got = read_sh_record(&p, end);
@@ -756,7 +655,7 @@ static void test_display_command_word(void **state)
 			free(d);
 		}
 		size_t len;
-		char *out = run_shell_script(shells[s], &sc, &len);
+		char *out = oracle_run_prog(shells[s], &sc, &len);
 		const char *p = out, *end = out + len;
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 			char **got = read_sh_record(&p, end);

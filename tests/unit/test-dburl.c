@@ -17,11 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/dburl.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "oracle-util.h"
 
 /* ------------------------------------------------------------------------ */
 /* The oracle's records                                                     */
@@ -123,15 +123,6 @@ static void oracle_free(struct oracle *o)
 	memset(o, 0, sizeof(*o));
 }
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* "~" or "x<hex>", up to the next blank; *pp moves past it */
 static struct ostr dec(char **pp)
 {
@@ -143,16 +134,9 @@ static struct ostr dec(char **pp)
 		o.none = true;
 		p++;
 	} else {
-		assert_int_equal(*p, 'x');
-		p++;
-		struct strbuf sb = STRBUF_INIT;
-		sb_add(&sb, "", 0);
-		while (hexdigit(p[0]) >= 0 && hexdigit(p[1]) >= 0) {
-			sb_addch(&sb, (char)(hexdigit(p[0]) << 4 | hexdigit(p[1])));
-			p += 2;
-		}
-		o.len = sb.len;
-		o.s = sb_detach(&sb);
+		size_t n = strcspn(p, " ");
+		o.s = oracle_unhex(p, n, &o.len);
+		p += n;
 	}
 	*pp = p;
 	return o;
@@ -163,28 +147,12 @@ static bool ostr_has_nul(const struct ostr *o)
 	return !o->none && o->s && strlen(o->s) != o->len;
 }
 
-/* The next line of *pp (NUL-terminated in place), or NULL at the end. */
-static char *next_line(char **pp)
-{
-	char *line = *pp;
-	if (!*line)
-		return NULL;
-	char *nl = strchr(line, '\n');
-	if (nl) {
-		*nl = '\0';
-		*pp = nl + 1;
-	} else {
-		*pp = line + strlen(line);
-	}
-	return line;
-}
-
 static void parse_oracle_output(char *text, struct oracle *o)
 {
 	size_t cap = 0;
 	struct orec *r = NULL;
-	char *line;
-	while ((line = next_line(&text)) != NULL) {
+	while (*text) {
+		char *line = oracle_answer(&text);
 		char *sp = strchr(line, ' ');
 		char *p = sp ? sp + 1 : line + strlen(line);
 		size_t wlen = sp ? (size_t)(sp - line) : strlen(line);
@@ -290,52 +258,6 @@ static const char *source_root(void)
 {
 	const char *s = getenv("BS_SOURCE_ROOT");
 	return s ? s : ".";
-}
-
-static const char *python(void)
-{
-	const char *s = getenv("BS_PYTHON");
-	return s ? s : "/usr/bin/python3";
-}
-
-static void add_shell_quoted(struct strbuf *sb, const char *s)
-{
-	sb_addch(sb, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			sb_addstr(sb, "'\\''");
-		else
-			sb_addch(sb, *s);
-	}
-	sb_addch(sb, '\'');
-}
-
-/* The output of the oracle with these arguments (and stdin from a file). */
-static char *run_oracle(const char *args, const char *input_file)
-{
-	struct strbuf cmd = STRBUF_INIT;
-	add_shell_quoted(&cmd, python());
-	sb_addch(&cmd, ' ');
-	char *script = xasprintf("%s/tests/oracle/sqla_url.py", source_root());
-	add_shell_quoted(&cmd, script);
-	free(script);
-	sb_addf(&cmd, " %s", args);
-	if (input_file) {
-		sb_addch(&cmd, ' ');
-		add_shell_quoted(&cmd, input_file);
-	}
-	FILE *f = popen(sb_str(&cmd), "r");
-	assert_non_null(f);
-	struct strbuf out = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&out, buf, n);
-	int st = pclose(f);
-	if (st != 0)
-		fail_msg("oracle failed (%d): %s", st, sb_str(&cmd));
-	sb_free(&cmd);
-	return sb_detach(&out);
 }
 
 static void add_json_string(struct strbuf *sb, const char *s)
@@ -621,8 +543,8 @@ static size_t nclasses;
 
 static void parse_ranges(char *text)
 {
-	char *line;
-	while ((line = next_line(&text)) != NULL && nclasses < ARRAY_SIZE(classes)) {
+	while (*text && nclasses < ARRAY_SIZE(classes)) {
+		char *line = oracle_answer(&text);
 		struct cls *c = &classes[nclasses++];
 		char *p = strchr(line, ' ');
 		assert_non_null(p);
@@ -711,7 +633,7 @@ static void read_corpus(struct urlset *s)
 static int setup(void **state)
 {
 	(void)state;
-	char *ranges = run_oracle("--ranges", NULL);
+	char *ranges = oracle_run("sqla_url.py", NULL, "--ranges", NULL);
 	parse_ranges(ranges);
 	free(ranges);
 
@@ -756,9 +678,6 @@ static int setup(void **state)
 		urlset_add(&all, random_url());
 	random_n = all.n - random_first;
 
-	char tmpl[] = "/tmp/test-dburl-XXXXXX";
-	int fd = mkstemp(tmpl);
-	assert_true(fd >= 0);
 	struct strbuf js = STRBUF_INIT;
 	sb_addch(&js, '[');
 	for (size_t i = 0; i < all.n; i++) {
@@ -767,11 +686,8 @@ static int setup(void **state)
 		add_json_string(&js, all.v[i]);
 	}
 	sb_addstr(&js, "]\n");
-	assert_int_equal(write(fd, js.buf, js.len), (ssize_t)js.len);
-	close(fd);
+	char *out = oracle_run("sqla_url.py", &js, NULL);
 	sb_free(&js);
-	char *out = run_oracle("", tmpl);
-	unlink(tmpl);
 	parse_oracle_output(out, &O);
 	free(out);
 	assert_int_equal(O.nrecs, all.n);
