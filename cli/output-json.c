@@ -73,7 +73,7 @@ static json_t *node_json(const struct snapshot *s, const struct manifest *m, con
 	json_t *j = json_object();
 	json_object_set_new(j, "name", pyjson_str(n->conf->name));
 	json_object_set_new(j, "service", json_string(service_name(n->conf->service)));
-	json_object_set_new(j, "host", jstr_or_null(n->conf->host));
+	json_object_set_new(j, "host", jstr_or_null(node_host(n)));
 	json_object_set_new(j, "url", jstr_or_null(n->conf->url));
 	json_object_set_new(j, "report_url", jstr_or_null(n->conf->report_url));
 	json_object_set_new(j, "state", json_string(node_state_name(o->state)));

@@ -175,7 +175,7 @@ static void text_nodes(FILE *f, const struct snapshot *s, const struct manifest 
 		char *row[] = {
 			sanitize_term(n->conf->name, false),
 			xstrdup(service_short(n->conf->service)),
-			safe_or_dash(n->conf->host),
+			safe_or_dash(node_host(n)),
 			safe_or_dash(o->release),
 			xstrdup(o->release ? value_source_name(o->release_src) : "-"),
 			api_safe,

@@ -385,6 +385,7 @@ static enum bs_status load_node(struct conf *c, const char *section, struct sett
 		free(n.host);
 		n.host = NULL;
 	}
+	n.host_set = n.host != NULL;
 	if (!n.host && n.url)
 		n.host = url_host(n.url);
 	if (!n.host && n.report_url)

@@ -31,6 +31,7 @@ struct node_conf {
 	char *url;           /* the API base URL (barbican-api); NULL */
 	char *report_url;    /* the version report URL; NULL */
 	double timeout;      /* seconds for the whole probe of this node */
+	bool host_set;       /* host was configured (not taken from a URL) */
 };
 
 /* A configured database URL option and its value. */

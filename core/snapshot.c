@@ -62,6 +62,7 @@ void node_obs_clear(struct node_obs *o)
 	}
 	free(o->objects);
 	free(o->report_state);
+	free(o->report_host);
 	free(o->started_at);
 	free(o->raw_discovery);
 	free(o->raw_report);
@@ -140,6 +141,13 @@ struct node *snapshot_node(struct snapshot *s, const char *name)
 		if (strcmp(s->nodes[i].conf->name, name) == 0)
 			return &s->nodes[i];
 	return NULL;
+}
+
+const char *node_host(const struct node *n)
+{
+	if (n->conf->host_set || !n->obs.report_host || !*n->obs.report_host)
+		return n->conf->host;
+	return n->obs.report_host;
 }
 
 void snapshot_derive(struct snapshot *s, const struct manifest *m)

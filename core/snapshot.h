@@ -62,6 +62,7 @@ struct node_obs {
 	enum value_source objects_src;
 
 	char *report_state;       /* "up", "draining", "stopping", or what it said */
+	char *report_host;        /* the host the version report names */
 	char *started_at;
 	long data_migrations_remaining; /* -1: not reported */
 
@@ -151,6 +152,9 @@ void lock_obs_clear(struct lock_obs *l);
 /* The most data_migrations_remaining any node reports (-1: none reports). */
 long snapshot_reported_data_migrations(const struct snapshot *s);
 struct node *snapshot_node(struct snapshot *s, const char *name);
+/* The host to show: the configured one, else the one the version report
+ * names, else the host of the node's URL (NULL if none). */
+const char *node_host(const struct node *n);
 
 /* The node's RPC version and objects from the manifest, for the release it
  * runs, when it reported none (marked SRC_DERIVED). */

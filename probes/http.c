@@ -423,6 +423,7 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 					o.nobjects = tmp.nobjects;
 					o.objects_src = tmp.objects_src;
 					o.started_at = tmp.started_at;
+					o.report_host = tmp.report_host;
 					o.data_migrations_remaining = tmp.data_migrations_remaining;
 				} else {
 					note(&oc, NS_ERROR, "%s", why);

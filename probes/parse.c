@@ -134,6 +134,10 @@ bool parse_report(const char *body, size_t len, enum service_kind configured,
 	if (dm && !json_is_null(dm) && (!json_is_integer(dm) || json_integer_value(dm) < 0))
 		return fail(why, j, "invalid version report: %s",
 			    "\"data_migrations_remaining\" must be a whole number of at least 0");
+	json_t *hst = json_object_get(j, "host");
+	if (hst && !json_is_null(hst) && !json_is_string(hst))
+		return fail(why, j, "invalid version report: \"host\" is %s, not a string",
+			    type_name(hst));
 	json_t *sa = json_object_get(j, "started_at");
 	if (sa && !json_is_null(sa) && !json_is_string(sa))
 		return fail(why, j, "invalid version report: \"started_at\" is %s, not a string",
@@ -170,6 +174,10 @@ bool parse_report(const char *body, size_t len, enum service_kind configured,
 	if (sa && json_is_string(sa)) {
 		free(o->started_at);
 		o->started_at = xstrdup(json_string_value(sa));
+	}
+	if (hst && json_is_string(hst)) {
+		free(o->report_host);
+		o->report_host = xstrdup(json_string_value(hst));
 	}
 	json_decref(j);
 	return true;

@@ -44,7 +44,6 @@ struct console {
 	struct dbprobe *db;
 	double db_next_try;
 	int db_backoff;
-	bool db_in_tick;
 
 	struct check_result *checks;
 	struct plan plan;
@@ -58,8 +57,11 @@ struct console {
 	char *next_error;
 
 	double next_tick;
-	bool tick_active;
-	bool *tick_nodes;
+	struct tick {
+		bool *nodes;      /* the nodes this refresh started */
+		bool db;          /* it started the database probe */
+	} ticks[16];              /* refreshes not complete yet, oldest first */
+	size_t nticks;
 	unsigned long refreshes;
 	time_t refreshed;
 
@@ -90,6 +92,7 @@ struct console {
 	struct grid grid;
 	int sigpipe[2];
 	bool quit;
+	int quit_signal;     /* the signal that ended the console; 0 none */
 };
 
 static struct console *the_console;
@@ -103,7 +106,7 @@ static double mono(void)
 
 static void on_signal(int sig)
 {
-	char c = sig == SIGWINCH ? 'W' : 'Q';
+	char c = sig == SIGWINCH ? 'W' : sig == SIGINT ? 'I' : sig == SIGTERM ? 'T' : 'H';
 	int saved = errno;
 	if (the_console && write(the_console->sigpipe[1], &c, 1) < 0) {
 		/* nothing to do: a full pipe already holds a wake-up */
@@ -165,14 +168,14 @@ static void recompute(struct console *c)
 	argv_free(argv);
 }
 
-static void start_db(struct console *c)
+static bool start_db(struct console *c)
 {
 	if (c->db || mono() < c->db_next_try)
-		return;
+		return false;
 	db_describe(c->st, c->snap.target, &c->snap.db);
 	c->db = dbprobe_start(c->st, c->snap.target, c->st->probe_timeout,
 			      c->lock ? lock_backend_pid(c->lock) : 0);
-	c->db_in_tick = c->db != NULL;
+	return c->db != NULL;
 }
 
 static void db_finished(struct console *c)
@@ -188,17 +191,27 @@ static void db_finished(struct console *c)
 	}
 }
 
+/* One refresh: every node whose previous probe has finished is probed
+ * again (and the database), without waiting for those still in flight. */
 static void start_tick(struct console *c)
 {
-	c->tick_active = true;
 	observe_target(&c->snap, true);
 	probe_policy(c->st, &c->snap.policy);
 	reload_journal(c);
+	if (c->nticks == ARRAY_SIZE(c->ticks)) {
+		/* far too many refreshes pending: forget the oldest */
+		free(c->ticks[0].nodes);
+		memmove(c->ticks, c->ticks + 1, (c->nticks - 1) * sizeof(c->ticks[0]));
+		c->nticks--;
+	}
+	struct tick *t = &c->ticks[c->nticks++];
+	t->nodes = xcalloc(c->snap.nnodes ? c->snap.nnodes : 1, sizeof(*t->nodes));
+	for (size_t i = 0; i < c->snap.nnodes; i++)
+		t->nodes[i] = !c->snap.nodes[i].in_flight;
 	prober_start(c->prober, &c->snap);
 	for (size_t i = 0; i < c->snap.nnodes; i++)
-		c->tick_nodes[i] = c->snap.nodes[i].in_flight;
-	c->db_in_tick = false;
-	start_db(c);
+		t->nodes[i] = t->nodes[i] && c->snap.nodes[i].in_flight;
+	t->db = start_db(c);
 	double interval = c->run == RUN_VERIFYING ? 1.0 : c->o->interval;
 	c->next_tick = mono() + interval;
 }
@@ -239,6 +252,7 @@ static void draw(struct console *c)
 	vs->filter = c->filter;
 	vs->run = c->run;
 	vs->run_desc = c->step_desc;
+	vs->run_step = c->run != RUN_IDLE ? &c->step : NULL;
 	vs->run_started = c->run_started;
 	vs->run_lines = (const char *const *)c->lines;
 	vs->own_lock = c->lock ? c->lock_name : NULL;
@@ -756,14 +770,24 @@ static void key(struct console *c, int k)
 
 /* ---- the loop ---- */
 
-static bool tick_done(struct console *c)
+/* Retire the oldest refreshes whose probes have all ended; returns how many
+ * completed. */
+static int ticks_done(struct console *c)
 {
-	if (!c->tick_active)
-		return false;
-	for (size_t i = 0; i < c->snap.nnodes; i++)
-		if (c->tick_nodes[i] && c->snap.nodes[i].in_flight)
-			return false;
-	return !(c->db_in_tick && c->db);
+	int done = 0;
+	while (c->nticks) {
+		struct tick *t = &c->ticks[0];
+		for (size_t i = 0; i < c->snap.nnodes; i++)
+			if (t->nodes[i] && c->snap.nodes[i].in_flight)
+				return done;
+		if (t->db && c->db)
+			return done;
+		free(t->nodes);
+		memmove(c->ticks, c->ticks + 1, (c->nticks - 1) * sizeof(c->ticks[0]));
+		c->nticks--;
+		done++;
+	}
+	return done;
 }
 
 static void fatal_restore(void)
@@ -837,7 +861,6 @@ int console_run(struct settings *st, const struct console_opts *o)
 	xalloc_set_fatal_hook(fatal_restore);
 	grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
 	snapshot_init(&c->snap, st);
-	c->tick_nodes = xcalloc(st->nnodes ? st->nnodes : 1, sizeof(*c->tick_nodes));
 	c->prober = prober_new(st);
 	observe_target(&c->snap, true);
 	recompute(c);
@@ -846,11 +869,11 @@ int console_run(struct settings *st, const struct console_opts *o)
 	time_t last_draw_sec = 0;
 	while (!c->quit) {
 		double now = mono();
-		if (!c->vs.paused && !c->tick_active && now >= c->next_tick)
+		if (!c->vs.paused && now >= c->next_tick)
 			start_tick(c);
 
 		long wait = 1000;
-		if (!c->vs.paused && !c->tick_active) {
+		if (!c->vs.paused) {
 			long until = (long)((c->next_tick - now) * 1000.0) + 1;
 			if (until < wait)
 				wait = until < 0 ? 0 : until;
@@ -895,13 +918,16 @@ int console_run(struct settings *st, const struct console_opts *o)
 					redraw = true;
 				} else {
 					c->quit = true;
+					c->quit_signal = sig[i] == 'I' ? SIGINT : sig[i] == 'T' ? SIGTERM : SIGHUP;
 				}
 			}
 		}
 		int k;
 		while ((k = term_key()) != KEY_NONE_) {
 			if (k == K_RESIZE) {
-				term_resized(&c->ti);
+				/* curses has resized already (resizeterm queues this key:
+				 * resizing again here would queue another, forever) */
+				term_size(&c->ti);
 			} else {
 				key(c, k);
 			}
@@ -931,10 +957,10 @@ int console_run(struct settings *st, const struct console_opts *o)
 		if (changed)
 			recompute(c);
 		bool refreshed = false;
-		if (tick_done(c)) {
-			c->tick_active = false;
+		int completed = ticks_done(c);
+		if (completed) {
 			c->refreshed = time(NULL);
-			c->refreshes++;
+			c->refreshes += (unsigned long)completed;
 			recompute(c);
 			verify_step(c);
 			changed = refreshed = true;
@@ -975,10 +1001,12 @@ int console_run(struct settings *st, const struct console_opts *o)
 	free(c->message);
 	free(c->step_release);
 	free(c->step_desc);
-	free(c->tick_nodes);
+	for (size_t i = 0; i < c->nticks; i++)
+		free(c->ticks[i].nodes);
 	grid_free(&c->grid);
 	snapshot_free(&c->snap);
 	the_console = NULL;
+	int rc = c->quit_signal ? 128 + c->quit_signal : 0;
 	free(c);
-	return 0;
+	return rc;
 }

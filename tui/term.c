@@ -67,6 +67,12 @@ void term_resized(struct term_info *info)
 	clearok(curscr, TRUE);
 }
 
+void term_size(struct term_info *info)
+{
+	getmaxyx(stdscr, info->h, info->w);
+	clearok(curscr, TRUE);
+}
+
 void term_force_redraw(void)
 {
 	clearok(curscr, TRUE);

@@ -29,6 +29,8 @@ bool term_open(bool want_color, struct term_info *info);
 void term_close(void);
 /* The terminal's size changed (SIGWINCH): ask it and resize curses. */
 void term_resized(struct term_info *info);
+/* The size curses has now (after a KEY_RESIZE it queued itself). */
+void term_size(struct term_info *info);
 /* Copy the grid to the screen and show it. */
 void term_draw(const struct grid *g);
 /* Redraw everything on the next term_draw (Ctrl-L). */

@@ -143,7 +143,7 @@ size_t view_nodes(const struct view_state *vs, size_t **out)
 		const struct node *nd = &s->nodes[i];
 		const char *f = vs->filter;
 		if (f && *f && !contains(nd->conf->name, f) &&
-		    !contains(service_name(nd->conf->service), f) && !contains(nd->conf->host, f) &&
+		    !contains(service_name(nd->conf->service), f) && !contains(node_host(nd), f) &&
 		    !contains(nd->obs.release, f))
 			continue;
 		idx[n++] = i;
@@ -311,7 +311,7 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		vals[v++] = sanitize_term(nd->conf->name, false);
 		vals[v++] = xstrdup(service_short(nd->conf->service));
 		if (wide)
-			vals[v++] = nd->conf->host ? sanitize_term(nd->conf->host, false) : xstrdup("-");
+			vals[v++] = node_host(nd) ? sanitize_term(node_host(nd), false) : xstrdup("-");
 		if (o->release) {
 			char *rel = sanitize_term(o->release, false);
 			vals[v++] = xasprintf("%s%s", rel, derived ? "*" : "");
@@ -474,8 +474,9 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 	unsigned right_attr = ATTR_BOLD;
 	if (vs->run != RUN_IDLE) {
 		char *el = vs->freeze ? xstrdup("1s") : fmt_age(vs, vs->run_started);
-		row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running" : "verifying",
-				 vs->run_desc ? vs->run_desc : "?", el);
+		char *desc = vs->run_step ? step_desc(vs, vs->run_step) : xstrdup("?");
+		row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running" : "verifying", desc, el);
+		free(desc);
 		free(el);
 		if (vs->run == RUN_RUNNING)
 			right = xstrdup("[c] cancel");
@@ -606,7 +607,7 @@ static void draw_footer(struct grid *g, const struct view_state *vs)
 	} else if (vs->dialog != DLG_NONE) {
 		text = "Esc close";
 	} else if (vs->readonly) {
-		text = "q quit  ? help  n (read-only)  / filter  s sort  Enter details  L journal  p pause";
+		text = "q quit  ? help  read-only  / filter  s sort  Enter details  L journal  p pause";
 	} else {
 		text = "q quit  ? help  n next  / filter  s sort  Enter details  L journal  p pause";
 	}
@@ -684,7 +685,7 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		*title = "Node";
 		add_kv(ls, "name", nd->conf->name, width);
 		add_kv(ls, "service", service_name(nd->conf->service), width);
-		add_kv(ls, "host", nd->conf->host, width);
+		add_kv(ls, "host", node_host(nd), width);
 		add_kv(ls, "url", nd->conf->url, width);
 		add_kv(ls, "report_url", nd->conf->report_url, width);
 		add_kv(ls, "state", node_state_name(o->state), width);

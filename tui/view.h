@@ -80,7 +80,8 @@ struct view_state {
 
 	/* a running step */
 	enum run_state run;
-	const char *run_desc;
+	const char *run_desc;            /* the long description (for dialogs) */
+	const struct plan_step *run_step; /* the step running or being verified */
 	time_t run_started;
 	const char *const *run_lines;    /* its output, oldest first */
 	size_t nrun_lines;

@@ -1,0 +1,372 @@
+#!/usr/bin/python3
+"""`barbican-status console` end to end, in a private tmux server, against a
+real deployment (tests/integration/harness.py: a PostgreSQL database cloned
+from the real 14.x schema, the node simulator serving the demo fleet). What
+is checked is what tui/README.md specifies: keys, layout at 80x24 and
+120x40, the footer of a dialog, the filter and sort labels, the Next box and
+the Log; and what an operator relies on: a hung node never holds up the keys
+or the other nodes, node text never reaches the terminal as control
+sequences, the terminal is restored after q and after SIGTERM.
+
+Needs BS_TESTENV (tests/env/testenv.sh up DIR) and tmux; fails, never
+skips, without them. Prints (does not assert) the key latency with a hung
+node."""
+import json
+import os
+import signal
+import statistics
+import time
+import unittest
+
+import consolekit as ck
+import harness as h
+
+# Non-default terminal settings set before the console starts: a console
+# that restored "sane" defaults instead of what it found would change them.
+STTY_BEFORE = "stty -ixon erase ^H kill ^X"
+
+
+def log_rows(screen):
+    """The Log's rows: between the "├ Log" separator and the bottom border."""
+    rows = screen.split("\n")
+    for i, r in enumerate(rows):
+        if r.startswith("├ Log "):
+            out = []
+            for r2 in rows[i + 1:]:
+                if r2.startswith("└"):
+                    break
+                out.append(r2)
+            return out
+    return []
+
+
+def next_rows(screen):
+    rows = screen.split("\n")
+    for i, r in enumerate(rows):
+        if r.startswith("┌ Next "):
+            return rows[i + 1:i + 3]
+    return []
+
+
+class ConsoleCase(unittest.TestCase):
+    fleet_changes = {}     # {NAME: {key: value}} merged into demo-14.json
+    node_timeouts = None
+    steps = None
+    size = (80, 24)
+    args = ("--interval", "0.5")
+
+    def setUp(self):
+        fleet = ck.load_fleet("demo-14.json")
+        for name, change in self.fleet_changes.items():
+            ck.fleet_node(fleet, name).update(change)
+        self.d = ck.Deployment(fleet, steps=self.steps, node_timeouts=self.node_timeouts)
+        self.addCleanup(self.d.close)
+        self.t = ck.Tmux(*self.size)
+        self.addCleanup(self.t.close)
+        self.title0 = self.t.title()
+
+    def start(self, args=None, stty_before=STTY_BEFORE):
+        self.c = ck.Console(self.t, self.d, args=args or self.args, stty_before=stty_before)
+        self.addCleanup(self.c.close)
+        return self.c
+
+    def quit(self):
+        self.t.keys("q")
+        rc = self.c.wait_exit(10)
+        self.assertEqual(rc, 0, self.t.capture())
+        return rc
+
+
+class Keys(ConsoleCase):
+    """q, ?, Esc, /, s and S as tui/README.md's Keys say."""
+
+    def test_q_quits_with_status_0_and_the_terminal_as_it_was(self):
+        self.start()
+        self.c.wait_ready()
+        self.quit()
+        before, after = self.c.stty()
+        self.assertEqual(before, after)
+        # the shell has the terminal back, its prompt on the screen
+        self.t.wait(lambda s: s.rstrip()[-1:] in ("$", "#"), 5, "the shell prompt")
+        # --dump: written on exit too: H lines of at most W characters
+        dump = self.c.read_dump().decode("utf-8")
+        lines = dump.split("\n")
+        self.assertEqual(lines[-1], "")
+        self.assertEqual(len(lines) - 1, 24)
+        self.assertTrue(all(len(x) <= 80 and x == x.rstrip(" ") for x in lines))
+        self.assertTrue(lines[0].startswith("barbican-status  "))
+        self.assertTrue(lines[23].startswith(" q quit  ? help  n next  / filter  s sort"))
+
+    def test_sigterm_restores_the_terminal(self):
+        self.start()
+        self.c.wait_ready()
+        self.c.kill(signal.SIGTERM)
+        rc = self.c.wait_exit(10)
+        print("exit status after SIGTERM: %d" % rc)
+        before, after = self.c.stty()
+        self.assertEqual(before, after)
+        self.t.wait(lambda s: s.rstrip()[-1:] in ("$", "#"), 5, "the shell prompt")
+
+    def test_help_opens_with_question_mark_and_closes_with_esc_or_question_mark(self):
+        self.start()
+        self.c.wait_ready()
+        self.t.keys("?")
+        s = self.t.wait(ck.in_dialog, 5, "a dialog (footer: Esc close)")
+        self.assertEqual(ck.footer(s).strip(), "Esc close")
+        self.t.keys("Escape")
+        self.t.wait(ck.main_footer, 5, "the main footer again")
+        self.t.keys("?")
+        self.t.wait(ck.in_dialog, 5, "the help again")
+        self.t.keys("?")
+        self.t.wait(ck.main_footer, 5, "the main footer after ? closed the help")
+        self.quit()
+
+    def test_q_in_the_help_does_not_quit(self):
+        self.start()
+        self.c.wait_ready()
+        self.t.keys("?")
+        self.t.wait(ck.in_dialog, 5, "the help")
+        self.t.keys("q")
+        time.sleep(1.0)  # a negative: give a wrong exit the time to happen
+        self.assertFalse(self.c.exited(), "q in the help quit the console")
+        self.t.keys("Escape")
+        self.t.wait(ck.main_footer, 5, "the main footer")
+        self.quit()
+
+    def test_filter_keeps_with_enter_and_clears_with_esc(self):
+        self.start()
+        s = self.c.wait_ready()
+        self.assertIn(" filter: - ", ck.nodes_top(s))
+        self.assertIn("Nodes (7)", ck.nodes_top(s))
+        self.t.keys("/")
+        self.t.wait(lambda s: ck.footer(s).strip().startswith("filter: _"), 5,
+                    "the filter line in the footer")
+        self.t.text("wrk")
+        s = self.t.wait(lambda s: ck.footer(s).strip() == "filter: wrk_  (Enter keep, Esc clear)",
+                        5, "the typed filter in the footer")
+        self.t.keys("Enter")
+        s = self.t.wait(lambda s: "Nodes (3)" in (ck.nodes_top(s) or "") and ck.main_footer(s),
+                        5, "Nodes (3) after Enter")
+        self.assertIn(" filter: wrk ", ck.nodes_top(s))
+        for name in ("ctl1-wrk", "ctl2-wrk", "ctl3-wrk"):
+            self.assertIsNotNone(ck.node_row(s, name), name)
+        for name in ("ctl1-api", "ctl2-api", "ctl1-ksl", "ctl1-retry"):
+            self.assertIsNone(ck.node_row(s, name), name)
+        # a substring of the service: the keystone listener only
+        self.t.keys("/")
+        self.t.wait(lambda s: ck.footer(s).strip().startswith("filter: "), 5, "the filter line")
+        self.t.keys("Escape")
+        s = self.t.wait(lambda s: "Nodes (7)" in (ck.nodes_top(s) or "") and ck.main_footer(s),
+                        5, "Nodes (7) after Esc cleared the filter")
+        self.assertIn(" filter: - ", ck.nodes_top(s))
+        self.t.keys("/")
+        self.t.wait(lambda s: ck.footer(s).strip().startswith("filter: "), 5, "the filter line")
+        self.t.text("listener")
+        self.t.keys("Enter")
+        s = self.t.wait(lambda s: "Nodes (1)" in (ck.nodes_top(s) or ""), 5, "Nodes (1)")
+        self.assertIsNotNone(ck.node_row(s, "ctl1-ksl"))
+        self.quit()
+
+    def test_s_takes_the_next_sort_column_and_S_reverses(self):
+        self.start()
+        s = self.c.wait_ready()
+        self.assertIn(" sort: config ", ck.nodes_top(s))
+        seen = []
+        for _ in range(12):
+            self.t.keys("s")
+            prev = ck.nodes_top(s)
+            s = self.t.wait(lambda x: ck.nodes_top(x) != prev, 5, "another sort column")
+            label = ck.nodes_top(s).split(" sort: ", 1)[1].split(" filter:")[0].strip()
+            seen.append(label)
+            if label == "name":
+                break
+        self.assertIn("name", seen, "s never reached the name column: %s" % seen)
+        names = [r.split()[1] for r in s.split("\n")
+                 if r.startswith("│ ctl")]
+        self.assertEqual(names, sorted(names), s)
+        self.t.keys("S")
+        s = self.t.wait(lambda x: " sort: name desc " in (ck.nodes_top(x) or ""), 5,
+                        "sort: name desc")
+        names = [r.split()[1] for r in s.split("\n") if r.startswith("│ ctl")]
+        self.assertEqual(names, sorted(names, reverse=True)[:len(names)], s)
+        self.quit()
+
+    def test_readonly_shows_it_and_n_runs_nothing(self):
+        self.start(args=("--interval", "0.5", "--readonly"))
+        s = self.c.wait_ready()
+        self.assertIn("  read-only  ", ck.footer(s))
+        self.assertTrue(next_rows(s)[0].rstrip(" │").endswith("[n] read-only"), next_rows(s))
+        self.t.keys("n")
+        time.sleep(1.0)
+        self.t.keys("y")
+        time.sleep(1.0)
+        self.assertFalse(os.path.exists(self.d.journal), "a step ran in --readonly")
+        self.t.keys("Escape")
+        self.t.wait(ck.main_footer, 5, "the main footer")
+        self.quit()
+
+
+class HungNode(ConsoleCase):
+    """ctl3-wrk reads every request and never answers; its probe may take
+    30 s ([node:ctl3-wrk] timeout = 30). The console must not wait for it:
+    keys answer at once, the other nodes keep updating."""
+    fleet_changes = {"ctl3-wrk": {"faults": {"*": {"hang": True}}}}
+    node_timeouts = {"ctl3-wrk": 30}
+
+    def test_keys_and_other_nodes_are_not_held_up(self):
+        t0 = time.monotonic()
+        self.start()
+        s = self.c.wait_screen(lambda s: (ck.node_row(s, "ctl1-wrk") or "").split()[3:4] == ["14.0.2"],
+                               10, "ctl1-wrk at 14.0.2")
+        # help within a generous bound, and closed again
+        self.t.keys("?")
+        self.t.wait(ck.in_dialog, 3, "the help, while ctl3-wrk hangs")
+        self.t.keys("Escape")
+        self.t.wait(ck.main_footer, 3, "the main screen, while ctl3-wrk hangs")
+        # the key latency (printed, not asserted)
+        lat = ck.measure_help_latency(self.t, 10)
+        print("help latency with a hung node over %d tries: min %.1f ms, median %.1f ms, "
+              "max %.1f ms (%.1f s after start)" % (
+                  len(lat), min(lat) * 1e3, statistics.median(lat) * 1e3, max(lat) * 1e3,
+                  time.monotonic() - t0))
+        # another node's change shows within a few seconds (tui/README.md
+        # and DESIGN.md: a refresh probes again every node whose previous
+        # probe has finished; a node in flight keeps its last result)
+        with self.subTest("another node updates while ctl3-wrk hangs"):
+            self.d.set_node("ctl1-wrk", {"release": "15.0.1"})
+            s = self.t.wait(lambda s: (ck.node_row(s, "ctl1-wrk") or "").split()[3:4] == ["15.0.1"],
+                            5, "ctl1-wrk at 15.0.1 within 5 s")
+            elapsed = time.monotonic() - t0
+            self.assertLess(elapsed, 25, "too slow to tell: ctl3-wrk's probe may have ended")
+            # ctl3-wrk is still in flight: never answered, so unknown
+            row = ck.node_row(s, "ctl3-wrk")
+            self.assertIsNotNone(row, s)
+            self.assertIn(" unknown ", row)
+        # q quits at once, though a probe is still in flight
+        with self.subTest("q with a probe in flight"):
+            q0 = time.monotonic()
+            self.assertLess(q0 - t0, 28, "ctl3-wrk's probe may have ended")
+            self.quit()
+            print("q to exit with a probe in flight: %.0f ms" % ((time.monotonic() - q0) * 1e3))
+            self.assertLess(time.monotonic() - q0, 5)
+
+
+class Resize(ConsoleCase):
+    """The layout follows the terminal's size: HOST appears at 120 columns."""
+
+    def test_80x24_to_120x40_and_back(self):
+        self.start()
+        s = self.c.wait_ready()
+        self.assertNotIn(" HOST ", ck.column_header(s))
+        self.t.resize(120, 40)
+        self.assertEqual(self.t.size(), (120, 40))
+        s = self.t.wait(lambda s: " HOST " in (ck.column_header(s) or ""), 5,
+                        "the HOST column at 120x40")
+        rows = s.rstrip("\n").split("\n")
+        self.assertEqual(len(rows), 40, s)
+        self.assertTrue(ck.main_footer(s), s)
+        self.assertEqual(len(ck.nodes_top(s)), 120)
+        self.assertTrue(ck.nodes_top(s).endswith("┐"))
+        row = ck.node_row(s, "ctl1-wrk")
+        self.assertIn(" ctl-1 ", row)  # the host the report names
+        self.t.resize(80, 24)
+        s = self.t.wait(lambda s: ck.column_header(s) is not None and
+                        " HOST " not in ck.column_header(s) and
+                        len(s.rstrip("\n").split("\n")) == 24 and ck.main_footer(s), 5,
+                        "the 80x24 layout again")
+        self.assertEqual(len(ck.nodes_top(s)), 80)
+        self.quit()
+
+    def test_too_small_says_so(self):
+        self.start()
+        self.c.wait_ready()
+        self.t.resize(60, 20)
+        self.t.wait(lambda s: s.split("\n")[0].startswith(
+            "terminal too small: 80x24 needed (60x20)"), 5, "terminal too small")
+        self.t.resize(80, 24)
+        self.t.wait(ck.main_footer, 5, "the main screen again")
+        self.quit()
+
+
+class Escapes(ConsoleCase):
+    """Release strings with escape sequences (an OSC that sets the window
+    title, a clear screen) are shown as text, never sent to the terminal."""
+    EVIL = "15.0.1\u001b]2;pwned\u0007\u001b[2J"
+    # through a version report (ctl1-wrk) and through GET /?build (ctl1-api)
+    fleet_changes = {"ctl1-wrk": {"release": EVIL},
+                     "ctl1-api": {"release": "15.0.1\u001b]0;pwned-api\u0007\u009b2J"}}
+
+    def test_no_effect_on_the_screen_nor_the_title(self):
+        self.start()
+        s = self.c.wait_ready()
+        s = self.c.wait_screen(lambda s: (ck.node_row(s, "ctl1-wrk") or "").split()[3:4] != [],
+                               10, "ctl1-wrk's row")
+        # a few refreshes later, the whole layout is still there
+        first = time.monotonic()
+        while time.monotonic() - first < 2.0:
+            s = self.t.capture()
+            time.sleep(0.1)
+        rows = s.rstrip("\n").split("\n")
+        self.assertEqual(len(rows), 24, s)
+        self.assertTrue(rows[0].startswith("barbican-status  "), s)
+        self.assertTrue(rows[1].startswith("┌ Nodes (7) "), s)
+        self.assertTrue(ck.main_footer(s), s)
+        for name in ("ctl1-api", "ctl2-api", "ctl1-wrk", "ctl2-wrk", "ctl3-wrk", "ctl1-ksl"):
+            self.assertIsNotNone(ck.node_row(s, name), s)
+        for name in ("ctl1-wrk", "ctl1-api"):
+            row = ck.node_row(s, name)
+            self.assertTrue(row.split()[3].startswith("15.0.1"), row)
+        print("shown as: %r, %r" % (ck.node_row(s, "ctl1-wrk"), ck.node_row(s, "ctl1-api")))
+        self.assertNotIn("\u001b", s)
+        self.assertEqual(self.t.title(), self.title0)
+        self.assertNotIn("pwned", self.t.title())
+        self.quit()
+        dump = self.c.read_dump().decode("utf-8")
+        bad = [c for c in dump if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0]
+        self.assertEqual(bad, [], "control characters in the dump")
+        self.assertEqual(self.t.title(), self.title0)
+
+
+class Step(ConsoleCase):
+    """n, confirmed, runs the next step (the expand, with the real
+    barbican-manage after a line of our own) and its output shows in the Log
+    while it runs; then the journal record."""
+    steps = {"expand": "sh -c 'echo hello-from-the-step; sleep 2; "
+                       "exec barbican-manage db upgrade -v \"$0\"' {revision}",
+             "settle_timeout": "20"}
+
+    def test_n_runs_the_expand_and_the_log_shows_its_output(self):
+        self.start()
+        s = self.c.wait_ready()
+        self.assertTrue(next_rows(s)[0].startswith("│ expand to 8c74e2d7f1ff: sh -c "), s)
+        self.t.keys("n")
+        s = self.t.wait(ck.in_dialog, 5, "the confirmation")
+        self.assertIn("8c74e2d7f1ff", s)
+        # tui/README.md does not name the key that confirms; the dialog does
+        self.assertIn("[y] run", s)
+        self.t.keys("y")
+        s = self.t.wait(lambda s: any("hello-from-the-step" in r for r in log_rows(s)), 10,
+                        "the step's output in the Log")
+        with self.subTest("Next row 1 while it runs"):
+            # tui/README.md: "running: DESCRIPTION (ELAPSED)", DESCRIPTION
+            # being "expand to REV"
+            self.assertTrue(any(r.startswith("│ running: expand to 8c74e2d7f1ff (") or
+                                r.startswith("│ verifying: expand to 8c74e2d7f1ff (")
+                                for r in next_rows(s)), "\n".join(next_rows(s)))
+        s = self.t.wait(lambda s: any(" expand verified (sh -c " in r for r in log_rows(s)),
+                        60, "the journal record in the Log")
+        s = self.t.wait(lambda s: " phase roll " in ck.header(s), 10, "phase roll")
+        with open(self.d.journal) as f:
+            recs = [json.loads(x) for x in f if x.strip()]
+        self.assertEqual([(r["step"], r["outcome"]) for r in recs], [("expand", "verified")])
+        conn = h.pg_connect(self.d.db)
+        with conn.cursor() as cur:
+            cur.execute("SELECT version_num FROM alembic_version")
+            self.assertEqual(cur.fetchall(), [("8c74e2d7f1ff",)])
+        conn.close()
+        self.quit()
+
+
+if __name__ == "__main__":
+    h.env()  # fail at once, with the reason, when the test environment is not up
+    h.main()
