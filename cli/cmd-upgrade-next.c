@@ -18,20 +18,19 @@
  * or refused (nothing ran), 3 the step failed (exit, signal, timeout,
  * cancelled), 255 error. */
 #include <ctype.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "args.h"
-#include "core/dburl.h"
 #include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "runner/argv.h"
 #include "runner/steps.h"
 #include "runner/exec.h"
 #include "runner/lock.h"
+#include "runner/session.h"
 #include "upgrade.h"
 
 #define USAGE "upgrade next [--dry-run] [--yes] [--timeout S] [--confirm-unobservable]"
@@ -82,25 +81,6 @@ static bool ask(const char *prompt, char *buf, size_t n)
 	return true;
 }
 
-static char *who_user(void)
-{
-	const char *u = getenv("USER");
-	if (!u || !*u) {
-		struct passwd *pw = getpwuid(geteuid());
-		u = pw ? pw->pw_name : "unknown";
-	}
-	return xstrdup(u);
-}
-
-static char *who_host(void)
-{
-	char h[256];
-	if (gethostname(h, sizeof(h)) != 0)
-		return xstrdup("unknown");
-	h[sizeof(h) - 1] = '\0';
-	return xstrdup(h);
-}
-
 static void stream_line(void *ctx, const char *line, size_t len)
 {
 	(void)ctx;
@@ -129,38 +109,12 @@ static int refuse_blocked(struct plan_ctx *c)
 	return EXIT_REFUSED;
 }
 
-static bool same_step(const struct plan_step *a, const struct plan_step *b)
-{
-	return a->kind == b->kind && a->node == b->node &&
-	       ((!a->revision && !b->revision) ||
-		(a->revision && b->revision && strcmp(a->revision, b->revision) == 0));
-}
-
-/* The libpq keyword arrays of the configured database URL. */
-static bool db_params(const struct plan_ctx *c, char ***keys, char ***values, struct bs_err *err)
-{
-	const char *name;
-	const struct db_option *opt = settings_db_option(&c->st, c->st.target_release, &name);
-	struct dburl u;
-	if (!opt->value || dburl_parse(opt->value, &u, err) != BS_ST_OK) {
-		if (!opt->value)
-			bs_fail(err, BS_ST_DBURL, "no database URL is configured (%s)", name);
-		return false;
-	}
-	if (!dburl_is_postgresql(&u)) {
-		bs_fail(err, BS_ST_DBURL, "the lock needs a PostgreSQL database, not %s", u.drivername);
-		dburl_free(&u);
-		return false;
-	}
-	dburl_to_libpq(&u, NULL, NULL, 0, keys, values);
-	dburl_free(&u);
-	return true;
-}
-
-static int record(struct journal *j, struct journal_record *r, int rc)
+/* End the session; a record that cannot be written turns success into an
+ * error (the journal is the proof of what ran). */
+static int end_session(struct step_session *ss, enum journal_outcome outcome, char *detail, int rc)
 {
 	struct bs_err err = { 0 };
-	if (journal_append(j, r, &err) != BS_ST_OK) {
+	if (session_end(ss, outcome, detail, &err) != BS_ST_OK) {
 		bs_err_print(&err);
 		fprintf(stderr, BS_PROG ": the step's record could not be written to the journal\n");
 		return rc == EXIT_VERIFIED ? EXIT_CANNOT_TELL : rc;
@@ -297,57 +251,38 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		}
 	}
 
-	/* the journal, then the lock */
-	struct journal *j = NULL;
-	if (journal_open(c.journal_path, &j, &err) != BS_ST_OK) {
+	/* the journal, then the lock (runner/session.h) */
+	struct step_session *ss = NULL;
+	struct lock_holder holder = { 0 };
+	if (session_begin(&c.st, &c.s, &c.plan, &step, cmd, &ss, &holder, &err) != BS_ST_OK) {
 		bs_err_print(&err);
-		fprintf(stderr, BS_PROG ": the journal cannot be written, so the step does not start\n");
+		fprintf(stderr, BS_PROG ": the step does not start (the journal or the upgrade lock "
+				"cannot be used); nothing ran\n");
 		rc = EXIT_CANNOT_TELL;
+		lock_holder_clear(&holder);
 		goto out;
 	}
-	char *user = who_user(), *host = who_host();
-	time_t start = time(NULL);
-	char *appname = lock_application_name(step_kind_name(step.kind), user, host, start);
-	char **keys = NULL, **values = NULL;
-	struct dblock *lock = NULL;
-	struct lock_holder holder = { 0 };
-	if (!db_params(&c, &keys, &values, &err) ||
-	    lock_acquire((const char *const *)keys, (const char *const *)values, appname,
-			 c.st.probe_timeout, &lock, &holder, &err) != BS_ST_OK) {
-		bs_err_print(&err);
-		fprintf(stderr, BS_PROG ": cannot take the upgrade lock; nothing ran\n");
-		rc = EXIT_CANNOT_TELL;
-		goto out_journal;
-	}
-	if (!lock) {
+	if (!ss) {
 		char *h = sanitize_term(holder.application_name && *holder.application_name
 						? holder.application_name : "another session", false);
 		fprintf(stderr, BS_PROG ": the upgrade lock is held by %s (pid %d); nothing ran\n", h,
 			holder.pid);
 		free(h);
+		lock_holder_clear(&holder);
 		rc = EXIT_REFUSED;
-		goto out_journal;
+		goto out;
 	}
+	cmd = NULL; /* the session owns the argv now */
 
 	/* under the lock, the plan must still propose the same step */
-	plan_ctx_refresh(&c, lock_backend_pid(lock));
-	if (!c.plan.next_ready || !same_step(&c.plan.next, &step)) {
+	plan_ctx_refresh(&c, session_lock_pid(ss));
+	if (!session_same(ss, &c.plan)) {
 		fprintf(stderr, BS_PROG ": the deployment changed before the lock was taken: the "
 				"next step is no longer \"%s\"; nothing ran (see upgrade plan)\n", what);
+		session_discard(ss); /* nothing ran: no record */
 		rc = EXIT_REFUSED;
-		goto out_lock;
+		goto out;
 	}
-
-	struct journal_record r = { 0 };
-	r.id = journal_new_id();
-	r.user = user;
-	r.host = host;
-	r.step = (char *)step_kind_name(step.kind);
-	r.node = (char *)node_name;
-	r.argv = cmd;
-	r.start = start;
-	r.release = (char *)step.release;
-	r.revision = (char *)step.revision;
 
 	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
 	sa.sa_handler = on_signal;
@@ -358,44 +293,35 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 	interrupted = 0;
 	exec_cancel_reset();
 
-	struct exec_result res = { 0 };
-	bool ran_ok = true;
-	if (cmd) {
-		printf("Running (lock held as \"%s\")...\n", appname);
+	enum session_next next = SESSION_VOUCH; /* a manual step on an unobservable node */
+	if (ss->argv) {
+		printf("Running (lock held as \"%s\")...\n", ss->lock_name);
 		fflush(stdout);
 		char **env = step_env(&c.st);
-		enum bs_status st = exec_run(cmd, env, o.timeout, 10.0, stream_line, NULL, &res, &err);
+		struct exec_result res = { 0 };
+		enum bs_status st = exec_run(ss->argv, env, o.timeout, 10.0, stream_line, NULL, &res, &err);
 		argv_free(env);
 		if (st != BS_ST_OK) {
 			bs_err_print(&err);
-			r.end = time(NULL);
-			r.outcome = OUTCOME_FAILED;
-			r.detail = xasprintf("could not start: %s", err.detail);
-			rc = record(j, &r, EXIT_STEP_FAILED);
-			free(r.detail);
-			free(r.id);
+			rc = end_session(ss, OUTCOME_FAILED, xasprintf("could not start: %s", err.detail),
+					 EXIT_STEP_FAILED);
 			goto out_signals;
 		}
-		r.has_exit = res.exited;
-		r.exit_code = res.exit_code;
-		r.has_signal = res.signaled;
-		r.signal = res.signal;
-		ran_ok = res.exited && res.exit_code == 0;
 		printf("The step %s after %.1f s.\n",
 		       res.cancelled ? "was cancelled" : res.timed_out ? "timed out"
 		       : res.exited ? (res.exit_code ? "failed" : "exited 0") : "was killed",
 		       res.seconds);
+		next = session_exited(ss, &res);
+		if (next == SESSION_FAILED) {
+			rc = end_session(ss, res.cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED,
+					 session_failure_detail(&res), EXIT_STEP_FAILED);
+			exec_result_free(&res);
+			goto out_signals;
+		}
+		exec_result_free(&res);
 	}
 
-	if (!ran_ok) {
-		r.end = time(NULL);
-		r.outcome = res.cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED;
-		r.detail = xasprintf("%s%s%s", res.cancelled ? "cancelled (Ctrl-C or a signal)"
-					    : res.timed_out ? "timed out" : res.exited ? "exited non-zero" : "killed by a signal",
-				     res.output_tail && *res.output_tail ? "; output ends: " : "",
-				     res.output_tail ? res.output_tail : "");
-		rc = record(j, &r, EXIT_STEP_FAILED);
-	} else if (unobservable) {
+	if (next == SESSION_VOUCH) {
 		/* nothing to ask: only the operator can vouch */
 		bool vouch = o.confirm_unobservable;
 		if (!vouch && interactive() && !interrupted) {
@@ -405,14 +331,13 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 				 node_name, step.release);
 			vouch = ask(q, answer, sizeof(answer)) && tolower((unsigned char)answer[0]) == 'y';
 		}
-		r.end = time(NULL);
-		r.outcome = vouch ? OUTCOME_VOUCHED : OUTCOME_NOT_VERIFIED;
-		r.detail = vouch ? xasprintf("%s@%s vouched that %s runs %s", user, host, node_name,
-					     step.release)
-				 : xasprintf("%s cannot be observed and nobody vouched for it (use "
-					     "--confirm-unobservable)", node_name);
-		printf("%s\n", r.detail);
-		rc = record(j, &r, vouch ? EXIT_VERIFIED : EXIT_NOT_VERIFIED);
+		char *detail = vouch ? xasprintf("%s@%s vouched that %s runs %s", ss->rec.user,
+						 ss->rec.host, node_name, step.release)
+				     : xasprintf("%s cannot be observed and nobody vouched for it (use "
+						 "--confirm-unobservable)", node_name);
+		printf("%s\n", detail);
+		rc = end_session(ss, vouch ? OUTCOME_VOUCHED : OUTCOME_NOT_VERIFIED, detail,
+				 vouch ? EXIT_VERIFIED : EXIT_NOT_VERIFIED);
 	} else {
 		/* verify by probing again until settle_timeout */
 		printf("Verifying (up to %.0f s)...\n", c.st.settle_timeout);
@@ -421,8 +346,8 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		bool ok = false;
 		for (;;) {
-			plan_ctx_refresh(&c, lock_backend_pid(lock));
-			if ((ok = step_verified(&c.s, &c.plan, &step)) || interrupted)
+			plan_ctx_refresh(&c, session_lock_pid(ss));
+			if ((ok = step_verified(&c.s, &c.plan, &ss->step)) || interrupted)
 				break;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			double el = (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
@@ -430,30 +355,16 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 				break;
 			usleep(500 * 1000);
 		}
-		r.end = time(NULL);
-		r.outcome = ok ? OUTCOME_VERIFIED : OUTCOME_NOT_VERIFIED;
-		r.detail = ok ? xasprintf("verified: %s", what)
-			      : xasprintf("not verified within %.0f s: %s", c.st.settle_timeout, what);
-		printf("%s\n", r.detail);
-		rc = record(j, &r, ok ? EXIT_VERIFIED : EXIT_NOT_VERIFIED);
+		char *detail = ok ? xasprintf("verified: %s", what)
+				  : xasprintf("not verified within %.0f s: %s", c.st.settle_timeout, what);
+		printf("%s\n", detail);
+		rc = end_session(ss, ok ? OUTCOME_VERIFIED : OUTCOME_NOT_VERIFIED, detail,
+				 ok ? EXIT_VERIFIED : EXIT_NOT_VERIFIED);
 	}
-	free(r.detail);
-	free(r.id);
 out_signals:
-	exec_result_free(&res);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
-out_lock:
-	lock_release(lock);
-out_journal:
-	lock_holder_clear(&holder);
-	if (keys)
-		dburl_free_params(keys, values);
-	free(appname);
-	free(user);
-	free(host);
-	journal_close(j);
 out:
 	argv_free(cmd);
 	free(display);

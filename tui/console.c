@@ -27,6 +27,7 @@
 #include "runner/exec.h"
 #include "runner/journal.h"
 #include "runner/lock.h"
+#include "runner/session.h"
 #include "runner/steps.h"
 #include "term.h"
 #include "view.h"
@@ -58,10 +59,12 @@ struct console {
 
 	double next_tick;
 	struct tick {
+		unsigned long seq;
 		bool *nodes;      /* the nodes this refresh started */
 		bool db;          /* it started the database probe */
 	} ticks[16];              /* refreshes not complete yet, oldest first */
 	size_t nticks;
+	unsigned long ticks_started, last_completed_seq;
 	unsigned long refreshes;
 	time_t refreshed;
 
@@ -71,21 +74,13 @@ struct console {
 	char *message;
 	bool quit_armed;
 
-	/* a step */
+	/* a step (runner/session.h) */
 	enum run_state run;
-	struct plan_step step;
-	char *step_release;
-	char *step_desc;
-	bool step_unobservable;
-	char **argv;
+	struct step_session *ss;
+	unsigned long prepare_seq;  /* the first refresh started under the lock */
 	struct exec *exec;
-	struct journal *jr;
-	struct dblock *lock;
-	char *lock_name;
-	struct journal_record rec;
 	char **lines;
 	size_t nlines, caplines;
-	time_t run_started;
 	double verify_deadline;
 
 	struct term_info ti;
@@ -173,8 +168,7 @@ static bool start_db(struct console *c)
 	if (c->db || mono() < c->db_next_try)
 		return false;
 	db_describe(c->st, c->snap.target, &c->snap.db);
-	c->db = dbprobe_start(c->st, c->snap.target, c->st->probe_timeout,
-			      c->lock ? lock_backend_pid(c->lock) : 0);
+	c->db = dbprobe_start(c->st, c->snap.target, c->st->probe_timeout, session_lock_pid(c->ss));
 	return c->db != NULL;
 }
 
@@ -205,6 +199,7 @@ static void start_tick(struct console *c)
 		c->nticks--;
 	}
 	struct tick *t = &c->ticks[c->nticks++];
+	t->seq = ++c->ticks_started;
 	t->nodes = xcalloc(c->snap.nnodes ? c->snap.nnodes : 1, sizeof(*t->nodes));
 	for (size_t i = 0; i < c->snap.nnodes; i++)
 		t->nodes[i] = !c->snap.nodes[i].in_flight;
@@ -251,11 +246,11 @@ static void draw(struct console *c)
 	vs->color = c->o->color && c->ti.color;
 	vs->filter = c->filter;
 	vs->run = c->run;
-	vs->run_desc = c->step_desc;
-	vs->run_step = c->run != RUN_IDLE ? &c->step : NULL;
-	vs->run_started = c->run_started;
+	vs->run_desc = c->ss ? c->ss->desc : NULL;
+	vs->run_step = c->ss ? &c->ss->step : NULL;
+	vs->run_started = c->ss ? c->ss->rec.start : 0;
 	vs->run_lines = (const char *const *)c->lines;
-	vs->own_lock = c->lock ? c->lock_name : NULL;
+	vs->own_lock = c->ss ? c->ss->lock_name : NULL;
 	vs->nrun_lines = c->nlines;
 	double left = c->db_next_try - mono();
 	vs->db_retry_in = !c->db && left > 0 && !c->snap.db.reachable ? (int)(left + 0.999) : 0;
@@ -294,40 +289,31 @@ static void clear_run_lines(struct console *c)
 	c->nlines = 0;
 }
 
-static void finish_step(struct console *c, enum journal_outcome outcome, char *detail)
+/* End the session (journal, lock) and go back to idle. */
+static void end_step(struct console *c, enum journal_outcome outcome, char *detail)
 {
-	c->rec.end = time(NULL);
-	c->rec.outcome = outcome;
-	c->rec.detail = detail;
 	struct bs_err err = { 0 };
-	if (c->jr && journal_append(c->jr, &c->rec, &err) != BS_ST_OK)
+	if (session_end(c->ss, outcome, detail, &err) != BS_ST_OK)
 		set_message(c, "the step's record could not be written to the journal: %s", err.detail);
-	journal_close(c->jr);
-	c->jr = NULL;
-	lock_release(c->lock);
-	c->lock = NULL;
-	free(c->lock_name);
-	c->lock_name = NULL;
+	c->ss = NULL;
 	exec_free(c->exec);
 	c->exec = NULL;
-	free(c->rec.id);
-	free(c->rec.user);
-	free(c->rec.host);
-	free(detail);
-	memset(&c->rec, 0, sizeof(c->rec));
-	argv_free(c->argv);
-	c->argv = NULL;
 	c->run = RUN_IDLE;
 	reload_journal(c);
 	c->next_tick = mono(); /* see the effect at once */
 }
 
-static char *who(const char *var, const char *fallback)
+static void ask_vouch(struct console *c, const char *what)
 {
-	const char *v = getenv(var);
-	return xstrdup(v && *v ? v : fallback);
+	free(c->message);
+	c->message = xasprintf("%s cannot be observed.%s Does it run %s now?",
+			       c->ss->rec.node ? c->ss->rec.node : "?", what, c->ss->release);
+	c->run = RUN_VERIFYING;
+	c->vs.dialog = DLG_VOUCH;
 }
 
+/* n confirmed: the journal and the lock; then a refresh under the lock
+ * (RUN_PREPARING) before anything runs. */
 static void start_step(struct console *c)
 {
 	const struct plan *p = &c->plan;
@@ -358,149 +344,103 @@ static void start_step(struct console *c)
 			    step_kind_name(step.kind), step_kind_name(step.kind));
 		return;
 	}
-	struct journal *jr;
-	if (journal_open(c->journal_path, &jr, &err) != BS_ST_OK) {
-		set_message(c, "the journal cannot be written, so the step does not start: %s", err.detail);
-		argv_free(argv);
-		return;
-	}
-	char *user = who("USER", "unknown");
-	char hostbuf[256] = "unknown";
-	gethostname(hostbuf, sizeof(hostbuf) - 1);
-	time_t start = time(NULL);
-	char *appname = lock_application_name(step_kind_name(step.kind), user, hostbuf, start);
-
-	const char *name;
-	const struct db_option *opt = settings_db_option(c->st, c->st->target_release, &name);
-	struct dburl u;
-	char **keys = NULL, **values = NULL;
 	struct lock_holder holder = { 0 };
-	struct dblock *lock = NULL;
-	if (!opt->value || dburl_parse(opt->value, &u, &err) != BS_ST_OK) {
-		set_message(c, "cannot take the upgrade lock: no usable database URL (%s)", name);
-		goto fail;
-	}
-	dburl_to_libpq(&u, NULL, NULL, 0, &keys, &values);
-	dburl_free(&u);
-	if (lock_acquire((const char *const *)keys, (const char *const *)values, appname,
-			 c->st->probe_timeout, &lock, &holder, &err) != BS_ST_OK) {
-		set_message(c, "cannot take the upgrade lock: %s", err.detail);
-		goto fail;
-	}
-	if (!lock) {
+	if (session_begin(c->st, &c->snap, p, &step, argv, &c->ss, &holder, &err) != BS_ST_OK) {
+		set_message(c, "the step does not start: %s", err.detail);
+		argv_free(argv);
+	} else if (!c->ss) {
 		set_message(c, "the upgrade lock is held by %s: nothing ran",
 			    holder.application_name && *holder.application_name
 				    ? holder.application_name : "another session");
-		goto fail;
+		argv_free(argv);
+	} else {
+		clear_run_lines(c);
+		c->run = RUN_PREPARING;
+		c->prepare_seq = c->ticks_started + 1;
+		c->next_tick = 0;   /* a refresh now, under the lock */
+		c->db_next_try = 0;
 	}
-	dburl_free_params(keys, values);
 	lock_holder_clear(&holder);
-	free(c->lock_name);
-	c->lock_name = appname;
+}
 
-	c->jr = jr;
-	c->lock = lock;
-	c->argv = argv;
-	c->step = step;
-	free(c->step_release);
-	c->step_release = xstrdup(step.release);
-	c->step.release = c->step_release;
-	free(c->step_desc);
-	c->step_desc = step_describe(&c->snap, &step, p->data_migrations);
-	c->step_unobservable = unobservable;
-	c->run_started = start;
-	clear_run_lines(c);
-	memset(&c->rec, 0, sizeof(c->rec));
-	c->rec.id = journal_new_id();
-	c->rec.user = user;
-	c->rec.host = xstrdup(hostbuf);
-	c->rec.step = (char *)step_kind_name(step.kind);
-	c->rec.node = step.node >= 0 ? c->snap.nodes[step.node].conf->name : NULL;
-	c->rec.argv = argv;
-	c->rec.start = start;
-	c->rec.release = c->step_release;
-	c->rec.revision = (char *)step.revision;
-
-	if (!argv) {
-		/* a manual step on a node with nothing to ask: the operator vouches */
-		free(c->message);
-		c->message = xasprintf("%s cannot be observed. Does it run %s now?",
-				       c->rec.node ? c->rec.node : "?", c->step_release);
-		c->run = RUN_VERIFYING;
-		c->vs.dialog = DLG_VOUCH;
+/* The first refresh under the lock ended: if the plan still proposes the
+ * same step, run it. */
+static void step_prepared(struct console *c)
+{
+	if (!session_same(c->ss, &c->plan)) {
+		session_discard(c->ss);
+		c->ss = NULL;
+		c->run = RUN_IDLE;
+		set_message(c, "the deployment changed before the lock was taken: the next step is no "
+			       "longer the one confirmed; nothing ran");
 		return;
 	}
+	if (!c->ss->argv) {
+		/* a manual step on a node with nothing to ask: the operator vouches */
+		ask_vouch(c, "");
+		return;
+	}
+	struct bs_err err = { 0 };
 	char **env = step_env(c->st);
-	enum bs_status rc = exec_start(argv, env, c->o->step_timeout, 10.0, run_line, c, &c->exec, &err);
+	enum bs_status rc = exec_start(c->ss->argv, env, c->o->step_timeout, 10.0, run_line, c,
+				       &c->exec, &err);
 	argv_free(env);
 	if (rc != BS_ST_OK) {
-		finish_step(c, OUTCOME_FAILED, xasprintf("could not start: %s", err.detail));
 		set_message(c, "the step could not start: %s", err.detail);
+		end_step(c, OUTCOME_FAILED, xasprintf("could not start: %s", err.detail));
 		return;
 	}
 	c->run = RUN_RUNNING;
 	c->vs.focus = PANE_LOG;
 	c->vs.log_scroll = 0;
-	return;
-fail:
-	if (keys)
-		dburl_free_params(keys, values);
-	lock_holder_clear(&holder);
-	free(appname);
-	free(user);
-	journal_close(jr);
-	argv_free(argv);
 }
 
 static void step_exited(struct console *c, struct exec_result *r)
 {
-	c->rec.has_exit = r->exited;
-	c->rec.exit_code = r->exit_code;
-	c->rec.has_signal = r->signaled;
-	c->rec.signal = r->signal;
-	bool ok = r->exited && r->exit_code == 0;
-	if (!ok) {
-		const char *why = r->cancelled ? "cancelled" : r->timed_out ? "timed out"
-				  : r->exited ? "exited non-zero" : "killed by a signal";
-		char *detail = xasprintf("%s%s%s", why, r->output_tail && *r->output_tail ? "; output ends: " : "",
-					 r->output_tail ? r->output_tail : "");
-		finish_step(c, r->cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED, detail);
-		set_message(c, "the step %s (%s)", why, c->step_desc);
-	} else if (c->step_unobservable) {
-		free(c->message);
-		c->message = xasprintf("%s cannot be observed. Its step exited 0: does it run %s now?",
-				       c->rec.node ? c->rec.node : "?", c->step_release);
-		c->run = RUN_VERIFYING;
-		c->vs.dialog = DLG_VOUCH;
-	} else {
+	switch (session_exited(c->ss, r)) {
+	case SESSION_FAILED: {
+		char *detail = session_failure_detail(r);
+		set_message(c, "the step did not succeed (%s): %s", c->ss->desc, detail);
+		end_step(c, r->cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED, detail);
+		break;
+	}
+	case SESSION_VOUCH:
+		exec_free(c->exec);
+		c->exec = NULL;
+		ask_vouch(c, " Its step exited 0.");
+		break;
+	case SESSION_VERIFY:
+		exec_free(c->exec);
+		c->exec = NULL;
 		c->run = RUN_VERIFYING;
 		c->verify_deadline = mono() + c->st->settle_timeout;
 		c->next_tick = mono();
+		break;
 	}
 	exec_result_free(r);
 }
 
 static void verify_step(struct console *c)
 {
-	if (c->run != RUN_VERIFYING || c->step_unobservable)
+	if (c->run != RUN_VERIFYING || c->vs.dialog == DLG_VOUCH || !c->ss)
 		return;
-	if (step_verified(&c->snap, &c->plan, &c->step))
-		finish_step(c, OUTCOME_VERIFIED, xasprintf("verified: %s", c->step_desc));
+	if (step_verified(&c->snap, &c->plan, &c->ss->step))
+		end_step(c, OUTCOME_VERIFIED, xasprintf("verified: %s", c->ss->desc));
 	else if (mono() >= c->verify_deadline)
-		finish_step(c, OUTCOME_NOT_VERIFIED, xasprintf("not verified within %.0f s: %s",
-							       c->st->settle_timeout, c->step_desc));
+		end_step(c, OUTCOME_NOT_VERIFIED, xasprintf("not verified within %.0f s: %s",
+							    c->st->settle_timeout, c->ss->desc));
 }
 
 static void vouch(struct console *c, bool yes)
 {
 	c->vs.dialog = DLG_NONE;
+	const char *node = c->ss->rec.node ? c->ss->rec.node : "?";
 	if (yes)
-		finish_step(c, OUTCOME_VOUCHED, xasprintf("%s@%s vouched that %s runs %s", c->rec.user,
-							  c->rec.host, c->rec.node ? c->rec.node : "?",
-							  c->step_release));
+		end_step(c, OUTCOME_VOUCHED, xasprintf("%s@%s vouched that %s runs %s", c->ss->rec.user,
+						       c->ss->rec.host, node, c->ss->release));
 	else
-		finish_step(c, OUTCOME_NOT_VERIFIED, xasprintf("%s cannot be observed and nobody "
-								"vouched for it", c->rec.node ? c->rec.node : "?"));
+		end_step(c, OUTCOME_NOT_VERIFIED, xasprintf("%s cannot be observed and nobody vouched "
+							    "for it", node));
 }
 
 /* ---- keys ---- */
@@ -782,6 +722,7 @@ static int ticks_done(struct console *c)
 				return done;
 		if (t->db && c->db)
 			return done;
+		c->last_completed_seq = t->seq;
 		free(t->nodes);
 		memmove(c->ticks, c->ticks + 1, (c->nticks - 1) * sizeof(c->ticks[0]));
 		c->nticks--;
@@ -797,27 +738,29 @@ static void fatal_restore(void)
 
 static void cleanup_step(struct console *c)
 {
+	if (!c->ss)
+		return;
+	if (c->run == RUN_PREPARING) {
+		session_discard(c->ss);
+		c->ss = NULL;
+		c->run = RUN_IDLE;
+		return;
+	}
 	if (c->run == RUN_RUNNING && c->exec) {
 		exec_cancel(c->exec);
 		struct exec_result r;
 		double until = mono() + 15;
-		while (!exec_poll(c->exec, &r)) {
-			if (mono() > until)
-				break;
+		bool ended;
+		while (!(ended = exec_poll(c->exec, &r)) && mono() < until)
 			usleep(50 * 1000);
-		}
-		if (mono() <= until) {
-			c->rec.has_exit = r.exited;
-			c->rec.exit_code = r.exit_code;
-			c->rec.has_signal = r.signaled;
-			c->rec.signal = r.signal;
+		if (ended) {
+			session_exited(c->ss, &r);
 			exec_result_free(&r);
 		}
-		finish_step(c, OUTCOME_CANCELLED, xstrdup("cancelled: the console quit"));
-	} else if (c->run == RUN_VERIFYING) {
-		finish_step(c, c->step_unobservable ? OUTCOME_NOT_VERIFIED : OUTCOME_NOT_VERIFIED,
-			    xstrdup("not verified: the console quit"));
+		end_step(c, OUTCOME_CANCELLED, xstrdup("cancelled: the console quit"));
+		return;
 	}
+	end_step(c, OUTCOME_NOT_VERIFIED, xstrdup("not verified: the console quit"));
 }
 
 int console_run(struct settings *st, const struct console_opts *o)
@@ -962,6 +905,8 @@ int console_run(struct settings *st, const struct console_opts *o)
 			c->refreshed = time(NULL);
 			c->refreshes += (unsigned long)completed;
 			recompute(c);
+			if (c->run == RUN_PREPARING && c->last_completed_seq >= c->prepare_seq)
+				step_prepared(c);
 			verify_step(c);
 			changed = refreshed = true;
 		}
@@ -999,8 +944,6 @@ int console_run(struct settings *st, const struct console_opts *o)
 	free(c->next_argv);
 	free(c->next_error);
 	free(c->message);
-	free(c->step_release);
-	free(c->step_desc);
 	for (size_t i = 0; i < c->nticks; i++)
 		free(c->ticks[i].nodes);
 	grid_free(&c->grid);

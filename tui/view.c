@@ -475,7 +475,8 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 	if (vs->run != RUN_IDLE) {
 		char *el = vs->freeze ? xstrdup("1s") : fmt_age(vs, vs->run_started);
 		char *desc = vs->run_step ? step_desc(vs, vs->run_step) : xstrdup("?");
-		row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running" : "verifying", desc, el);
+		row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running"
+				 : vs->run == RUN_PREPARING ? "starting" : "verifying", desc, el);
 		free(desc);
 		free(el);
 		if (vs->run == RUN_RUNNING)

@@ -43,6 +43,7 @@ enum dialog {
 
 enum run_state {
 	RUN_IDLE,
+	RUN_PREPARING,  /* the lock is taken: a refresh under it before anything runs */
 	RUN_RUNNING,    /* the step's process runs */
 	RUN_VERIFYING,  /* it exited 0; probing until settle_timeout */
 };
