@@ -575,7 +575,6 @@ void gate_eval(const struct plan_input *in, enum phase before, struct gate *g)
 		if (p.state[ph] != PS_PENDING)
 			continue;
 		struct blist pb = { 0 };
-		long node;
 		if (ph == PH_EXPAND && !f.db_usable) {
 			db_prereqs(&f, &p, &pb, STEP_EXPAND);
 		} else if (ph == PH_EXPAND) {
@@ -599,7 +598,6 @@ void gate_eval(const struct plan_input *in, enum phase before, struct gate *g)
 			else
 				db_prereqs(&f, &p, &pb, STEP_CONTRACT);
 		}
-		(void)node;
 		for (size_t i = 0; i < pb.nblockers; i++)
 			add_blocker(&b.blockers, &b.nblockers, &b.capblockers, pb.blockers[i]);
 		free(pb.blockers);
