@@ -151,6 +151,23 @@ static bool valid_utf8(const unsigned char *s, size_t len)
 	return true;
 }
 
+/* "NAME" then ':' (and the whitespace around), as an object member starts:
+ * "Expecting property name enclosed in double quotes", "Expecting ':'". */
+static bool scan_member_name(struct scan *sc)
+{
+	if (!peek(sc, '"'))
+		return false;
+	sc->pos++;
+	if (!scan_string(sc))
+		return false;
+	skip_ws(sc);
+	if (!peek(sc, ':'))
+		return false;
+	sc->pos++;
+	skip_ws(sc);
+	return true;
+}
+
 enum pyjson_verdict pyjson_accepts(const char *text, size_t len)
 {
 	struct scan sc = { (const unsigned char *)text, len, 0 };
@@ -189,19 +206,8 @@ enum pyjson_verdict pyjson_accepts(const char *text, size_t len)
 				depth--;
 				break;
 			}
-			if (open == '{') {
-				/* Expecting property name enclosed in double quotes */
-				if (!peek(&sc, '"'))
-					return PYJSON_INVALID;
-				sc.pos++;
-				if (!scan_string(&sc))
-					return PYJSON_INVALID;
-				skip_ws(&sc);
-				if (!peek(&sc, ':'))
-					return PYJSON_INVALID;
-				sc.pos++;
-				skip_ws(&sc);
-			}
+			if (open == '{' && !scan_member_name(&sc))
+				return PYJSON_INVALID;
 			continue; /* the first value inside */
 		}
 		case 'n':
@@ -247,18 +253,8 @@ enum pyjson_verdict pyjson_accepts(const char *text, size_t len)
 				return PYJSON_INVALID; /* Expecting ',' delimiter */
 			sc.pos++;
 			skip_ws(&sc);
-			if (open == '{') {
-				if (!peek(&sc, '"'))
-					return PYJSON_INVALID;
-				sc.pos++;
-				if (!scan_string(&sc))
-					return PYJSON_INVALID;
-				skip_ws(&sc);
-				if (!peek(&sc, ':'))
-					return PYJSON_INVALID;
-				sc.pos++;
-				skip_ws(&sc);
-			}
+			if (open == '{' && !scan_member_name(&sc))
+				return PYJSON_INVALID;
 			break; /* the next value */
 		}
 	}

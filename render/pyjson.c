@@ -24,7 +24,7 @@ static void add_u16(struct strbuf *sb, unsigned u)
 /* py_encode_basestring_ascii: '"' and '\\' and the five short escapes,
  * printable ASCII as is, everything else \uXXXX (astral code points as a
  * surrogate pair); a byte that is not UTF-8 as \ufffd. */
-static void add_string(struct strbuf *sb, const char *s, size_t len)
+void pyjson_add_string(struct strbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	sb_addch(sb, '"');
@@ -156,7 +156,7 @@ static void add_value(struct strbuf *sb, const json_t *v)
 			if (!first)
 				sb_addstr(sb, ", ");
 			first = false;
-			add_string(sb, key, klen);
+			pyjson_add_string(sb, key, klen);
 			sb_addstr(sb, ": ");
 			add_value(sb, val);
 		}
@@ -173,7 +173,7 @@ static void add_value(struct strbuf *sb, const json_t *v)
 		sb_addch(sb, ']');
 		break;
 	case JSON_STRING:
-		add_string(sb, json_string_value(v), json_string_length(v));
+		pyjson_add_string(sb, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
 		sb_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));

@@ -11,6 +11,13 @@
 #define BS_PYJSON_H
 
 #include <jansson.h>
+#include <stddef.h>
+
+struct strbuf;
+
+/* One string as json.dumps writes it (quotes included), appended to sb;
+ * a byte that is not UTF-8 becomes \ufffd. */
+void pyjson_add_string(struct strbuf *sb, const char *s, size_t len);
 
 /* malloc'd text without a trailing newline. */
 char *pyjson_dumps(const json_t *v);

@@ -1,6 +1,7 @@
 /* http.c: HTTP/1.1 request heads, responses, Accept negotiation, and the
  * formatting that the real API's bodies need (Python's json.dumps() and
  * repr(), webob's error pages). */
+#include "render/pyjson.h"
 #include "sim.h"
 
 #include <ctype.h>
@@ -470,44 +471,10 @@ int accept_best_match_old(const char *accept, const char *const *offers, size_t 
 
 /* ---- Python and webob formatting ---- */
 
-static void add_u16(struct strbuf *sb, unsigned u)
-{
-	sb_addf(sb, "\\u%04x", u);
-}
-
 void py_json_str(struct strbuf *sb, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s);
-	sb_addch(sb, '"');
-	for (size_t i = 0; i < len;) {
-		unsigned cp;
-		size_t n = utf8_decode(p + i, len - i, &cp);
-		if (!n) {
-			cp = 0xfffd;
-			n = 1;
-		}
-		i += n;
-		switch (cp) {
-		case '"': sb_addstr(sb, "\\\""); continue;
-		case '\\': sb_addstr(sb, "\\\\"); continue;
-		case '\n': sb_addstr(sb, "\\n"); continue;
-		case '\r': sb_addstr(sb, "\\r"); continue;
-		case '\t': sb_addstr(sb, "\\t"); continue;
-		case '\b': sb_addstr(sb, "\\b"); continue;
-		case '\f': sb_addstr(sb, "\\f"); continue;
-		default: break;
-		}
-		if (cp >= 0x20 && cp <= 0x7e) {
-			sb_addch(sb, (char)cp);
-		} else if (cp < 0x10000) {
-			add_u16(sb, cp);
-		} else {
-			add_u16(sb, 0xd800 | ((cp - 0x10000) >> 10));
-			add_u16(sb, 0xdc00 | ((cp - 0x10000) & 0x3ff));
-		}
-	}
-	sb_addch(sb, '"');
+	/* Python's json.dumps, as Barbican's pecan app writes its bodies */
+	pyjson_add_string(sb, s, strlen(s));
 }
 
 void py_repr(struct strbuf *sb, const char *s)
