@@ -357,45 +357,69 @@ static void draw_database(struct grid *g, const struct view_state *vs, const str
 	char *owned;
 	const char *why = db_unusable_reason(&s->db, &owned);
 	const struct mf_release *t = s->target ? mf_release(vs->in->m, s->target) : NULL;
-	char *lines[4] = { NULL, NULL, NULL, NULL };
 	if (why) {
-		lines[0] = xasprintf("unknown: %s", why);
-		lines[1] = xstrdup("pending: ?");
-		lines[2] = xstrdup("contract: ?");
-	} else {
-		struct strbuf cur = STRBUF_INIT;
-		for (size_t i = 0; i < s->db.nheads; i++)
-			sb_addf(&cur, "%s%s", i ? "," : "", s->db.heads[i]);
-		if (t && p->path.verdict == DBV_UP_TO_DATE)
-			lines[0] = xasprintf("%s  (%s head)", sb_str(&cur), t->series);
-		else
-			lines[0] = xasprintf("%s -> %s", sb_str(&cur), t ? t->heads[0] : "?");
-		sb_free(&cur);
-		if (p->path.nsteps) {
-			struct strbuf pend = STRBUF_INIT;
-			sb_addstr(&pend, "pending: ");
-			for (size_t i = 0; i < p->path.nsteps; i++)
-				sb_addf(&pend, "%s%s %s", i ? ", " : "", p->path.steps[i]->revision,
-					mig_class_name(p->path.steps[i]->cls));
-			lines[1] = sb_detach(&pend);
-		} else {
-			lines[1] = xstrdup(p->path.verdict == DBV_UP_TO_DATE ? "pending: none" : "pending: ?");
+		/* what is wrong, wrapped over the rows (the last one says when it
+		 * is tried again) */
+		char *text = s->db.configured && s->db.supported && !s->db.parse_error &&
+				     s->db.probed && !s->db.reachable && s->db.error
+				     ? xasprintf("unknown: unreachable: %s", s->db.error)
+				     : xasprintf("unknown: %s", why);
+		char *safe = sanitize_term(text, false);
+		size_t n;
+		char **wrapped = textwrap_wrap(safe, (size_t)(w - 4), "", "  ", &n);
+		int rows = l->M - (vs->db_retry_in > 0 ? 1 : 0);
+		for (int i = 0; i < rows && (size_t)i < n; i++) {
+			/* the last row takes the rest too, so that it is cut with '~' */
+			struct strbuf line = STRBUF_INIT;
+			sb_addstr(&line, wrapped[i]);
+			for (size_t k = (size_t)i + 1; i == rows - 1 && k < n; k++) {
+				const char *rest = wrapped[k];
+				while (*rest == ' ')
+					rest++; /* the continuation's indent */
+				sb_addf(&line, " %s", rest);
+			}
+			grid_text(g, 2, y + 1 + i, w - 4, color(vs, COL_RED), sb_str(&line));
+			sb_free(&line);
 		}
-		lines[2] = p->ncontract ? xasprintf("contract: %zu pending", p->ncontract)
-					: xstrdup("contract: none pending");
+		textwrap_free(wrapped, n);
+		free(safe);
+		free(text);
+		free(owned);
+		if (vs->db_retry_in > 0) {
+			char *r = xasprintf("retrying in %ds", vs->db_retry_in);
+			grid_text(g, 2, y + l->M, w - 4, 0, r);
+			free(r);
+		}
+		return;
 	}
 	free(owned);
-	if (vs->db_retry_in > 0)
-		lines[3] = xasprintf("retrying in %ds", vs->db_retry_in);
-	for (int i = 0; i < 4 && i < l->M; i++) {
-		if (!lines[i])
-			continue;
-		char *safe = sanitize_term(lines[i], false);
-		grid_text(g, 2, y + 1 + i, w - 4, i == 0 && why ? color(vs, COL_RED) : 0, safe);
-		free(safe);
+	char *lines[3] = { NULL, NULL, NULL };
+	struct strbuf cur = STRBUF_INIT;
+	for (size_t i = 0; i < s->db.nheads; i++)
+		sb_addf(&cur, "%s%s", i ? "," : "", s->db.heads[i]);
+	if (t && p->path.verdict == DBV_UP_TO_DATE)
+		lines[0] = xasprintf("%s  (%s head)", sb_str(&cur), t->series);
+	else
+		lines[0] = xasprintf("%s -> %s", sb_str(&cur), t ? t->heads[0] : "?");
+	sb_free(&cur);
+	if (p->path.nsteps) {
+		struct strbuf pend = STRBUF_INIT;
+		sb_addstr(&pend, "pending: ");
+		for (size_t i = 0; i < p->path.nsteps; i++)
+			sb_addf(&pend, "%s%s %s", i ? ", " : "", p->path.steps[i]->revision,
+				mig_class_name(p->path.steps[i]->cls));
+		lines[1] = sb_detach(&pend);
+	} else {
+		lines[1] = xstrdup(p->path.verdict == DBV_UP_TO_DATE ? "pending: none" : "pending: ?");
 	}
-	for (int i = 0; i < 4; i++)
+	lines[2] = p->ncontract ? xasprintf("contract: %zu pending", p->ncontract)
+				: xstrdup("contract: none pending");
+	for (int i = 0; i < 3 && i < l->M; i++) {
+		char *safe = sanitize_term(lines[i], false);
+		grid_text(g, 2, y + 1 + i, w - 4, 0, safe);
+		free(safe);
 		free(lines[i]);
+	}
 }
 
 static void draw_checks(struct grid *g, const struct view_state *vs, const struct layout *l)

@@ -206,6 +206,46 @@ class Keys(ConsoleCase):
         self.quit()
 
 
+class DatabaseDown(ConsoleCase):
+    """The database cannot be reached: its pane says so, with the cause, and
+    that it is tried again after a delay that grows (tui/README.md: the
+    Database box; man page: retried with a growing delay); the nodes are
+    still shown and keys still answer."""
+
+    def test_the_pane_says_so_and_retries_with_a_growing_delay(self):
+        with open(self.d.conf, "a") as f:
+            f.write("[DEFAULT]\nsql_connection = %s\n" % h.sql_url("barbican", port=1))
+        self.start()
+        s = self.c.wait_screen(lambda s: "unknown: unreachable:" in s, 10,
+                               "the Database pane saying it is unreachable")
+        # the whole cause: in the details of the Database Revision check
+        self.t.keys("Tab")
+        self.t.keys("j")
+        self.t.keys("Enter")
+        d = self.t.wait(lambda s: "Connection refused" in s, 5,
+                        "the check's details with PostgreSQL's message")
+        self.assertIn("db-revision", d)
+        self.t.keys("Escape")
+        self.t.wait(ck.main_footer, 5, "the main screen again")
+        self.assertNotIn(h.env()["pg"]["password"], s)
+        delays = []
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline:
+            for row in self.t.rows():
+                if "retrying in " in row:
+                    d = int(row.split("retrying in ", 1)[1].split("s", 1)[0])
+                    if not delays or d > delays[-1] + 0:
+                        delays.append(d)
+            time.sleep(0.2)
+        # the first wait is 2 s, the next ones longer
+        self.assertTrue(delays and max(delays) > 2, "no growing delay seen: %s" % delays)
+        self.assertIsNotNone(ck.node_row(self.t.capture(), "ctl1-wrk"))
+        self.t.keys("?")
+        self.t.wait(ck.in_dialog, 3, "the help while the database is down")
+        self.t.keys("Escape")
+        self.quit()
+
+
 class HungNode(ConsoleCase):
     """ctl3-wrk reads every request and never answers; its probe may take
     30 s ([node:ctl3-wrk] timeout = 30). The console must not wait for it:
