@@ -12,24 +12,14 @@
 
 #include "cli/cli.h"
 #include "core/xalloc.h"
+#include "golden.h"
 
 static char *slurp(const char *name)
 {
-	const char *root = getenv("BS_SOURCE_ROOT");
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/tests/data/golden/%s", root ? root : "..", name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (is BS_SOURCE_ROOT set?)", path);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	int c;
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(f);
-	fclose(m);
-	return buf;
+	char *rel = xasprintf("%s%s", "", name);
+	char *text = golden_read(rel);
+	free(rel);
+	return text;
 }
 
 typedef void (*render_fn)(FILE *f, const struct snapshot *s, const struct manifest *m);
