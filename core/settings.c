@@ -226,59 +226,60 @@ static enum bs_status bad_value(struct bs_err *err, const char *group, const cha
 	return st;
 }
 
-static enum bs_status get_long(struct conf *c, const char *group, const char *name, long min,
-			       long *out, struct bs_err *err)
+/* A typed option: its value (if set) goes through parse, which stores it
+ * in out; a value parse refuses is an error saying what was expected. */
+struct typed {
+	bool (*parse)(const char *value, void *out);
+	const char *want;
+};
+
+static bool parse_count(const char *v, void *out)
 {
-	char *v = NULL;
-	struct conf_loc loc;
-	enum bs_status st = get(c, group, name, &v, &loc, err);
-	if (st)
-		return st;
-	if (v) {
-		long n;
-		if (!conf_parse_long(v, &n) || n < min) {
-			char *want = xasprintf("expected a whole number of at least %ld", min);
-			st = bad_value(err, group, name, v, &loc, want);
-			free(want);
-		} else {
-			*out = n;
-		}
-	}
-	free(v);
-	return st;
+	long n;
+	if (!conf_parse_long(v, &n) || n < 1)
+		return false;
+	*(long *)out = n;
+	return true;
 }
 
-static enum bs_status get_seconds(struct conf *c, const char *group, const char *name,
-				  double *out, struct bs_err *err)
+static bool parse_bytes(const char *v, void *out)
 {
-	char *v = NULL;
-	struct conf_loc loc;
-	enum bs_status st = get(c, group, name, &v, &loc, err);
-	if (st)
-		return st;
-	if (v) {
-		double d;
-		if (!conf_parse_double(v, &d) || d <= 0 || d > 86400)
-			st = bad_value(err, group, name, v, &loc,
-				       "expected a number of seconds above 0 (at most 86400)");
-		else
-			*out = d;
-	}
-	free(v);
-	return st;
+	long n;
+	if (!conf_parse_long(v, &n) || n < 1024)
+		return false;
+	*(long *)out = n;
+	return true;
 }
 
-static enum bs_status get_bool(struct conf *c, const char *group, const char *name, bool *out,
-			       struct bs_err *err)
+static bool parse_seconds(const char *v, void *out)
+{
+	double d;
+	if (!conf_parse_double(v, &d) || d <= 0 || d > 86400)
+		return false;
+	*(double *)out = d;
+	return true;
+}
+
+static bool parse_bool(const char *v, void *out)
+{
+	return conf_parse_bool(v, out);
+}
+
+static const struct typed T_COUNT = { parse_count, "expected a whole number of at least 1" };
+static const struct typed T_BYTES = { parse_bytes, "expected a whole number of at least 1024" };
+static const struct typed T_SECONDS = {
+	parse_seconds, "expected a number of seconds above 0 (at most 86400)"
+};
+static const struct typed T_BOOL = { parse_bool, "expected true/false, yes/no, on/off or 1/0" };
+
+static enum bs_status get_typed(struct conf *c, const char *group, const char *name,
+				const struct typed *t, void *out, struct bs_err *err)
 {
 	char *v = NULL;
 	struct conf_loc loc;
 	enum bs_status st = get(c, group, name, &v, &loc, err);
-	if (st)
-		return st;
-	if (v && !conf_parse_bool(v, out))
-		st = bad_value(err, group, name, v, &loc,
-			       "expected true/false, yes/no, on/off or 1/0");
+	if (st == BS_ST_OK && v && !t->parse(v, out))
+		st = bad_value(err, group, name, v, &loc, t->want);
 	free(v);
 	return st;
 }
@@ -390,7 +391,7 @@ static enum bs_status load_node(struct conf *c, const char *section, struct sett
 		n.host = url_host(n.url);
 	if (!n.host && n.report_url)
 		n.host = url_host(n.report_url);
-	if ((st = get_seconds(c, section, "timeout", &n.timeout, err)))
+	if ((st = get_typed(c, section, "timeout", &T_SECONDS, &n.timeout, err)))
 		goto fail;
 
 	n.name = xstrdup(name);
@@ -523,18 +524,18 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 	}
 	free(v);
 	v = NULL;
-	if ((st = get_long(c, "upgrade", "max_unavailable", 1, &s->max_unavailable, err)))
+	if ((st = get_typed(c, "upgrade", "max_unavailable", &T_COUNT, &s->max_unavailable, err)))
 		return st;
-	if ((st = get_bool(c, "upgrade", "allow_api_outage", &s->allow_api_outage, err)))
+	if ((st = get_typed(c, "upgrade", "allow_api_outage", &T_BOOL, &s->allow_api_outage, err)))
 		return st;
 
-	if ((st = get_seconds(c, "probes", "timeout", &s->probe_timeout, err)))
+	if ((st = get_typed(c, "probes", "timeout", &T_SECONDS, &s->probe_timeout, err)))
 		return st;
-	if ((st = get_long(c, "probes", "concurrency", 1, &s->concurrency, err)))
+	if ((st = get_typed(c, "probes", "concurrency", &T_COUNT, &s->concurrency, err)))
 		return st;
 	if ((st = get(c, "probes", "ca_file", &s->ca_file, &loc, err)))
 		return st;
-	if ((st = get_long(c, "probes", "max_body", 1024, &s->max_body, err)))
+	if ((st = get_typed(c, "probes", "max_body", &T_BYTES, &s->max_body, err)))
 		return st;
 
 	if ((st = load_db_option(c, NULL, "sql_connection", &s->sql_connection, err)))
@@ -557,7 +558,7 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 			s->step_tpl[k] = NULL;
 		}
 	}
-	if ((st = get_seconds(c, "steps", "settle_timeout", &s->settle_timeout, err)))
+	if ((st = get_typed(c, "steps", "settle_timeout", &T_SECONDS, &s->settle_timeout, err)))
 		return st;
 	if ((st = get(c, "data_migrations", "count_command", &s->count_command, &loc, err)))
 		return st;

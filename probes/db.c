@@ -199,18 +199,11 @@ static void read_result(struct dbprobe *p)
 		p->phase = DBP_DONE;
 		return;
 	}
-	/* then who holds the upgrade lock (runner/lock.h) */
-	char *sql = xasprintf("SELECT a.pid, coalesce(a.application_name, '') FROM pg_locks l "
-			      "JOIN pg_stat_activity a ON a.pid = l.pid "
-			      "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-			      "AND l.database = (SELECT oid FROM pg_database "
-			      "WHERE datname = current_database()) "
-			      "AND l.classid = '%llu'::oid AND l.objid = '%llu'::oid "
-			      "AND a.pid <> pg_backend_pid() AND a.pid <> %d ORDER BY a.pid LIMIT 1",
-			      (unsigned long long)BS_LOCK_KEY >> 32,
-			      (unsigned long long)BS_LOCK_KEY & 0xffffffffULL, p->except_pid);
-	int ok = PQsendQuery(p->conn, sql);
-	free(sql);
+	/* then who holds the upgrade lock: runner/lock.h's own query */
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", p->except_pid);
+	const char *params[1] = { pid };
+	int ok = PQsendQueryParams(p->conn, lock_holder_sql(), 1, NULL, params, NULL, NULL, 0);
 	p->phase = ok ? DBP_LOCK : DBP_DONE;
 }
 
@@ -220,12 +213,14 @@ static void read_lock(struct dbprobe *p)
 	bool got = false;
 	while ((res = PQgetResult(p->conn)) != NULL) {
 		if (!got && PQresultStatus(res) == PGRES_TUPLES_OK) {
+			struct lock_holder h = { 0 };
+			lock_holder_from_result(res, &h);
 			p->lock_probed = true;
-			if (PQntuples(res) > 0) {
-				p->lock_held = true;
-				p->lock_pid = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-				p->lock_holder = xstrdup(PQgetvalue(res, 0, 1));
-			}
+			p->lock_held = h.held;
+			p->lock_pid = h.pid;
+			p->lock_holder = h.application_name;
+			h.application_name = NULL;
+			lock_holder_clear(&h);
 		}
 		got = true;
 		PQclear(res);

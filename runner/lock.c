@@ -225,7 +225,7 @@ void lock_holder_clear(struct lock_holder *h)
 	memset(h, 0, sizeof(*h));
 }
 
-static void holder_from_result(const PGresult *res, struct lock_holder *out)
+void lock_holder_from_result(const PGresult *res, struct lock_holder *out)
 {
 	lock_holder_clear(out);
 	if (PQntuples(res) < 1 || PQnfields(res) < 4)
@@ -248,7 +248,7 @@ bool lock_query_holder(PGconn *conn, int except_pid, struct lock_holder *out)
 	PGresult *res = PQexecParams(conn, holder_sql, 1, NULL, params, NULL, NULL, 0);
 	bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
 	if (ok)
-		holder_from_result(res, out);
+		lock_holder_from_result(res, out);
 	PQclear(res);
 	return ok;
 }
@@ -328,7 +328,7 @@ enum bs_status lock_acquire(const char *const *keys, const char *const *values,
 		r = query_until(c, holder_sql, 1, NULL, pid_param, deadline, &msg);
 		if (!r)
 			break;
-		holder_from_result(r, &tmp);
+		lock_holder_from_result(r, &tmp);
 		PQclear(r);
 		if (tmp.held)
 			break;

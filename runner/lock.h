@@ -62,5 +62,7 @@ bool lock_query_holder(PGconn *conn, int except_pid, struct lock_holder *out);
  * host(client_addr) (NULL when not visible), only for a holder in the
  * current database. */
 const char *lock_holder_sql(void);
+/* The holder from the result of lock_holder_sql (held is false when no row). */
+void lock_holder_from_result(const PGresult *res, struct lock_holder *out);
 
 #endif

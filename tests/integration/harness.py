@@ -4,6 +4,8 @@
   PostgreSQL on 127.0.0.1 and the real barbican-api. Found through
   $BS_TESTENV (DIR or DIR/env.json). Missing: the test FAILS, it never skips.
 - Sim: the node simulator (bs-nodesim) with a fleet, on loopback ports.
+- Deployment: a database from a template, a Sim with a fleet (load_fleet:
+  tests/sim/fleets/NAME) and the config an operator would write for them.
 - run(): barbican-status with a config written for the test, a throw-away
   HOME and a clean environment, so that nothing of the machine leaks in.
 """
@@ -20,6 +22,7 @@ BUILD = os.environ.get("BS_BUILD_ROOT", os.path.join(os.path.dirname(__file__), 
 SOURCE = os.environ.get("BS_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
 BIN = os.path.join(BUILD, "cli", "barbican-status")
 NODESIM = os.path.join(BUILD, "tests", "sim", "bs-nodesim")
+FLEETS = os.path.join(SOURCE, "tests", "sim", "fleets")
 
 
 class EnvMissing(AssertionError):
@@ -137,6 +140,86 @@ class Sim:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def load_fleet(name="demo-14.json"):
+    with open(os.path.join(FLEETS, name)) as f:
+        return json.load(f)
+
+
+def fleet_node(fleet, name):
+    for n in fleet["nodes"]:
+        if n["name"] == name:
+            return n
+    raise KeyError(name)
+
+
+class Deployment:
+    """A database from a template, a simulated fleet, and the config an
+    operator would write for them ([node:NAME] with url/report_url, [steps],
+    [journal] in a temporary directory).
+    steps: {OPTION: command} for [steps], or a function from the simulator's
+    control command (`bs-nodesim ctl --ports-file ...`) to that dict, for
+    steps that drive the simulator.
+    node_timeouts: {NAME: seconds} for [node:NAME] timeout (a node that
+    hangs is then in flight that long)."""
+
+    def __init__(self, fleet, template="tmpl_14x", target="15.0.1", steps=None,
+                 node_timeouts=None, extra=""):
+        self.fleet = fleet
+        self.db = create_db(template)
+        self.sim = None
+        self.dir = tempfile.mkdtemp(prefix="bs-dep-")
+        try:
+            self.sim = Sim(fleet)
+            self.ctl_command = "%s ctl --ports-file %s" % (NODESIM, self.sim.ports_path)
+            if callable(steps):
+                steps = steps(self.ctl_command)
+            self.journal = os.path.join(self.dir, "journal.jsonl")
+            lines = ["[DEFAULT]", "sql_connection = %s" % sql_url(self.db),
+                     "[upgrade]", "target_release = %s" % target,
+                     "[probes]", "timeout = 2",
+                     "[journal]", "path = %s" % self.journal]
+            if steps:
+                lines.append("[steps]")
+                lines += ["%s = %s" % kv for kv in steps.items()]
+            for n in fleet["nodes"]:
+                svc = n.get("service", "barbican-api")
+                lines += ["[node:%s]" % n["name"], "service = %s" % svc]
+                kind = n.get("kind", "api")
+                if kind in ("api", "api+report"):
+                    lines.append("url = %s" % self.sim.url(n["name"]))
+                if kind in ("report", "api+report"):
+                    lines.append("report_url = %s" % self.sim.url(n["name"], "/version-report"))
+                if node_timeouts and n["name"] in node_timeouts:
+                    lines.append("timeout = %s" % node_timeouts[n["name"]])
+            self.conf = os.path.join(self.dir, "barbican-status.conf")
+            with open(self.conf, "w") as f:
+                f.write("\n".join(lines) + "\n" + extra)
+        except BaseException:
+            self.close()
+            raise
+
+    def run(self, *args, timeout=120):
+        """barbican-status with this deployment's config."""
+        return run(list(args), config_files=[self.conf], timeout=timeout)
+
+    def ctl(self, *args):
+        """bs-nodesim ctl against this fleet; returns its stdout."""
+        p = subprocess.run([NODESIM, "ctl", "--ports-file", self.sim.ports_path] + list(args),
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise AssertionError("bs-nodesim ctl %s: exit %d: %s" % (args, p.returncode, p.stderr))
+        return p.stdout
+
+    def set_node(self, name, obj):
+        return self.ctl("set", name, json.dumps(obj))
+
+    def close(self):
+        if self.sim:
+            self.sim.stop()
+        drop_db(self.db)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -12,45 +12,21 @@ import unittest
 
 import harness as h
 
-FLEETS = os.path.join(h.SOURCE, "tests", "sim", "fleets")
+load_fleet = h.load_fleet
 
 
-def load_fleet(name):
-    with open(os.path.join(FLEETS, name)) as f:
-        return json.load(f)
+def roll_steps(ctl):
+    """[steps] upgrade_node driving the simulator: drain, restart, wait."""
+    return {"upgrade_node": ctl + " upgrade {node} {release} --drain-ms 200 --down-ms 300 --wait",
+            "settle_timeout": "20"}
 
 
-class Deployment:
-    """A database from a template, a simulated fleet, and the config an
-    operator would write for them, with [steps] driving the simulator."""
+class Deployment(h.Deployment):
+    """h.Deployment with the simulator's rolling restart as upgrade_node,
+    and its plan and journal as JSON."""
 
     def __init__(self, fleet, template, target, extra=""):
-        self.db = h.create_db(template)
-        self.sim = h.Sim(fleet)
-        self.dir = tempfile.mkdtemp(prefix="bs-up-")
-        self.journal = os.path.join(self.dir, "journal.jsonl")
-        lines = ["[DEFAULT]", "sql_connection = %s" % h.sql_url(self.db),
-                 "[upgrade]", "target_release = %s" % target,
-                 "[probes]", "timeout = 2",
-                 "[steps]",
-                 "upgrade_node = %s ctl --ports-file %s upgrade {node} {release} "
-                 "--drain-ms 200 --down-ms 300 --wait" % (h.NODESIM, self.sim.ports_path),
-                 "settle_timeout = 20",
-                 "[journal]", "path = %s" % self.journal]
-        for n in fleet["nodes"]:
-            svc = n.get("service", "barbican-api")
-            lines += ["[node:%s]" % n["name"], "service = %s" % svc]
-            kind = n.get("kind", "api")
-            if kind in ("api", "api+report"):
-                lines.append("url = %s" % self.sim.url(n["name"]))
-            if kind in ("report", "api+report"):
-                lines.append("report_url = %s" % self.sim.url(n["name"], "/version-report"))
-        self.conf = os.path.join(self.dir, "barbican-status.conf")
-        with open(self.conf, "w") as f:
-            f.write("\n".join(lines) + "\n" + extra)
-
-    def run(self, *args, timeout=120):
-        return h.run(list(args), config_files=[self.conf], timeout=timeout)
+        super().__init__(fleet, template, target, steps=roll_steps, extra=extra)
 
     def plan(self):
         rc, out, err = self.run("upgrade", "plan", "--json")
@@ -61,11 +37,6 @@ class Deployment:
         rc, out, err = self.run("journal", "--json")
         assert rc == 0, err
         return json.loads(out)["records"]
-
-    def close(self):
-        self.sim.stop()
-        h.drop_db(self.db)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class DemoUpgrade(unittest.TestCase):
@@ -224,7 +195,7 @@ class PinnedUpgrade(unittest.TestCase):
     def test_roll_then_unpin_then_data_migrations_then_done(self):
         d = Deployment(load_fleet("demo-pinned.json"), "tmpl_15x", "16.0.0")
         try:
-            ctl = "%s ctl --ports-file %s" % (h.NODESIM, d.sim.ports_path)
+            ctl = d.ctl_command
             with open(d.conf, "a") as f:
                 f.write("[steps]\n"
                         "upgrade_node = " + ctl + " upgrade {node} {release} --drain-ms 100 "

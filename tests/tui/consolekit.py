@@ -4,16 +4,15 @@ the node simulator serving a fleet). Shared by tests/tui/test_console.py and
 bench/console-keys.sh. Run with Debian's /usr/bin/python3; PYTHONPATH must
 hold tests/integration (harness.py) and tests/tui.
 
-- Deployment: a database (tmpl_14x ...), a Sim with a fleet, and the config
-  an operator would write for them ([node:NAME] with url/report_url, [steps],
-  [journal] in a temporary directory).
+- Deployment (harness.py): a database (tmpl_14x ...), a Sim with a fleet,
+  and the config an operator would write for them ([node:NAME] with
+  url/report_url, [steps], [journal] in a temporary directory).
 - Tmux: one private server (`tmux -L bs-test-PID-N -f /dev/null`), one
   detached session of W x H running a plain shell; the console is started
   from that shell, so that its exit status and the terminal settings before
   and after can be read (`stty -g`). Nothing here sleeps for a fixed time to
   let something happen: every wait polls for what should appear.
 """
-import json
 import os
 import shlex
 import shutil
@@ -24,76 +23,12 @@ import time
 
 import harness as h
 
-FLEETS = os.path.join(h.SOURCE, "tests", "sim", "fleets")
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 
-
-def load_fleet(name="demo-14.json"):
-    with open(os.path.join(FLEETS, name)) as f:
-        return json.load(f)
-
-
-def fleet_node(fleet, name):
-    for n in fleet["nodes"]:
-        if n["name"] == name:
-            return n
-    raise KeyError(name)
-
-
-class Deployment:
-    """A database from a template, a simulated fleet, and their config.
-    node_timeouts: {NAME: seconds} for [node:NAME] timeout (a node that
-    hangs is then in flight that long)."""
-
-    def __init__(self, fleet, template="tmpl_14x", target="15.0.1", steps=None,
-                 node_timeouts=None, extra=""):
-        self.fleet = fleet
-        self.db = h.create_db(template)
-        self.sim = None
-        self.dir = tempfile.mkdtemp(prefix="bs-tui-")
-        try:
-            self.sim = h.Sim(fleet)
-            self.journal = os.path.join(self.dir, "journal.jsonl")
-            lines = ["[DEFAULT]", "sql_connection = %s" % h.sql_url(self.db),
-                     "[upgrade]", "target_release = %s" % target,
-                     "[probes]", "timeout = 2",
-                     "[journal]", "path = %s" % self.journal]
-            if steps:
-                lines.append("[steps]")
-                lines += ["%s = %s" % kv for kv in steps.items()]
-            for n in fleet["nodes"]:
-                svc = n.get("service", "barbican-api")
-                lines += ["[node:%s]" % n["name"], "service = %s" % svc]
-                kind = n.get("kind", "api")
-                if kind in ("api", "api+report"):
-                    lines.append("url = %s" % self.sim.url(n["name"]))
-                if kind in ("report", "api+report"):
-                    lines.append("report_url = %s" % self.sim.url(n["name"], "/version-report"))
-                if node_timeouts and n["name"] in node_timeouts:
-                    lines.append("timeout = %s" % node_timeouts[n["name"]])
-            self.conf = os.path.join(self.dir, "barbican-status.conf")
-            with open(self.conf, "w") as f:
-                f.write("\n".join(lines) + "\n" + extra)
-        except BaseException:
-            self.close()
-            raise
-
-    def ctl(self, *args):
-        """bs-nodesim ctl against this fleet; returns its stdout."""
-        p = subprocess.run([h.NODESIM, "ctl", "--ports-file", self.sim.ports_path] + list(args),
-                           capture_output=True, text=True, timeout=60)
-        if p.returncode != 0:
-            raise AssertionError("bs-nodesim ctl %s: exit %d: %s" % (args, p.returncode, p.stderr))
-        return p.stdout
-
-    def set_node(self, name, obj):
-        return self.ctl("set", name, json.dumps(obj))
-
-    def close(self):
-        if self.sim:
-            self.sim.stop()
-        h.drop_db(self.db)
-        shutil.rmtree(self.dir, ignore_errors=True)
+# the deployment under the console is the integration tests' one
+Deployment = h.Deployment
+load_fleet = h.load_fleet
+fleet_node = h.fleet_node
 
 
 _servers = [0]
