@@ -35,17 +35,20 @@ die() { log "ERROR: $*"; exit 1; }
 # Build: compiler, meson/ninja, the libraries through pkg-config, cmocka for
 # the unit tests, scdoc for the man pages.
 BUILD_PKGS=(gcc meson ninja-build pkg-config
-            libcurl4-openssl-dev libjansson-dev libpq-dev libcmocka-dev libncurses-dev
-            scdoc)
+            libcurl4-openssl-dev libjansson-dev libpq-dev libmariadb-dev
+            libcmocka-dev libncurses-dev scdoc)
 # Run/test: PostgreSQL 15 (private test clusters), the real Barbican 15.0.1
 # (barbican-manage makes the schema, barbican-api runs under uwsgi: Debian's
 # barbican-api does not depend on uwsgi), Barbican's DB driver, the Python
 # oracles (SQLAlchemy's make_url, oslo.config), curl and jq for the HTTP
-# checks, tmux for the console tests, valgrind, iproute2 for `ss`.
+# checks, tmux for the console tests, valgrind, iproute2 for `ss`; MariaDB and
+# galera-4 (a private server and a two-node cluster; rsync is Galera's state
+# transfer), PyMySQL (Barbican's MySQL driver and the URL oracle).
 TEST_PKGS=(postgresql curl tmux valgrind jq iproute2
            python3-sqlalchemy python3-oslo.config
            barbican-api barbican-common python3-barbican python3-psycopg2
-           uwsgi-core uwsgi-plugin-python3)
+           uwsgi-core uwsgi-plugin-python3
+           mariadb-server galera-4 rsync python3-pymysql)
 
 WANT_TEST=0 CHECK_ONLY=0 LIST_ONLY=0
 for a in "$@"; do
