@@ -1687,3 +1687,310 @@ void dburl_free_params(char **keys, char **values)
 	free(keys);
 	free(values);
 }
+
+/* ------------------------------------------------------------------------ */
+/* MySQL: SQLAlchemy's MySQL dialects, oslo.db and PyMySQL 1.0.2            */
+/* ------------------------------------------------------------------------ */
+
+bool dburl_is_mysql(const struct dburl *u)
+{
+	return u && u->backend &&
+	       (strcmp(u->backend, "mysql") == 0 || strcmp(u->backend, "mariadb") == 0);
+}
+
+/* util.asbool of a str: -1 when it raises */
+static int py_asbool(const char *s)
+{
+	static const char *const t[] = { "true", "yes", "on", "y", "t", "1" };
+	static const char *const f[] = { "false", "no", "off", "n", "f", "0" };
+	size_t a = 0, n = strlen(s);
+	while (a < n && c_isspace((unsigned char)s[a]))
+		a++;
+	while (n > a && c_isspace((unsigned char)s[n - 1]))
+		n--;
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		if (n - a == strlen(t[i]) && strncasecmp(s + a, t[i], n - a) == 0)
+			return 1;
+		if (n - a == strlen(f[i]) && strncasecmp(s + a, f[i], n - a) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* The arguments PyMySQL's Connection takes that are not mapped to a field:
+ * they go to extra. Any other key is a TypeError there. */
+static const char *const pymysql_extra_args[] = {
+	"sql_mode", "init_command", "autocommit", "max_allowed_packet", "program_name",
+	"bind_address", "server_public_key", "binary_prefix", "use_unicode",
+};
+
+static const char *query1(const struct dburl *u, const char *key)
+{
+	const struct dburl_query *q = query_find(u, key);
+	return q ? q->values[0] : NULL;
+}
+
+/* UTF-8 to Latin-1 (str.encode("latin1")); NULL when it cannot */
+static char *to_latin1(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, "", 0);
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = next_cp(s + i, n - i, &cp);
+		if (len == 0 || cp > 0xff) {
+			sb_free(&sb);
+			return NULL;
+		}
+		sb_addch(&sb, (char)cp);
+		i += len;
+	}
+	return sb_detach(&sb);
+}
+
+/* An int option as util.coerce_kw_type(opts, key, int) makes it: false
+ * when int() raises */
+static bool int_opt(const struct dburl *u, const char *key, bool *set, long *v)
+{
+	const char *s = query1(u, key);
+	char *canon = NULL;
+	*set = s != NULL;
+	if (!s)
+		return true;
+	bool ok = py_int(s, strlen(s), &canon, v);
+	free(canon);
+	return ok;
+}
+
+static void add_extra(struct dburl_mysql *m, const char *key, const char *value)
+{
+	m->extra = xreallocarray(m->extra, m->nextra + 1, sizeof(*m->extra));
+	m->extra[m->nextra].key = xstrdup(key);
+	m->extra[m->nextra].value = xstrdup(value);
+	m->nextra++;
+}
+
+static const char *const mysql_mapped[] = {
+	"host", "user", "password", "passwd", "database", "db", "unix_socket", "charset",
+	"connect_timeout", "read_timeout", "write_timeout", "client_flag", "local_infile",
+	"read_default_file", "read_default_group", "ssl_ca", "ssl_cert", "ssl_key",
+	"ssl_capath", "ssl_cipher", "ssl_check_hostname", "ssl_verify_cert",
+	"ssl_verify_identity", "ssl_disabled", "compress", "named_pipe", "port", "ssl",
+};
+
+static bool in_list(const char *const *l, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(l[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* ssl.CERT_* that PyMySQL's _create_ssl_ctx picks for a verify_mode given
+ * as a str; NULL (not given) is the default */
+static int verify_mode(const char *mode, bool hasnoca)
+{
+	int dflt = hasnoca ? 0 : 1;
+	if (!mode)
+		return dflt;
+	static const char *const no[] = { "none", "0", "false", "no" };
+	static const char *const yes[] = { "required", "1", "true", "yes", "optional" };
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		if (strcasecmp(mode, no[i]) == 0)
+			return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (strcasecmp(mode, yes[i]) == 0)
+			return 1; /* CERT_OPTIONAL is CERT_REQUIRED for a client */
+	return dflt;
+}
+
+#define MYSQL_FAIL(...) do { st = bs_fail(err, BS_ST_DBURL, __VA_ARGS__); goto done; } while (0)
+
+enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, struct bs_err *err)
+{
+	enum bs_status st = BS_ST_OK;
+	memset(out, 0, sizeof(*out));
+	out->ssl_verify_cert = out->ssl_check_hostname = -1;
+	if (!dburl_is_mysql(u))
+		return bs_fail(err, BS_ST_DBURL, "not a MySQL or MariaDB URL");
+	if (u->driver && strcmp(u->driver, "pymysql") != 0 && strcmp(u->driver, "mysqldb") != 0)
+		return bs_fail(err, BS_ST_DBURL, "driver '%s' is not supported: use %s+pymysql",
+			       u->driver, u->backend);
+	bool py = out->pymysql = u->driver && strcmp(u->driver, "pymysql") == 0;
+	for (size_t i = 0; i < u->nquery; i++)
+		if (u->query[i].nvalues > 1)
+			return bs_fail(err, BS_ST_DBURL, "option '%s' is given more than once",
+				       u->query[i].key);
+	if (u->port_num < -1 || u->port_num > 65535)
+		return bs_fail(err, BS_ST_DBURL, "port %ld is out of range", u->port_num);
+
+	/* create_connect_args: translate_connect_args (false ones left out:
+	 * '' and port 0), then opts.update(url.query), with str values */
+	const char *host = u->host && *u->host ? u->host : NULL;
+	const char *user = u->username && *u->username ? u->username : NULL;
+	const char *pw = u->password && *u->password ? u->password : NULL;
+	const char *db = u->database && *u->database ? u->database : NULL;
+	const char *s;
+	if ((s = query1(u, "host")))
+		host = s;
+	if ((s = query1(u, "user")))
+		user = s;
+	if ((s = query1(u, py ? "password" : "passwd")))
+		pw = s;
+	if ((s = query1(u, py ? "database" : "db")))
+		db = s;
+	if (py && query1(u, "port"))
+		MYSQL_FAIL("port must be in the URL's host part, not the query (PyMySQL: "
+			   "port should be of type int)");
+	/* the coercions of create_connect_args, in its order */
+	static const char *const ints[] = { "connect_timeout", "read_timeout", "write_timeout",
+					    "client_flag", "local_infile" };
+	long iv[ARRAY_SIZE(ints)];
+	bool iset[ARRAY_SIZE(ints)];
+	int compress = -1, check_host = -1;
+	if ((s = query1(u, "compress")) && (compress = py_asbool(s)) < 0)
+		MYSQL_FAIL("compress is not true or false: '%s'", s);
+	for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
+		if (!int_opt(u, ints[i], &iset[i], &iv[i]))
+			MYSQL_FAIL("%s is not an integer: '%s'", ints[i], query1(u, ints[i]));
+	if ((s = query1(u, "use_unicode")) && py_asbool(s) < 0)
+		MYSQL_FAIL("use_unicode is not true or false: '%s'", s);
+	if ((s = query1(u, "ssl_check_hostname")) && (check_host = py_asbool(s)) < 0)
+		MYSQL_FAIL("ssl_check_hostname is not true or false: '%s'", s);
+	const char *ca = query1(u, "ssl_ca"), *capath = query1(u, "ssl_capath");
+	const char *cert = query1(u, "ssl_cert"), *key = query1(u, "ssl_key");
+	const char *cipher = query1(u, "ssl_cipher");
+	/* any of these make the ssl dict, which replaces a query "ssl" */
+	bool ssl_dict = ca || capath || cert || key || cipher || check_host >= 0;
+	const char *ssl_str = ssl_dict ? NULL : query1(u, "ssl");
+	long flag = (iset[3] ? iv[3] : 0) | 2; /* CLIENT.FOUND_ROWS */
+	/* oslo.db: charset for the "mysql" backend, use_unicode for MySQLdb */
+	const char *charset = query1(u, "charset");
+	if (!charset && strcmp(u->backend, "mysql") == 0)
+		charset = "utf8";
+	if (!py && strcmp(u->backend, "mysql") == 0 && !query1(u, "use_unicode"))
+		add_extra(out, "use_unicode", "1");
+
+	out->local_infile = iset[4] && iv[4] != 0;
+	if (out->local_infile)
+		flag |= 0x80; /* CLIENT.LOCAL_FILES (MySQLdb: the same flag) */
+	if (flag < 0 || (unsigned long)flag > UINT32_MAX)
+		MYSQL_FAIL("client_flag is out of range");
+	out->client_flag = (unsigned long)flag;
+	for (size_t i = 0; i < 3; i++) {
+		if (!iset[i])
+			continue;
+		/* PyMySQL: 0 < connect_timeout <= 31536000, the others > 0 */
+		if (iv[i] <= 0 && (py || iv[i] < 0))
+			MYSQL_FAIL("%s must be greater than 0", ints[i]);
+		if (iv[i] > 31536000 && (i == 0 || iv[i] > UINT_MAX))
+			MYSQL_FAIL("%s is too large", ints[i]);
+	}
+	unsigned *tmo[] = { &out->connect_timeout, &out->read_timeout, &out->write_timeout };
+	for (size_t i = 0; i < 3; i++)
+		*tmo[i] = iset[i] ? (unsigned)iv[i] : 0;
+	if (py && !iset[0])
+		out->connect_timeout = 10;
+
+	const char *file = query1(u, "read_default_file"), *group = query1(u, "read_default_group");
+	if (py && group && !file)
+		file = "/etc/my.cnf";
+	if (py && file && !group)
+		group = "client";
+
+	if (py) {
+		for (size_t i = 0; i < u->nquery; i++) {
+			const char *k = u->query[i].key;
+			if (!in_list(mysql_mapped, ARRAY_SIZE(mysql_mapped), k) &&
+			    !in_list(pymysql_extra_args, ARRAY_SIZE(pymysql_extra_args), k))
+				MYSQL_FAIL("PyMySQL takes no option '%s'", k);
+		}
+		if (compress > 0 || query1(u, "named_pipe"))
+			MYSQL_FAIL("PyMySQL does not support compress and named_pipe");
+		if (ssl_str)
+			MYSQL_FAIL("ssl=%s: PyMySQL needs ssl_ca, ssl_cert, ssl_key, ... instead",
+				   ssl_str);
+		/* ssl_verify_cert and ssl_verify_identity reach PyMySQL as str
+		 * (true when not empty): they replace the ssl dict with one that
+		 * has no CA and no certificate */
+		const char *vcert = query1(u, "ssl_verify_cert");
+		const char *vident = query1(u, "ssl_verify_identity");
+		if (!query1(u, "ssl_disabled")) {
+			const char *mode = NULL;
+			if (vcert || vident) {
+				ssl_dict = true;
+				ca = capath = cert = key = cipher = NULL;
+				check_host = vident != NULL;
+				mode = vcert ? vcert : "false";
+			}
+			if (ssl_dict) {
+				bool hasnoca = !ca && !capath;
+				out->ssl = true;
+				out->ssl_ca = ca ? xstrdup(ca) : NULL;
+				out->ssl_capath = capath ? xstrdup(capath) : NULL;
+				out->ssl_cert = cert ? xstrdup(cert) : NULL;
+				out->ssl_key = cert && key ? xstrdup(key) : NULL;
+				out->ssl_cipher = cipher ? xstrdup(cipher) : NULL;
+				out->ssl_check_hostname = !hasnoca && check_host != 0;
+				out->ssl_verify_cert = verify_mode(mode, hasnoca);
+			}
+		}
+		for (size_t i = 0; i < u->nquery; i++)
+			if (in_list(pymysql_extra_args, ARRAY_SIZE(pymysql_extra_args), u->query[i].key))
+				add_extra(out, u->query[i].key, u->query[i].values[0]);
+		out->tcp = !query1(u, "unix_socket");
+		out->host = xstrdup(host ? host : "localhost");
+		if (!charset)
+			charset = "utf8mb4";
+		if (pw && !(out->password = to_latin1(pw)))
+			MYSQL_FAIL("PyMySQL sends the password in Latin-1, which cannot hold "
+				   "some of its characters");
+	} else {
+		/* MySQLdb (libmysqlclient): the arguments as they are */
+		out->tcp = false;
+		out->host = xstrdup(host ? host : "localhost");
+		if (ssl_dict) {
+			out->ssl = true;
+			out->ssl_ca = ca ? xstrdup(ca) : NULL;
+			out->ssl_capath = capath ? xstrdup(capath) : NULL;
+			out->ssl_cert = cert ? xstrdup(cert) : NULL;
+			out->ssl_key = key ? xstrdup(key) : NULL;
+			out->ssl_cipher = cipher ? xstrdup(cipher) : NULL;
+			out->ssl_check_hostname = check_host;
+		}
+		for (size_t i = 0; i < u->nquery; i++)
+			if (!in_list(mysql_mapped, ARRAY_SIZE(mysql_mapped), u->query[i].key) ||
+			    strcmp(u->query[i].key, "ssl") == 0)
+				add_extra(out, u->query[i].key, u->query[i].values[0]);
+		if (pw)
+			out->password = xstrdup(pw);
+	}
+	out->port = u->port_num > 0 ? (unsigned)u->port_num : 3306;
+	out->user = user ? xstrdup(user) : NULL;
+	out->database = db ? xstrdup(db) : NULL;
+	out->unix_socket = (s = query1(u, "unix_socket")) ? xstrdup(s) : NULL;
+	out->charset = charset ? xstrdup(charset) : NULL;
+	out->read_default_file = file ? xstrdup(file) : NULL;
+	out->read_default_group = group ? xstrdup(group) : NULL;
+done:
+	return st;
+}
+
+void dburl_mysql_free(struct dburl_mysql *m)
+{
+	if (!m)
+		return;
+	char **strs[] = { &m->host, &m->user, &m->password, &m->database, &m->unix_socket,
+			  &m->charset, &m->read_default_file, &m->read_default_group, &m->ssl_ca,
+			  &m->ssl_capath, &m->ssl_cert, &m->ssl_key, &m->ssl_cipher };
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		free(*strs[i]);
+	for (size_t i = 0; i < m->nextra; i++) {
+		free(m->extra[i].key);
+		free(m->extra[i].value);
+	}
+	free(m->extra);
+	memset(m, 0, sizeof(*m));
+	m->ssl_verify_cert = m->ssl_check_hostname = -1;
+}
