@@ -20,56 +20,7 @@
 /* A line longer than this is not a record (reported as bad, skipped). */
 #define JOURNAL_LINE_MAX (1024 * 1024)
 
-static const char *const outcome_names[] = {
-	[OUTCOME_VERIFIED] = "verified",
-	[OUTCOME_NOT_VERIFIED] = "not-verified",
-	[OUTCOME_FAILED] = "failed",
-	[OUTCOME_VOUCHED] = "vouched",
-	[OUTCOME_CANCELLED] = "cancelled",
-};
 
-const char *journal_outcome_name(enum journal_outcome o)
-{
-	return (unsigned)o < ARRAY_SIZE(outcome_names) ? outcome_names[o] : "unknown";
-}
-
-bool journal_outcome_parse(const char *s, enum journal_outcome *o)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(outcome_names); i++) {
-		if (strcmp(s, outcome_names[i]) == 0) {
-			*o = (enum journal_outcome)i;
-			return true;
-		}
-	}
-	return false;
-}
-
-void journal_record_free(struct journal_record *r)
-{
-	if (!r)
-		return;
-	free(r->id);
-	free(r->user);
-	free(r->host);
-	free(r->step);
-	free(r->node);
-	if (r->argv) {
-		for (char **p = r->argv; *p; p++)
-			free(*p);
-		free(r->argv);
-	}
-	free(r->detail);
-	free(r->release);
-	free(r->revision);
-	memset(r, 0, sizeof(*r));
-}
-
-void journal_records_free(struct journal_record *r, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		journal_record_free(&r[i]);
-	free(r);
-}
 
 char *journal_default_path(const char *configured)
 {
@@ -90,48 +41,6 @@ char *journal_default_path(const char *configured)
 }
 
 /* --- times ------------------------------------------------------------ */
-
-static void format_time(time_t t, char buf[32])
-{
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, 32, "1970-01-01T00:00:00Z");
-}
-
-static bool digits(const char *s, size_t n, int *out)
-{
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-/* Exactly "YYYY-MM-DDTHH:MM:SSZ". */
-static bool parse_time(const char *s, time_t *out)
-{
-	struct tm tm = { 0 };
-	int y, mo, d, h, mi, se;
-	if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':' || s[19] != 'Z')
-		return false;
-	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &se))
-		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return false;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	*out = timegm(&tm);
-	return true;
-}
 
 char *journal_new_id(void)
 {
@@ -165,6 +74,7 @@ struct journal {
 };
 
 /* mkdir -p of the directories above path; each one created gets 0700. */
+
 static enum bs_status make_parents(const char *path, struct bs_err *err)
 {
 	char *dir = xstrdup(path);
@@ -281,8 +191,8 @@ fail:
 static char *record_line(const struct journal_record *r)
 {
 	char start[32], end[32];
-	format_time(r->start, start);
-	format_time(r->end, end);
+	record_format_time(r->start, start);
+	record_format_time(r->end, end);
 	json_t *o = json_object();
 	json_object_set_new(o, "id", pyjson_str(r->id));
 	json_object_set_new(o, "user", pyjson_str(r->user));
@@ -316,7 +226,7 @@ enum bs_status journal_append(struct journal *j, const struct journal_record *r,
 			      struct bs_err *err)
 {
 	if (!r->id || !r->user || !r->host || !r->step ||
-	    (unsigned)r->outcome >= ARRAY_SIZE(outcome_names))
+	    (unsigned)r->outcome > OUTCOME_ABANDONED)
 		return bs_fail(err, BS_ST_INTERNAL,
 			       "journal record without id, user, host, step or a valid outcome");
 	char *line = record_line(r);
@@ -399,7 +309,7 @@ static bool get_int(json_t *o, const char *key, bool *has, int *out)
 static bool get_time(json_t *o, const char *key, time_t *out)
 {
 	json_t *v = json_object_get(o, key);
-	return v && json_is_string(v) && parse_time(json_string_value(v), out);
+	return v && json_is_string(v) && record_parse_time(json_string_value(v), out);
 }
 
 static bool parse_record(const char *line, size_t len, struct journal_record *r)

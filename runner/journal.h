@@ -28,38 +28,10 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "core/record.h"
 #include "core/status.h"
 
-enum journal_outcome {
-	OUTCOME_VERIFIED,
-	OUTCOME_NOT_VERIFIED,
-	OUTCOME_FAILED,
-	OUTCOME_VOUCHED,
-	OUTCOME_CANCELLED,
-};
 
-const char *journal_outcome_name(enum journal_outcome o);
-bool journal_outcome_parse(const char *s, enum journal_outcome *o);
-
-struct journal_record {
-	char *id;
-	char *user;
-	char *host;
-	char *step;          /* "expand", "upgrade_node", ... */
-	char *node;          /* NULL */
-	char **argv;         /* NULL-terminated, or NULL */
-	time_t start, end;
-	bool has_exit;
-	int exit_code;
-	bool has_signal;
-	int signal;
-	enum journal_outcome outcome;
-	char *detail;
-	char *release;       /* NULL */
-	char *revision;      /* NULL */
-};
-
-void journal_record_free(struct journal_record *r);
 
 /* The journal path: configured ([journal] path, when not empty) or the XDG
  * default (a relative $XDG_STATE_HOME is ignored, as the XDG spec says; no
@@ -94,6 +66,5 @@ char *journal_new_id(void);
  * journal_records_free; *bad_lines is malloc'd (NULL when none). */
 enum bs_status journal_read(const char *path, struct journal_record **out, size_t *n,
 			    size_t **bad_lines, size_t *nbad, struct bs_err *err);
-void journal_records_free(struct journal_record *r, size_t n);
 
 #endif
