@@ -1810,6 +1810,7 @@ static int verify_mode(const char *mode, bool hasnoca)
 enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, struct bs_err *err)
 {
 	enum bs_status st = BS_ST_OK;
+	char *expanded = NULL;
 	memset(out, 0, sizeof(*out));
 	out->ssl_verify_cert = out->ssl_check_hostname = -1;
 	if (!dburl_is_mysql(u))
@@ -1822,7 +1823,7 @@ enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, st
 		if (u->query[i].nvalues > 1)
 			return bs_fail(err, BS_ST_DBURL, "option '%s' is given more than once",
 				       u->query[i].key);
-	if (u->port_num < -1 || u->port_num > 65535)
+	if ((u->port && *u->port && u->port_num < 0) || u->port_num > 65535)
 		return bs_fail(err, BS_ST_DBURL, "port %ld is out of range", u->port_num);
 
 	/* create_connect_args: translate_connect_args (false ones left out:
@@ -1840,9 +1841,13 @@ enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, st
 		pw = s;
 	if ((s = query1(u, py ? "database" : "db")))
 		db = s;
-	if (py && query1(u, "port"))
-		MYSQL_FAIL("port must be in the URL's host part, not the query (PyMySQL: "
-			   "port should be of type int)");
+	if (py && !db)
+		db = query1(u, "db");        /* PyMySQL: db when no database */
+	if (py && !pw)
+		pw = query1(u, "passwd");    /* and passwd when no password */
+	/* a str port: PyMySQL raises ValueError, MySQLdb TypeError */
+	if (query1(u, "port"))
+		MYSQL_FAIL("port must be in the URL's host part, not the query");
 	/* the coercions of create_connect_args, in its order */
 	static const char *const ints[] = { "connect_timeout", "read_timeout", "write_timeout",
 					    "client_flag", "local_infile" };
@@ -1873,8 +1878,8 @@ enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, st
 		add_extra(out, "use_unicode", "1");
 
 	out->local_infile = iset[4] && iv[4] != 0;
-	if (out->local_infile)
-		flag |= 0x80; /* CLIENT.LOCAL_FILES (MySQLdb: the same flag) */
+	if (out->local_infile && py)
+		flag |= 0x80; /* CLIENT.LOCAL_FILES (MySQLdb sets it itself) */
 	if (flag < 0 || (unsigned long)flag > UINT32_MAX)
 		MYSQL_FAIL("client_flag is out of range");
 	out->client_flag = (unsigned long)flag;
@@ -1898,6 +1903,11 @@ enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, st
 		file = "/etc/my.cnf";
 	if (py && file && !group)
 		group = "client";
+	/* PyMySQL reads os.path.expanduser(file): "~" and "~/..." from $HOME */
+	const char *home = getenv("HOME");
+	if (py && file && file[0] == '~' && (file[1] == '/' || !file[1]) && home)
+		file = expanded = xasprintf("%s%s", strcmp(home, "/") == 0 && file[1] ? "" : home,
+					    file + 1);
 
 	if (py) {
 		for (size_t i = 0; i < u->nquery; i++) {
@@ -1908,9 +1918,6 @@ enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, st
 		}
 		if (compress > 0 || query1(u, "named_pipe"))
 			MYSQL_FAIL("PyMySQL does not support compress and named_pipe");
-		if (ssl_str)
-			MYSQL_FAIL("ssl=%s: PyMySQL needs ssl_ca, ssl_cert, ssl_key, ... instead",
-				   ssl_str);
 		/* ssl_verify_cert and ssl_verify_identity reach PyMySQL as str
 		 * (true when not empty): they replace the ssl dict with one that
 		 * has no CA and no certificate */
@@ -1923,6 +1930,9 @@ enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, st
 				ca = capath = cert = key = cipher = NULL;
 				check_host = vident != NULL;
 				mode = vcert ? vcert : "false";
+			} else if (ssl_str) {
+				MYSQL_FAIL("ssl=%s: PyMySQL needs ssl_ca, ssl_cert, ssl_key, ... "
+					   "instead", ssl_str);
 			}
 			if (ssl_dict) {
 				bool hasnoca = !ca && !capath;
@@ -1974,6 +1984,7 @@ enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, st
 	out->read_default_file = file ? xstrdup(file) : NULL;
 	out->read_default_group = group ? xstrdup(group) : NULL;
 done:
+	free(expanded);
 	return st;
 }
 

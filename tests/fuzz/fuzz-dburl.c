@@ -1,5 +1,5 @@
 /* fuzz-dburl.c: core/dburl.c on arbitrary bytes: parse, the libpq arrays
- * (with extra parameters), the masked form, and the free functions. Any
+ * (with extra parameters), the MySQL connect arguments, the masked form, and the free functions. Any
  * crash, sanitizer report or leak is a failure; the results themselves are
  * checked against SQLAlchemy by tests/unit/test-dburl.c. */
 #include <stdint.h>
@@ -36,6 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		dburl_free_params(k, v);
 		(void)dburl_is_postgresql(&u);
+		struct dburl_mysql my;
+		struct bs_err merr = { 0 };
+		enum bs_status mst = dburl_to_mysql(&u, &my, &merr);
+		if (mst == BS_ST_OK ? !my.host || (my.ssl_verify_cert < -1 || my.ssl_verify_cert > 1)
+				    : mst != BS_ST_DBURL || !merr.detail[0])
+			abort();
+		dburl_mysql_free(&my);
 		dburl_free(&u);
 	} else if (err.status != BS_ST_DBURL || !err.detail[0]) {
 		abort();

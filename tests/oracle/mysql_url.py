@@ -98,7 +98,7 @@ def kwarg_lines(opts):
         if isinstance(v, dict):
             for sk, sv in v.items():
                 out.append('kwarg %s %s %s' % (enc(k + '.' + sk), type(sv).__name__,
-                                               enc(sv)))
+                                               enc(int(sv) if isinstance(sv, bool) else sv)))
         else:
             out.append('kwarg %s %s %s' % (enc(k), type(v).__name__,
                                            enc(v if not isinstance(v, bool) else int(v))))
@@ -115,7 +115,8 @@ def pymysql_lines(opts):
         return ['pymysql error ' + enc('%s: %s' % (type(e).__name__, e))]
     if not isinstance(c.host, str) or not isinstance(c.user, (str, type(None))) \
             or not isinstance(c.unix_socket, (str, type(None))) \
-            or not isinstance(c.db, (str, type(None))):
+            or not isinstance(c.db, (str, type(None))) \
+            or not isinstance(c.password, bytes):
         # a tuple (a repeated key) or an int: fails on connecting
         return ['pymysql error ' + enc('TypeError: not a str')]
     out = []
