@@ -45,9 +45,9 @@ void check_db_revision(const struct check_ctx *ctx, struct check_result *r)
 	if (!d->supported) {
 		check_raise(r, BS_WARNING);
 		check_detail(r, "The database URL %s from %s uses %s, which barbican-status does not "
-				"check (it reads PostgreSQL databases).", d->url_masked, d->option,
+				"check (it reads PostgreSQL, MySQL and MariaDB databases).", d->url_masked, d->option,
 			     d->scheme);
-		check_remedy(r, "Point %s at Barbican's PostgreSQL database; with another database "
+		check_remedy(r, "Point %s at Barbican's PostgreSQL or MySQL database; with another database "
 				"the schema checks cannot run.", d->option);
 		return;
 	}

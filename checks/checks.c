@@ -126,7 +126,8 @@ const char *db_unusable_reason(const struct db_obs *d, char **owned)
 	if (d->parse_error)
 		return *owned = xasprintf("the database URL does not parse: %s", d->parse_error);
 	if (!d->supported)
-		return *owned = xasprintf("the database URL (%s) is not PostgreSQL", d->url_masked);
+		return *owned = xasprintf("the database URL (%s) is not PostgreSQL, MySQL or MariaDB",
+					  d->url_masked);
 	if (!d->probed)
 		return "the database was not probed";
 	if (!d->reachable)

@@ -105,7 +105,7 @@ int cli_observe(struct cli *cli, unsigned what, bool target_from_installed,
 	if (rc)
 		return rc;
 	snapshot_init(s, st);
-	struct observe_opts oo = { what, target_from_installed, 0 };
+	struct observe_opts oo = { what, target_from_installed, 0, NULL };
 	observe(s, manifest_builtin(), &oo);
 	return 0;
 }

@@ -6,7 +6,7 @@
 
 #include "core/sanitize.h"
 #include "render/pyjson.h"
-#include "runner/argv.h"
+#include "proc/argv.h"
 #include "upgrade.h"
 
 #define USAGE "journal [--json]"

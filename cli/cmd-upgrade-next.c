@@ -26,33 +26,34 @@
 #include "args.h"
 #include "core/sanitize.h"
 #include "core/xalloc.h"
-#include "runner/argv.h"
+#include "proc/argv.h"
 #include "runner/steps.h"
-#include "runner/exec.h"
+#include "proc/exec.h"
 #include "runner/lock.h"
 #include "runner/session.h"
 #include "upgrade.h"
 
-#define USAGE "upgrade next [--dry-run] [--yes] [--timeout S] [--confirm-unobservable]"
+#define USAGE "upgrade next [--dry-run] [--yes] [--timeout S] [--confirm-unobservable] [--take-over]"
 
 #define EXIT_VERIFIED 0
 #define EXIT_NOT_VERIFIED 1
 #define EXIT_REFUSED 2
 #define EXIT_STEP_FAILED 3
 
-enum { OPT_DRY_RUN = 1, OPT_YES, OPT_TIMEOUT, OPT_CONFIRM, OPT_HELP };
+enum { OPT_DRY_RUN = 1, OPT_YES, OPT_TIMEOUT, OPT_CONFIRM, OPT_TAKE_OVER, OPT_HELP };
 
 static const struct arg_opt opts[] = {
 	{ "dry-run", 0, false, OPT_DRY_RUN },
 	{ "yes", 'y', false, OPT_YES },
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "confirm-unobservable", 0, false, OPT_CONFIRM },
+	{ "take-over", 0, false, OPT_TAKE_OVER },
 	{ "help", 'h', false, OPT_HELP },
 	{ NULL, 0, false, 0 },
 };
 
 struct next_opts {
-	bool dry_run, yes, confirm_unobservable;
+	bool dry_run, yes, confirm_unobservable, take_over;
 	double timeout;
 };
 
@@ -124,7 +125,7 @@ static int end_session(struct step_session *ss, enum journal_outcome outcome, ch
 
 int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 {
-	struct next_opts o = { false, false, false, 3600 };
+	struct next_opts o = { false, false, false, false, 3600 };
 	struct arg_state a;
 	args_init(&a, argc, argv, 1);
 	int id;
@@ -139,6 +140,9 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		case OPT_CONFIRM:
 			o.confirm_unobservable = true;
 			break;
+		case OPT_TAKE_OVER:
+			o.take_over = true;
+			break;
 		case OPT_TIMEOUT:
 			if (!conf_parse_double(a.value, &o.timeout) || o.timeout <= 0)
 				return cli_usage_error(USAGE, "argument --timeout: expected seconds above 0, "
@@ -148,8 +152,8 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 			return cli_help(USAGE,
 				"Take the planner's next step (see upgrade plan): only when its gate holds;\n"
 				"after confirmation (the step's name typed for contract and offline); under\n"
-				"the upgrade lock (a PostgreSQL advisory lock: another operator's step\n"
-				"makes this one fail at once, naming them); in its own process group with\n"
+				"the upgrade lock (another operator's step makes this one fail at once,\n"
+				"naming them; see barbican-status(1), THE UPGRADE LOCK); in its own process group with\n"
 				"the database URL in its environment (never on its command line); then\n"
 				"verified by probing again until [steps] settle_timeout, and recorded in the\n"
 				"journal. Exit status: 0 ran and verified (or vouched), 1 ran but not\n"
@@ -160,6 +164,9 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 				"  --timeout S             end the step after S seconds (default 3600)\n"
 				"  --confirm-unobservable  vouch that a node with nothing to ask (a stock\n"
 				"                          worker) runs the target once its step exited 0\n"
+				"  --take-over             take the upgrade lock from a holder that vanished\n"
+				"                          (its session ended or its lease ran out) after\n"
+				"                          checking what it was doing (--yes does not imply it)\n"
 				"  -h, --help              show this help and exit\n");
 		case ARG_POSITIONAL:
 			return cli_usage_error(USAGE, "unrecognized arguments: %s", a.positional);
@@ -172,6 +179,8 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 	int rc = plan_ctx_load(cli, &c);
 	if (rc >= 0)
 		return rc;
+	if (o.take_over)
+		plan_ctx_take_over(&c);
 	/* the step outlives refreshes of the snapshot: keep its own release */
 	char *release = xstrdup_or_null(c.plan.next.release);
 	struct plan_step step = c.plan.next;
@@ -253,29 +262,42 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 
 	/* the journal, then the lock (runner/session.h) */
 	struct step_session *ss = NULL;
-	struct lock_holder holder = { 0 };
-	if (session_begin(&c.st, &c.s, &c.plan, &step, cmd, &ss, &holder, &err) != BS_ST_OK) {
+	struct lock_obs holder = { 0 };
+	enum lock_outcome refused;
+	if (session_begin(&c.st, &c.s, &c.plan, &step, cmd, o.take_over, &ss, &holder, &refused,
+			  &err) != BS_ST_OK) {
 		bs_err_print(&err);
 		fprintf(stderr, BS_PROG ": the step does not start (the journal or the upgrade lock "
 				"cannot be used); nothing ran\n");
 		rc = EXIT_CANNOT_TELL;
-		lock_holder_clear(&holder);
+		lock_obs_clear(&holder);
 		goto out;
 	}
 	if (!ss) {
-		char *h = sanitize_term(holder.application_name && *holder.application_name
-						? holder.application_name : "another session", false);
-		fprintf(stderr, BS_PROG ": the upgrade lock is held by %s (pid %d); nothing ran\n", h,
-			holder.pid);
+		char *h = sanitize_term(holder.holder && *holder.holder ? holder.holder
+									: "another session", false);
+		if (refused == LOCK_VANISHED)
+			fprintf(stderr, BS_PROG ": the upgrade lock's holder vanished: %s%s%s; it may "
+					"still be running; nothing ran. Check, then take over with: "
+					"barbican-status upgrade next --take-over\n",
+				h, holder.lease_until ? ", lease ran out at " : "",
+				holder.lease_until ? holder.lease_until : "");
+		else if (holder.holder_pid)
+			fprintf(stderr, BS_PROG ": the upgrade lock is held by %s (pid %d); nothing "
+					"ran\n", h, holder.holder_pid);
+		else
+			fprintf(stderr, BS_PROG ": the upgrade lock is held by %s%s%s; nothing ran\n", h,
+				holder.lease_until ? ", lease until " : "",
+				holder.lease_until ? holder.lease_until : "");
 		free(h);
-		lock_holder_clear(&holder);
+		lock_obs_clear(&holder);
 		rc = EXIT_REFUSED;
 		goto out;
 	}
 	cmd = NULL; /* the session owns the argv now */
 
 	/* under the lock, the plan must still propose the same step */
-	plan_ctx_refresh(&c, session_lock_pid(ss));
+	plan_ctx_refresh(&c, ss);
 	if (!session_same(ss, &c.plan)) {
 		fprintf(stderr, BS_PROG ": the deployment changed before the lock was taken: the "
 				"next step is no longer \"%s\"; nothing ran (see upgrade plan)\n", what);
@@ -346,7 +368,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		bool ok = false;
 		for (;;) {
-			plan_ctx_refresh(&c, session_lock_pid(ss));
+			plan_ctx_refresh(&c, ss);
 			if ((ok = step_verified(&c.s, &c.plan, &ss->step)) || interrupted)
 				break;
 			clock_gettime(CLOCK_MONOTONIC, &now);

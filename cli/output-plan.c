@@ -7,7 +7,7 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "render/pyjson.h"
-#include "runner/argv.h"
+#include "proc/argv.h"
 #include "runner/steps.h"
 #include "upgrade.h"
 

@@ -4,7 +4,8 @@
 
 #include "core/xalloc.h"
 #include "probes/observe.h"
-#include "runner/argv.h"
+#include "proc/argv.h"
+#include "runner/session.h"
 #include "runner/steps.h"
 #include "upgrade.h"
 
@@ -17,8 +18,8 @@ static void read_journal(struct plan_ctx *c)
 	c->njournal = 0;
 	c->journal_bad = NULL;
 	c->njournal_bad = 0;
-	if (journal_read(c->journal_path, &c->journal, &c->njournal, &c->journal_bad,
-			 &c->njournal_bad, &err) != BS_ST_OK) {
+	if (journal_read_shared(c->journal_path, &c->s.record, &c->journal, &c->njournal,
+				&c->journal_bad, &c->njournal_bad, &err) != BS_ST_OK) {
 		/* an unreadable journal vouches for nothing; next cannot write it either */
 		c->journal = NULL;
 		c->njournal = 0;
@@ -27,9 +28,9 @@ static void read_journal(struct plan_ctx *c)
 	c->vouches = steps_vouches(c->journal, c->njournal, &c->nvouches);
 }
 
-static void observe_and_plan(struct plan_ctx *c, int lock_except_pid)
+static void observe_and_plan(struct plan_ctx *c, const struct step_session *ss)
 {
-	struct observe_opts oo = { OBS_ALL, false, lock_except_pid };
+	struct observe_opts oo = { OBS_ALL, false, session_lock_pid(ss), session_lock_token(ss) };
 	observe(&c->s, c->m, &oo);
 	if (c->checks)
 		check_results_free(c->checks, check_count);
@@ -37,7 +38,7 @@ static void observe_and_plan(struct plan_ctx *c, int lock_except_pid)
 	checks_run(&cc, &c->checks);
 	read_journal(c);
 	c->in = (struct plan_input){ &c->s, c->m, &c->st, c->checks, check_count, c->vouches,
-				     c->nvouches, time(NULL) };
+				     c->nvouches, time(NULL), c->take_over };
 	plan_free(&c->plan);
 	plan_compute(&c->in, &c->plan);
 }
@@ -65,13 +66,21 @@ int plan_ctx_load(struct cli *cli, struct plan_ctx *c)
 	}
 	c->journal_path = journal_default_path(c->st.journal_path);
 	snapshot_init(&c->s, &c->st);
-	observe_and_plan(c, 0);
+	observe_and_plan(c, NULL);
 	return -1;
 }
 
-void plan_ctx_refresh(struct plan_ctx *c, int lock_except_pid)
+void plan_ctx_take_over(struct plan_ctx *c)
 {
-	observe_and_plan(c, lock_except_pid);
+	c->take_over = true;
+	c->in.take_over = true;
+	plan_free(&c->plan);
+	plan_compute(&c->in, &c->plan);
+}
+
+void plan_ctx_refresh(struct plan_ctx *c, const struct step_session *ss)
+{
+	observe_and_plan(c, ss);
 }
 
 void plan_ctx_free(struct plan_ctx *c)

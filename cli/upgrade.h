@@ -23,14 +23,19 @@ struct plan_ctx {
 	size_t nvouches;
 	struct plan_input in;
 	struct plan plan;
+	bool take_over;              /* --take-over: a vanished lock holder does not block */
 };
 
 /* Load the settings (refusing to guess the target: plan, gate and next need
  * [upgrade] target_release), observe, check, read the journal and plan.
  * Returns -1 on success, else the exit code (after printing why). */
 int plan_ctx_load(struct cli *cli, struct plan_ctx *c);
-/* Observe again (lock_except_pid: our own lock session) and re-plan. */
-void plan_ctx_refresh(struct plan_ctx *c, int lock_except_pid);
+/* Observe again (ss: our own step, whose lock is not another operator's;
+ * NULL none) and re-plan. */
+struct step_session;
+void plan_ctx_refresh(struct plan_ctx *c, const struct step_session *ss);
+/* Plan again letting a vanished lock holder be taken over. */
+void plan_ctx_take_over(struct plan_ctx *c);
 void plan_ctx_free(struct plan_ctx *c);
 
 /* runner/steps.h on the context's settings and snapshot. */

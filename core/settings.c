@@ -189,6 +189,9 @@ static const struct conf_opt steps_opts[] = {
 	{ "steps", "settle_timeout", NULL, 0, false, "120" },
 	{ "data_migrations", "count_command", NULL, 0, false, NULL },
 	{ "journal", "path", NULL, 0, false, NULL },
+	{ "record", "backend", NULL, 0, false, "database" },
+	{ "record", "connection", NULL, 0, false, NULL },
+	{ "lock", "lease", NULL, 0, false, "30" },
 };
 
 static const char *const waiver_keys[] = { "check", "until", "owner", "reason" };
@@ -570,7 +573,33 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		return st;
 	if (s->journal_path && !*s->journal_path) {
 		free(s->journal_path);
+	free(s->record_connection);
 		s->journal_path = NULL;
+	}
+	char *backend = NULL;
+	if ((st = get(c, "record", "backend", &backend, &loc, err)))
+		return st;
+	if (strcmp(backend, "database") != 0 && strcmp(backend, "file") != 0) {
+		st = bad_value(err, "record", "backend", backend, &loc,
+			       "expected database or file");
+		free(backend);
+		return st;
+	}
+	s->record_file = strcmp(backend, "file") == 0;
+	free(backend);
+	if ((st = get(c, "record", "connection", &s->record_connection, &loc, err)))
+		return st;
+	if (s->record_connection && !*s->record_connection) {
+		free(s->record_connection);
+		s->record_connection = NULL;
+	}
+	if ((st = get_typed(c, "lock", "lease", &T_SECONDS, &s->lock_lease, err)))
+		return st;
+	if (s->lock_lease < LOCK_LEASE_MIN || s->lock_lease > LOCK_LEASE_MAX) {
+		char lease[32];
+		snprintf(lease, sizeof(lease), "%g", s->lock_lease);
+		return bad_value(err, "lock", "lease", lease, &loc,
+				 "expected seconds from 5 to 300");
 	}
 
 	const char *const *sections;

@@ -106,7 +106,16 @@ struct settings {
 
 	/* [journal] */
 	char *journal_path;               /* NULL: the XDG default */
+
+	/* [record]: where the upgrade's record and lock are shared */
+	bool record_file;                 /* backend = file: the local journal only */
+	char *record_connection;          /* NULL: the deployment's database */
+	/* [lock] */
+	double lock_lease;                /* seconds, LOCK_LEASE_MIN..LOCK_LEASE_MAX */
 };
+
+#define LOCK_LEASE_MIN 5.0
+#define LOCK_LEASE_MAX 300.0
 
 /* Read every option. The conf is owned by the settings afterwards. */
 enum bs_status settings_load(struct conf *c, struct settings *out, struct bs_err *err);

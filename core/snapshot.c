@@ -75,6 +75,9 @@ void db_obs_clear(struct db_obs *d)
 	free(d->option);
 	free(d->url_masked);
 	free(d->scheme);
+	free(d->backend);
+	free(d->cluster_state);
+	free(d->cluster_component);
 	free(d->conflict);
 	free(d->parse_error);
 	free(d->error);
@@ -95,7 +98,21 @@ void policy_obs_clear(struct policy_obs *p)
 void lock_obs_clear(struct lock_obs *l)
 {
 	free(l->holder);
+	free(l->step);
+	free(l->node);
+	free(l->user);
+	free(l->host);
+	free(l->since);
+	free(l->lease_until);
+	free(l->record_id);
 	memset(l, 0, sizeof(*l));
+}
+
+void record_obs_clear(struct record_obs *r)
+{
+	free(r->error);
+	journal_records_free(r->recs, r->nrecs);
+	memset(r, 0, sizeof(*r));
 }
 
 long snapshot_reported_data_migrations(const struct snapshot *s)
@@ -128,6 +145,7 @@ void snapshot_free(struct snapshot *s)
 	db_obs_clear(&s->db);
 	policy_obs_clear(&s->policy);
 	lock_obs_clear(&s->lock);
+	record_obs_clear(&s->record);
 	free(s->data_migrations_source);
 	free(s->target);
 	free(s->installed_release);

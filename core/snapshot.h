@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "record.h"
 #include "settings.h"
 
 enum node_state {
@@ -86,7 +87,8 @@ struct db_obs {
 	char *option;             /* which option gave it: "[DEFAULT] sql_connection" */
 	char *url_masked;         /* password replaced by *** */
 	char *scheme;             /* "postgresql+psycopg2" */
-	bool supported;           /* a PostgreSQL URL */
+	char *backend;            /* "PostgreSQL", "MySQL"; NULL unsupported */
+	bool supported;           /* a PostgreSQL or MySQL/MariaDB URL */
 	char *conflict;           /* both options set and different: what differs */
 	char *parse_error;        /* the URL does not parse */
 
@@ -98,6 +100,13 @@ struct db_obs {
 	size_t nheads;
 	double latency_ms;
 	time_t seen_wall;
+
+	/* Galera (MySQL/MariaDB with wsrep): asked when the database answered */
+	bool cluster_probed;
+	bool cluster;             /* a Galera node (wsrep provider loaded) */
+	long cluster_size;        /* wsrep_cluster_size */
+	char *cluster_state;      /* wsrep_local_state_comment: "Synced", ... */
+	char *cluster_component;  /* wsrep_cluster_status: "Primary", "non-Primary" */
 };
 
 /* What Barbican's own policy check looks at. */
@@ -109,12 +118,31 @@ struct policy_obs {
 	char *error;              /* reading it failed (Barbican's command exits 255) */
 };
 
-/* Who holds the upgrade lock (runner/lock.h), as the database shows it. */
+/* Who holds the upgrade lock, as the database shows it: PostgreSQL's
+ * advisory lock and the shared record's lock row (db/record-sql.h). */
 struct lock_obs {
 	bool probed;
-	bool held;                /* by another session */
-	char *holder;             /* its application_name */
-	int holder_pid;
+	bool held;                /* by another live session */
+	bool vanished;            /* its holder is gone (session ended, or the
+				   * lease ran out) but never let go: taking it
+				   * needs a take-over */
+	char *holder;             /* "expand by ops@jump1 since 2026-11-25T10:42:07Z" */
+	char *step, *node, *user, *host;  /* from the lock row; NULL unknown */
+	char *since;              /* record time form, server clock; NULL */
+	char *lease_until;        /* MySQL: when the lease runs out; NULL */
+	double lease_left_s;      /* MySQL: seconds left (<= 0: ran out) */
+	char *record_id;          /* the holder's step in the record */
+	int holder_pid;           /* PostgreSQL: its backend pid; 0 */
+};
+
+/* The shared record of the upgrade, as the database holds it. */
+struct record_obs {
+	bool probed;              /* read (or known to be absent) */
+	bool file_only;           /* [record] backend = file: not asked */
+	bool tables;              /* the record's tables exist */
+	char *error;              /* reading it failed */
+	struct journal_record *recs;
+	size_t nrecs;
 };
 
 enum target_source {
@@ -135,6 +163,7 @@ struct snapshot {
 	struct db_obs db;
 	struct policy_obs policy;
 	struct lock_obs lock;
+	struct record_obs record;
 	/* Rows of online data migration left: the most any node reports, or the
 	 * count printed by [data_migrations] count_command; -1 unknown. */
 	long data_migrations;
@@ -149,6 +178,7 @@ void node_obs_clear(struct node_obs *o);
 void db_obs_clear(struct db_obs *d);
 void policy_obs_clear(struct policy_obs *p);
 void lock_obs_clear(struct lock_obs *l);
+void record_obs_clear(struct record_obs *r);
 /* The most data_migrations_remaining any node reports (-1: none reports). */
 long snapshot_reported_data_migrations(const struct snapshot *s);
 struct node *snapshot_node(struct snapshot *s, const char *name);

@@ -16,8 +16,8 @@
  * The password never appears in an error or anywhere we print: errors are
  * the server's or the client library's messages, with the password masked
  * should one ever contain it. */
-#ifndef BS_DB_H
-#define BS_DB_H
+#ifndef BS_DB_DB_H
+#define BS_DB_DB_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -92,6 +92,35 @@ const char *lock_sql_select(enum db_backend b, bool for_update)
 			    " NULL, NULL FROM barbican_status.lock WHERE id = 1";
 }
 
+const char *lock_sql_insert(enum db_backend b)
+{
+	return b == DB_MYSQL
+		       ? "INSERT INTO barbican_status_lock (id, token, record_id, step, node,"
+			 " user_name, host, since, lease_until) VALUES (1, ?, ?, ?, ?, ?, ?,"
+			 " UTC_TIMESTAMP(6), UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND)"
+		       : "INSERT INTO barbican_status.lock (id, token, record_id, step, node,"
+			 " user_name, host, since, lease_until) VALUES (1, ?, ?, ?, ?, ?, ?,"
+			 " clock_timestamp(), NULL)";
+}
+
+const char *lock_sql_delete(enum db_backend b)
+{
+	return b == DB_MYSQL ? "DELETE FROM barbican_status_lock WHERE id = 1 AND token = ?"
+			     : "DELETE FROM barbican_status.lock WHERE id = 1 AND token = ?";
+}
+
+const char *lock_sql_renew(void)
+{
+	return "UPDATE barbican_status_lock SET lease_until = UTC_TIMESTAMP(6) + INTERVAL ?"
+	       " MICROSECOND WHERE id = 1 AND token = ?";
+}
+
+const char *rec_sql_delete(enum db_backend b)
+{
+	return b == DB_MYSQL ? "DELETE FROM barbican_status_record WHERE id = ?"
+			     : "DELETE FROM barbican_status.record WHERE id = ?";
+}
+
 /* --- rows and parameters ---------------------------------------------- */
 
 static char *int_or_null(bool has, int v)

@@ -46,7 +46,18 @@ void rec_params_free(char **p, size_t n);
  * since and lease_until (record time form, or NULL), and the lease left in
  * microseconds by the server's clock (NULL: no lease, PostgreSQL). */
 enum { LK_TOKEN, LK_RECORD, LK_STEP, LK_NODE, LK_USER, LK_HOST, LK_SINCE, LK_UNTIL, LK_LEFT_US,
-       LK__COUNT };
+       LOCKROW_NCOLS };
 const char *lock_sql_select(enum db_backend b, bool for_update);
+/* Our row: token, record_id, step, node, user_name, host, and (MySQL) the
+ * lease in microseconds; since (and lease_until) by the server's clock. */
+#define LOCK_INSERT_NPARAMS 7
+const char *lock_sql_insert(enum db_backend b);
+/* DELETE of the row whose token is the one parameter. */
+const char *lock_sql_delete(enum db_backend b);
+/* MySQL: the lease renewed (parameters: microseconds, token); one row
+ * matched while we hold it. */
+const char *lock_sql_renew(void);
+/* DELETE of a record by id (a step that never ran). */
+const char *rec_sql_delete(enum db_backend b);
 
 #endif

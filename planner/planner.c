@@ -208,7 +208,7 @@ static void common_prereqs(struct facts *f, struct blist *b, enum step_kind k)
 {
 	const struct plan_input *in = f->in;
 	const struct snapshot *s = f->s;
-	if (s->lock.held)
+	if (s->lock.held || (s->lock.vanished && !in->take_over))
 		BLOCK(b, .code = BLK_LOCK_HELD, .step = k, .node = -1, .text = s->lock.holder);
 	if (in->checks) {
 		for (size_t i = 0; i < in->nchecks; i++) {
@@ -726,8 +726,16 @@ char *blocker_text(const struct blocker *b, const struct plan_input *in)
 	case BLK_TARGET_NOT_IN_MANIFEST:
 		return xasprintf("the target release %s is not in the release manifest", b->text);
 	case BLK_LOCK_HELD:
-		return xasprintf("lock held by %s", b->text && *b->text ? b->text
-								  : "another session (no name)");
+		if (s->lock.vanished && !s->lock.held)
+			return xasprintf("the lock's holder vanished: %s%s%s; it may still be running: "
+					 "check, then take over (upgrade next --take-over)",
+					 b->text && *b->text ? b->text : "another session",
+					 s->lock.lease_until ? ", lease ran out at " : "",
+					 s->lock.lease_until ? s->lock.lease_until : "");
+		return xasprintf("lock held by %s%s%s", b->text && *b->text ? b->text
+								   : "another session (no name)",
+				 s->lock.lease_until ? ", lease until " : "",
+				 s->lock.lease_until ? s->lock.lease_until : "");
 	case BLK_DB_UNUSABLE: {
 		if (b->text)
 			return xstrdup(b->text);

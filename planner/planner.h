@@ -114,6 +114,7 @@ struct plan_input {
 	const struct vouch *vouches;
 	size_t nvouches;
 	time_t now;                         /* for waivers */
+	bool take_over;                     /* a vanished lock holder may be replaced */
 };
 
 struct plan_step {

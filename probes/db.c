@@ -1,58 +1,52 @@
 #include "db.h"
 
-#include <libpq-fe.h>
-#include <math.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/dburl.h"
-#include "core/strbuf.h"
 #include "core/xalloc.h"
-#include "runner/lock.h"
+#include "db/db.h"
+#include "db/record-sql.h"
+#include "probes/lockobs.h"
 
-enum dbphase { DBP_CONNECT, DBP_QUERY, DBP_LOCK, DBP_DONE };
+/* What one probe asks, in order; a phase that does not apply is skipped. */
+enum dbphase {
+	DBP_CONNECT,     /* the deployment's database */
+	DBP_REVISION,    /* alembic_version */
+	DBP_CLUSTER,     /* MySQL: Galera's wsrep status */
+	DBP_REC_CONNECT, /* [record] connection, when it is another database */
+	DBP_ADVISORY,    /* PostgreSQL: who holds the advisory lock */
+	DBP_LOCKROW,     /* the shared record's lock row */
+	DBP_RECORD,      /* the shared record */
+	DBP_DONE,
+};
 
 struct dbprobe {
-	PGconn *conn;
+	struct db_target *target, *rec_target;
+	struct db_conn *conn, *rec_conn;  /* rec_conn may be conn */
 	enum dbphase phase;
-	PostgresPollingStatusType poll;
+	bool sent;                        /* the phase's statement is out */
+	bool record_file;
+	int except_pid;
+	char *except_token;
+	double timeout_s;
 	struct timespec started;
-	long timeout_ms;
+
+	/* results */
+	struct db_obs d;                  /* only the probe's fields */
 	bool versioned;
 	bool failed;
 	char *error;
 	char **heads;
 	size_t nheads;
-	int except_pid;          /* our own lock session, not "another operator" */
-	bool lock_probed, lock_held;
-	char *lock_holder;
-	int lock_pid;
+	struct lock_obs lock;
+	struct lock_row row;
+	bool advisory_held;
+	struct record_obs rec;
 };
-
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
-/* libpq's messages end in '\n' and continue lines with "\n\t": one line. */
-static char *one_line(const char *msg)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *p = msg; *p; p++) {
-		if (*p == '\n') {
-			while (p[1] == '\t' || p[1] == ' ')
-				p++;
-			if (p[1])
-				sb_addch(&sb, ' ');
-		} else {
-			sb_addch(&sb, *p);
-		}
-	}
-	return sb_detach(&sb);
-}
 
 void db_describe(const struct settings *st, const char *target, struct db_obs *d)
 {
@@ -87,69 +81,73 @@ void db_describe(const struct settings *st, const char *target, struct db_obs *d
 		return;
 	}
 	d->scheme = xstrdup(u.drivername);
-	d->supported = dburl_is_postgresql(&u);
+	d->supported = dburl_is_postgresql(&u) || dburl_is_mysql(&u);
+	if (d->supported)
+		d->backend = xstrdup(db_backend_name(dburl_is_mysql(&u) ? DB_MYSQL : DB_POSTGRESQL));
 	dburl_free(&u);
+	/* a URL that parses but that the driver would refuse */
+	struct db_target *t = NULL;
+	if (d->supported && db_target_new(opt->value, &t, &err) != BS_ST_OK) {
+		d->parse_error = xstrdup(err.detail);
+		d->supported = false;
+	}
+	db_target_free(t);
+}
+
+const char *dbprobe_record_url(const struct settings *st, const char *target)
+{
+	if (st->record_connection)
+		return st->record_connection;
+	const char *name;
+	return settings_db_option(st, target, &name)->value;
 }
 
 struct dbprobe *dbprobe_start(const struct settings *st, const char *target, double timeout_s,
-			       int except_pid)
+			       int except_pid, const char *except_token)
 {
 	const char *name;
 	const struct db_option *opt = settings_db_option(st, target, &name);
 	if (!opt->value || !*opt->value)
 		return NULL;
-	struct dburl u;
-	if (dburl_parse(opt->value, &u, NULL) != BS_ST_OK)
+	struct db_target *t = NULL;
+	if (db_target_new(opt->value, &t, NULL) != BS_ST_OK)
 		return NULL;
-	if (!dburl_is_postgresql(&u)) {
-		dburl_free(&u);
-		return NULL;
-	}
 	struct dbprobe *p = xcalloc(1, sizeof(*p));
+	p->target = t;
 	p->except_pid = except_pid;
-	clock_gettime(CLOCK_MONOTONIC, &p->started);
-	p->timeout_ms = (long)(timeout_s * 1000.0);
-
-	/* libpq's own connect_timeout has a 2 s minimum; we enforce ours too */
-	char ct[32];
-	long secs = (long)ceil(timeout_s);
-	snprintf(ct, sizeof(ct), "%ld", secs < 2 ? 2 : secs);
-	const char *const extra_keys[] = { "connect_timeout", "application_name" };
-	const char *const extra_values[] = { ct, "barbican-status" };
-	char **keys, **values;
-	dburl_to_libpq(&u, extra_keys, extra_values, 2, &keys, &values);
-	dburl_free(&u);
-	p->conn = PQconnectStartParams((const char *const *)keys, (const char *const *)values, 0);
-	dburl_free_params(keys, values);
-	if (!p->conn) {
-		p->failed = true;
-		p->error = xstrdup("out of memory starting a database connection");
-		p->phase = DBP_DONE;
-	} else if (PQstatus(p->conn) == CONNECTION_BAD) {
-		p->failed = true;
-		p->error = one_line(PQerrorMessage(p->conn));
-		p->phase = DBP_DONE;
-	} else {
-		p->poll = PGRES_POLLING_WRITING;
-		p->phase = DBP_CONNECT;
+	p->except_token = xstrdup_or_null(except_token);
+	p->timeout_s = timeout_s;
+	p->record_file = st->record_file;
+	if (!st->record_file && st->record_connection &&
+	    strcmp(st->record_connection, opt->value) != 0) {
+		if (db_target_new(st->record_connection, &p->rec_target, NULL) != BS_ST_OK) {
+			p->rec.probed = true;
+			p->rec.error = xstrdup("[record] connection is not a database URL that "
+					       "barbican-status reads");
+		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	p->conn = db_connect_start(t, "barbican-status", timeout_s);
+	p->phase = DBP_CONNECT;
 	return p;
+}
+
+static struct db_conn *current(const struct dbprobe *p)
+{
+	return p->phase >= DBP_REC_CONNECT && p->rec_conn ? p->rec_conn : p->conn;
 }
 
 int dbprobe_socket(const struct dbprobe *p, bool *want_write)
 {
 	*want_write = false;
-	if (!p || p->phase == DBP_DONE || !p->conn)
+	if (!p || p->phase == DBP_DONE)
 		return -1;
-	if (p->phase == DBP_CONNECT)
-		*want_write = p->poll == PGRES_POLLING_WRITING;
-	return PQsocket(p->conn);
+	return db_socket(current(p), want_write);
 }
 
 long dbprobe_timeout_ms(const struct dbprobe *p)
 {
-	long left = p->timeout_ms - elapsed_ms(&p->started);
-	return left > 0 ? left : 0;
+	return p->phase == DBP_DONE ? 0 : db_timeout_ms(current(p));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -157,126 +155,203 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void fail(struct dbprobe *p, char *msg)
+static enum db_backend backend_of(const struct dbprobe *p)
 {
-	p->failed = true;
-	free(p->error);
-	p->error = msg;
-	p->phase = DBP_DONE;
+	return db_target_backend(p->rec_conn && p->rec_target ? p->rec_target : p->target);
 }
 
-static void read_result(struct dbprobe *p)
+/* The statement of a phase; NULL: skip the phase. */
+static const char *phase_sql(struct dbprobe *p, size_t *n, const char **params, char *pidbuf)
 {
-	PGresult *res;
-	bool got = false;
-	while ((res = PQgetResult(p->conn)) != NULL) {
-		if (!got) {
-			got = true;
-			ExecStatusType es = PQresultStatus(res);
-			if (es == PGRES_TUPLES_OK) {
-				p->versioned = true;
-				int n = PQntuples(res);
-				p->heads = xcalloc((size_t)(n ? n : 1), sizeof(*p->heads));
-				for (int i = 0; i < n; i++)
-					p->heads[i] = xstrdup(PQgetvalue(res, i, 0));
-				p->nheads = (size_t)n;
-				qsort(p->heads, p->nheads, sizeof(*p->heads), cmp_str);
-			} else {
-				const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-				if (state && strcmp(state, "42P01") == 0) {
-					p->versioned = false; /* undefined_table */
-				} else {
-					char *m = one_line(PQresultErrorMessage(res));
-					p->failed = true;
-					p->error = xasprintf("reading alembic_version: %s", m);
-					free(m);
-				}
+	*n = 0;
+	enum db_backend b = db_target_backend(p->target);
+	switch (p->phase) {
+	case DBP_REVISION:
+		return "SELECT version_num FROM alembic_version";
+	case DBP_CLUSTER:
+		return b == DB_MYSQL ? "SHOW GLOBAL STATUS LIKE 'wsrep%'" : NULL;
+	case DBP_ADVISORY:
+		if (backend_of(p) != DB_POSTGRESQL)
+			return NULL;
+		snprintf(pidbuf, 16, "%d", p->except_pid);
+		params[0] = pidbuf;
+		*n = 1;
+		return lockobs_advisory_sql();
+	case DBP_LOCKROW:
+		return p->record_file ? NULL : lock_sql_select(backend_of(p), false);
+	case DBP_RECORD:
+		return p->record_file || p->rec.probed ? NULL : rec_sql_select(backend_of(p));
+	default:
+		return NULL;
+	}
+}
+
+static void take_result(struct dbprobe *p, struct db_conn *c)
+{
+	enum db_errkind k = db_errkind(c);
+	switch (p->phase) {
+	case DBP_REVISION:
+		if (k == DBE_NO_TABLE) {
+			p->versioned = false;
+		} else if (k != DBE_NONE) {
+			p->failed = true;
+			p->error = xasprintf(k == DBE_DENIED ? "no permission to read alembic_version: %s"
+							     : "reading alembic_version: %s",
+					     db_error(c));
+		} else {
+			p->versioned = true;
+			p->nheads = db_nrows(c);
+			p->heads = xcalloc(p->nheads ? p->nheads : 1, sizeof(*p->heads));
+			for (size_t i = 0; i < p->nheads; i++)
+				p->heads[i] = xstrdup(db_value(c, i, 0) ? db_value(c, i, 0) : "");
+			qsort(p->heads, p->nheads, sizeof(*p->heads), cmp_str);
+		}
+		break;
+	case DBP_CLUSTER:
+		if (k == DBE_NONE) {
+			p->d.cluster_probed = true;
+			for (size_t i = 0; i < db_nrows(c); i++) {
+				const char *name = db_value(c, i, 0), *v = db_value(c, i, 1);
+				if (!name || !v)
+					continue;
+				if (strcmp(name, "wsrep_cluster_size") == 0)
+					p->d.cluster_size = strtol(v, NULL, 10);
+				else if (strcmp(name, "wsrep_local_state_comment") == 0)
+					p->d.cluster_state = xstrdup(v);
+				else if (strcmp(name, "wsrep_cluster_status") == 0)
+					p->d.cluster_component = xstrdup(v);
+				else if (strcmp(name, "wsrep_provider_name") == 0 && *v)
+					p->d.cluster = true;
 			}
+			if (p->d.cluster_size > 0)
+				p->d.cluster = true;
 		}
-		PQclear(res);
+		break;
+	case DBP_ADVISORY:
+		if (k == DBE_NONE) {
+			p->lock.probed = true;
+			p->advisory_held = lockobs_advisory_from(c, &p->lock);
+		}
+		break;
+	case DBP_LOCKROW:
+		if (k == DBE_NONE || k == DBE_NO_TABLE) {
+			p->lock.probed = true;
+			if (k == DBE_NONE)
+				lockrow_from(c, &p->row);
+		}
+		break;
+	case DBP_RECORD:
+		p->rec.probed = true;
+		if (k == DBE_NO_TABLE) {
+			p->rec.tables = false;
+		} else if (k != DBE_NONE) {
+			p->rec.error = xasprintf("reading the shared record: %s", db_error(c));
+		} else {
+			p->rec.tables = true;
+			size_t n = db_nrows(c), m = 0;
+			p->rec.recs = xcalloc(n ? n : 1, sizeof(*p->rec.recs));
+			for (size_t i = 0; i < n; i++)
+				if (rec_from_row(c, i, &p->rec.recs[m]))
+					m++;
+			p->rec.nrecs = m;
+		}
+		break;
+	default:
+		break;
 	}
-	if (p->failed) {
-		p->phase = DBP_DONE;
-		return;
-	}
-	/* then who holds the upgrade lock: runner/lock.h's own query */
-	char pid[16];
-	snprintf(pid, sizeof(pid), "%d", p->except_pid);
-	const char *params[1] = { pid };
-	int ok = PQsendQueryParams(p->conn, lock_holder_sql(), 1, NULL, params, NULL, NULL, 0);
-	p->phase = ok ? DBP_LOCK : DBP_DONE;
 }
 
-static void read_lock(struct dbprobe *p)
+/* Advance the phases as far as possible without waiting. */
+static void advance(struct dbprobe *p)
 {
-	PGresult *res;
-	bool got = false;
-	while ((res = PQgetResult(p->conn)) != NULL) {
-		if (!got && PQresultStatus(res) == PGRES_TUPLES_OK) {
-			struct lock_holder h = { 0 };
-			lock_holder_from_result(res, &h);
-			p->lock_probed = true;
-			p->lock_held = h.held;
-			p->lock_pid = h.pid;
-			p->lock_holder = h.application_name;
-			h.application_name = NULL;
-			lock_holder_clear(&h);
-		}
-		got = true;
-		PQclear(res);
-	}
-	p->phase = DBP_DONE;
-}
-
-bool dbprobe_step(struct dbprobe *p, struct db_obs *d, struct lock_obs *lock)
-{
-	if (p->phase != DBP_DONE && elapsed_ms(&p->started) >= p->timeout_ms)
-		fail(p, xasprintf("no answer from the database within %.1f s", p->timeout_ms / 1000.0));
-
-	if (p->phase == DBP_CONNECT) {
-		/* PQconnectPoll may only run once the socket is ready for what it
-		 * last asked for; a zero-timeout poll() tells, without blocking */
-		struct pollfd pfd = { PQsocket(p->conn),
-				      (short)(p->poll == PGRES_POLLING_WRITING ? POLLOUT : POLLIN), 0 };
-		if (pfd.fd >= 0 && poll(&pfd, 1, 0) == 0)
-			return false;
-		p->poll = PQconnectPoll(p->conn);
-		if (p->poll == PGRES_POLLING_FAILED) {
-			fail(p, one_line(PQerrorMessage(p->conn)));
-		} else if (p->poll == PGRES_POLLING_OK) {
-			if (!PQsendQuery(p->conn, "SELECT version_num FROM alembic_version")) {
-				fail(p, one_line(PQerrorMessage(p->conn)));
-			} else {
-				PQsetnonblocking(p->conn, 1);
-				p->phase = DBP_QUERY;
+	while (p->phase != DBP_DONE) {
+		struct db_conn *c = current(p);
+		enum db_state s = db_step(c);
+		if (s == DBS_BUSY)
+			return;
+		if (s == DBS_BROKEN) {
+			if (c == p->conn) {
+				p->failed = true;
+				free(p->error);
+				p->error = xstrdup(db_error(c));
+			} else if (!p->rec.probed) {
+				p->rec.probed = true;
+				p->rec.error = xasprintf("the shared record's database: %s",
+							 db_error(c));
 			}
+			p->phase = DBP_DONE;
+			return;
 		}
+		if (p->sent) {
+			take_result(p, c);
+			p->sent = false;
+			if (p->failed) {
+				p->phase = DBP_DONE;
+				return;
+			}
+			p->phase++;
+		} else if (p->phase == DBP_CONNECT) {
+			p->phase++;
+		} else if (p->phase == DBP_REC_CONNECT) {
+			if (p->rec_target && !p->rec_conn) {
+				/* within what is left of the probe's one deadline */
+				long left = db_timeout_ms(p->conn);
+				p->rec_conn = db_connect_start(p->rec_target, "barbican-status",
+							       p->timeout_s);
+				db_set_deadline(p->rec_conn, left / 1000.0);
+			} else
+				p->phase++;
+			continue;
+		}
+		if (p->phase == DBP_DONE)
+			return;
+		if (p->phase == DBP_REC_CONNECT)
+			continue;
+		size_t n;
+		const char *params[1];
+		char pidbuf[16];
+		const char *sql = phase_sql(p, &n, params, pidbuf);
+		if (!sql) {
+			p->phase++;
+			continue;
+		}
+		c = current(p);
+		db_query(c, sql, n, params);
+		p->sent = true;
 	}
-	if (p->phase == DBP_QUERY) {
-		if (!PQconsumeInput(p->conn))
-			fail(p, one_line(PQerrorMessage(p->conn)));
-		else if (!PQisBusy(p->conn))
-			read_result(p);
-	}
-	if (p->phase == DBP_LOCK) {
-		if (!PQconsumeInput(p->conn))
-			p->phase = DBP_DONE; /* the lock is unknown; the revision still counts */
-		else if (!PQisBusy(p->conn))
-			read_lock(p);
-	}
+}
+
+bool dbprobe_step(struct dbprobe *p, struct db_obs *d, struct lock_obs *lock,
+		  struct record_obs *rec)
+{
+	advance(p);
 	if (p->phase != DBP_DONE)
 		return false;
 
+	lockobs_finish(&p->lock, &p->row, db_target_backend(p->rec_target ? p->rec_target
+									    : p->target),
+		       p->advisory_held, p->except_token);
 	if (lock) {
 		lock_obs_clear(lock);
-		lock->probed = p->lock_probed;
-		lock->held = p->lock_held;
-		lock->holder = p->lock_holder;
-		lock->holder_pid = p->lock_pid;
-		p->lock_holder = NULL;
+		*lock = p->lock;
+		memset(&p->lock, 0, sizeof(p->lock));
+	}
+	if (rec) {
+		record_obs_clear(rec);
+		*rec = p->rec;
+		rec->file_only = p->record_file;
+		if (p->failed && !p->rec_target && !rec->probed && !p->record_file) {
+			rec->probed = true;
+			rec->error = xasprintf("the database cannot be read: %s",
+					       p->error ? p->error : "?");
+		}
+		memset(&p->rec, 0, sizeof(p->rec));
 	}
 	d->probed = true;
-	d->latency_ms = (double)elapsed_ms(&p->started);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	d->latency_ms = (double)(now.tv_sec - p->started.tv_sec) * 1000.0 +
+			(double)(now.tv_nsec - p->started.tv_nsec) / 1e6;
 	free(d->error);
 	d->error = NULL;
 	for (size_t i = 0; i < d->nheads; i++)
@@ -284,6 +359,14 @@ bool dbprobe_step(struct dbprobe *p, struct db_obs *d, struct lock_obs *lock)
 	free(d->heads);
 	d->heads = NULL;
 	d->nheads = 0;
+	free(d->cluster_state);
+	free(d->cluster_component);
+	d->cluster_probed = p->d.cluster_probed;
+	d->cluster = p->d.cluster;
+	d->cluster_size = p->d.cluster_size;
+	d->cluster_state = p->d.cluster_state;
+	d->cluster_component = p->d.cluster_component;
+	p->d.cluster_state = p->d.cluster_component = NULL;
 	if (p->failed) {
 		d->reachable = false;
 		d->versioned = false;
@@ -305,24 +388,32 @@ void dbprobe_free(struct dbprobe *p)
 {
 	if (!p)
 		return;
-	if (p->conn)
-		PQfinish(p->conn);
+	if (p->rec_conn && p->rec_conn != p->conn)
+		db_close(p->rec_conn);
+	db_close(p->conn);
+	db_target_free(p->target);
+	db_target_free(p->rec_target);
+	free(p->except_token);
 	free(p->error);
-	free(p->lock_holder);
+	free(p->d.cluster_state);
+	free(p->d.cluster_component);
 	for (size_t i = 0; i < p->nheads; i++)
 		free(p->heads[i]);
 	free(p->heads);
+	lock_obs_clear(&p->lock);
+	lockrow_clear(&p->row);
+	record_obs_clear(&p->rec);
 	free(p);
 }
 
 void dbprobe_run(const struct settings *st, const char *target, double timeout_s,
-		 struct db_obs *d, struct lock_obs *lock)
+		 struct db_obs *d, struct lock_obs *lock, struct record_obs *rec)
 {
 	db_describe(st, target, d);
-	struct dbprobe *p = dbprobe_start(st, target, timeout_s, 0);
+	struct dbprobe *p = dbprobe_start(st, target, timeout_s, 0, NULL);
 	if (!p)
 		return;
-	while (!dbprobe_step(p, d, lock)) {
+	while (!dbprobe_step(p, d, lock, rec)) {
 		bool w;
 		int fd = dbprobe_socket(p, &w);
 		struct pollfd pfd = { fd, (short)(w ? POLLOUT : POLLIN), 0 };

@@ -1,15 +1,15 @@
-/* db.h: the database probe (libpq). Connects with the URL of the option the
- * target release reads (settings_db_option), parsed as SQLAlchemy parses it
- * and handed to libpq as keyword arrays, and reads alembic_version (one row
- * per head; a missing table means "not under version control") and who
- * holds the upgrade lock.
+/* db.h: the database probe. Connects (db/db.h: PostgreSQL or MySQL/MariaDB,
+ * from the URL of the option the target release reads, settings_db_option)
+ * and reads, in one non-blocking sequence: alembic_version (one row per
+ * head; a missing table means "not under version control"), Galera's
+ * status on MySQL, who holds the upgrade lock (probes/lockobs.h), and the
+ * shared record of the upgrade (db/record-sql.h; in [record] connection's
+ * database when that names another one; not with [record] backend = file).
  *
- * Non-blocking (PQconnectStartParams, PQsendQuery), so that the console
- * can wait on its socket; dbprobe_run() is the blocking form for the CLI.
- * The password never appears in any output, error or log: errors are
- * libpq's messages (which do not contain it) and URLs are shown masked. */
-#ifndef BS_DB_H
-#define BS_DB_H
+ * dbprobe_run() is the blocking form for the CLI. The password never
+ * appears in any output, error or log. Nothing here writes. */
+#ifndef BS_PROBES_DB_H
+#define BS_PROBES_DB_H
 
 #include <stdbool.h>
 
@@ -18,26 +18,31 @@
 struct dbprobe;
 
 /* Describe the configured database into d (configured, option, masked URL,
- * scheme, supported, conflict, parse error) without connecting. */
+ * scheme, backend, supported, conflict, parse error) without connecting. */
 void db_describe(const struct settings *st, const char *target, struct db_obs *d);
 
+/* The URL of the shared record's database: [record] connection, else the
+ * deployment's (NULL: none). */
+const char *dbprobe_record_url(const struct settings *st, const char *target);
+
 /* Start a probe; NULL when there is nothing to connect to (not configured,
- * not PostgreSQL, unparsable): d already says why. except_pid: the backend
- * of our own lock session (0 none), which is not "another operator". */
+ * not supported, unparsable): d already says why. except_pid and
+ * except_token: our own lock (its PostgreSQL session, its lock row), which
+ * is not "another operator" (0 and NULL: none). */
 struct dbprobe *dbprobe_start(const struct settings *st, const char *target, double timeout_s,
-			       int except_pid);
+			       int except_pid, const char *except_token);
 /* The socket to wait on (-1 none), and whether to wait for writing. */
 int dbprobe_socket(const struct dbprobe *p, bool *want_write);
-/* Advance without blocking. Returns true when finished; the result is then
- * in d (probed, reachable, error, versioned, heads, latency) and, when lock
- * is not NULL, who holds the upgrade lock (runner/lock.h) in *lock. */
-bool dbprobe_step(struct dbprobe *p, struct db_obs *d, struct lock_obs *lock);
+/* Advance without blocking. Returns true when finished; the results are
+ * then in d, and in lock and rec when not NULL. */
+bool dbprobe_step(struct dbprobe *p, struct db_obs *d, struct lock_obs *lock,
+		  struct record_obs *rec);
 /* Milliseconds left before the probe times out. */
 long dbprobe_timeout_ms(const struct dbprobe *p);
 void dbprobe_free(struct dbprobe *p);
 
 /* Describe, connect and read, blocking up to timeout_s. */
 void dbprobe_run(const struct settings *st, const char *target, double timeout_s,
-		 struct db_obs *d, struct lock_obs *lock);
+		 struct db_obs *d, struct lock_obs *lock, struct record_obs *rec);
 
 #endif

@@ -6,8 +6,8 @@
 
 #include "core/strbuf.h"
 #include "core/xalloc.h"
-#include "runner/argv.h"
-#include "runner/exec.h"
+#include "proc/argv.h"
+#include "proc/exec.h"
 #include "db.h"
 #include "http.h"
 #include "installed.h"
@@ -94,7 +94,8 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 	struct dbprobe *db = NULL;
 	if (o->what & OBS_DB) {
 		db_describe(st, s->target, &s->db);
-		db = dbprobe_start(st, s->target, st->probe_timeout, o->lock_except_pid);
+		db = dbprobe_start(st, s->target, st->probe_timeout, o->lock_except_pid,
+				   o->lock_except_token);
 	}
 	struct prober *pr = NULL;
 	if ((o->what & OBS_NODES) && st->nnodes) {
@@ -107,7 +108,7 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 	bool db_done = db == NULL;
 	int inflight = pr ? prober_perform(pr, s) : 0;
 	while (!db_done || inflight > 0) {
-		if (!db_done && dbprobe_step(db, &s->db, &s->lock)) {
+		if (!db_done && dbprobe_step(db, &s->db, &s->lock, &s->record)) {
 			db_done = true;
 			continue;
 		}

@@ -24,6 +24,7 @@ struct observe_opts {
 	/* our own lock session's backend pid (upgrade next holds the lock while
 	 * it verifies): not another operator */
 	int lock_except_pid;
+	const char *lock_except_token;
 };
 
 /* Set s->target and s->target_src (and installed_release) as the options say. */

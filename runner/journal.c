@@ -469,3 +469,47 @@ enum bs_status journal_read(const char *path, struct journal_record **out, size_
 		*nbad = rd.nbad;
 	return BS_ST_OK;
 }
+
+static char **argv_copy(char *const *argv)
+{
+	if (!argv)
+		return NULL;
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	char **out = xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(argv[i]);
+	return out;
+}
+
+enum bs_status journal_read_shared(const char *path, const struct record_obs *rec,
+				   struct journal_record **out, size_t *n, size_t **bad_lines,
+				   size_t *nbad, struct bs_err *err)
+{
+	struct journal_record *local = NULL;
+	size_t nlocal = 0;
+	enum bs_status st = journal_read(path, &local, &nlocal, bad_lines, nbad, err);
+	if (st != BS_ST_OK) {
+		local = NULL;
+		nlocal = 0;
+	}
+	size_t nshared = rec ? rec->nrecs : 0;
+	struct journal_record *shared = xcalloc(nshared ? nshared : 1, sizeof(*shared));
+	for (size_t i = 0; i < nshared; i++) {
+		const struct journal_record *r = &rec->recs[i];
+		struct journal_record *d = &shared[i];
+		*d = *r;
+		d->id = xstrdup(r->id);
+		d->user = xstrdup(r->user);
+		d->host = xstrdup(r->host);
+		d->step = xstrdup(r->step);
+		d->node = xstrdup_or_null(r->node);
+		d->argv = argv_copy(r->argv);
+		d->detail = xstrdup_or_null(r->detail);
+		d->release = xstrdup_or_null(r->release);
+		d->revision = xstrdup_or_null(r->revision);
+	}
+	records_merge(local, nlocal, shared, nshared, out, n);
+	return st;
+}

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "core/record.h"
+#include "core/snapshot.h"
 #include "core/status.h"
 
 
@@ -51,6 +52,14 @@ enum bs_status journal_open(const char *path, struct journal **out, struct bs_er
 enum bs_status journal_append(struct journal *j, const struct journal_record *r,
 			      struct bs_err *err);
 void journal_close(struct journal *j);
+
+/* The whole record as this operator sees it: the local journal (as
+ * journal_read) merged with the shared record read from the database
+ * (copied from rec; a database record replaces the local one with its
+ * id). Never fails for the shared part: rec's error is the caller's to show. */
+enum bs_status journal_read_shared(const char *path, const struct record_obs *rec,
+				   struct journal_record **out, size_t *n, size_t **bad_lines,
+				   size_t *nbad, struct bs_err *err);
 
 /* A fresh record id ("20261125T104207Z-1234-ab12cd34"), caller frees. */
 char *journal_new_id(void);

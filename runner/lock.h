@@ -1,68 +1,77 @@
-/* lock.h: one step at a time across all operators: a PostgreSQL session
- * advisory lock on the Barbican database, with one fixed 64-bit key
- * (BS_LOCK_KEY, documented in barbican-status(1)), held by a dedicated
- * connection for the whole step. The connection's application_name says
- * who holds it and for what, so that every console can show it:
- *     "barbican-status: expand by ops@jump1 since 2026-11-25T10:42Z"
- * (at most 63 bytes, ASCII only: anything else is replaced by '?' and the
- * text is cut to fit: the host first, then the user, then the step; the
- * prefix and the time are always whole; a NULL part shows as "?"). */
+/* lock.h: one step at a time across all operators and every node of a
+ * database cluster, kept by a thread of its own (so that neither the
+ * console's loop nor a blocking step waits for it).
+ *
+ * PostgreSQL: a session advisory lock with the fixed key BS_LOCK_KEY
+ * (probes/lockobs.h), held by the keeper's connection, whose
+ * application_name names the holder.
+ * MySQL/MariaDB (Galera included): a lease row in the shared record's lock
+ * table. Taking it is one transaction (read the row FOR UPDATE, write ours,
+ * insert the step's record, commit): of two operators committing at once
+ * through two Galera nodes, certification rejects one; the lease is
+ * measured by the server's clock and renewed every third of it. A holder
+ * that cannot renew is told (lock_lost) and starts nothing more.
+ * Both: the lock row says who holds it, for which step, since when (the
+ * whole text, not 63 bytes), and the step's record is inserted with it
+ * (outcome running). A row whose holder is gone (PostgreSQL: its session
+ * ended; MySQL: its lease ran out) is a vanished holder: taking the lock
+ * then needs take_over, and the vanished step's record is ended as
+ * abandoned, saying who took over.
+ * [record] backend = file: PostgreSQL's advisory lock alone; on MySQL,
+ * GET_LOCK, which holds on one server only (not across a Galera cluster). */
 #ifndef BS_LOCK_H
 #define BS_LOCK_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
-#include <time.h>
 
+#include "core/record.h"
+#include "core/snapshot.h"
 #include "core/status.h"
+#include "probes/lockobs.h"
 
-/* "bsupgrde" in ASCII: 0x6273757067726465 = 7094142963671000165 */
-#define BS_LOCK_KEY 0x6273757067726465LL
-#define BS_APPNAME_PREFIX "barbican-status: "
-
-/* The application_name for a step (≤ 63 ASCII bytes). Caller frees. */
-char *lock_application_name(const char *step, const char *user, const char *host, time_t since);
-
-struct lock_holder {
-	bool held;             /* somebody (other than except_pid) holds the lock */
-	char *application_name;/* theirs, as PostgreSQL shows it (may be empty) */
-	char *user;            /* their database user, when visible */
-	char *client;          /* their client address, when visible */
-	int pid;               /* their backend pid */
+struct lock_request {
+	const char *url;            /* the shared record's database */
+	bool record_file;           /* [record] backend = file */
+	const char *application_name;
+	double timeout_s;           /* connection and each statement */
+	double lease_s;             /* [lock] lease */
+	bool take_over;             /* a vanished holder may be replaced */
+	const struct journal_record *rec;  /* the step's record, outcome running */
 };
 
-void lock_holder_clear(struct lock_holder *h);
+enum lock_outcome {
+	LOCK_PENDING,   /* still trying */
+	LOCK_TAKEN,
+	LOCK_HELD,      /* another live operator holds it: holder says who */
+	LOCK_VANISHED,  /* its holder vanished: take_over needed; holder says who */
+	LOCK_ERROR,     /* err says why */
+};
 
 struct dblock;
 
-/* Connect (with the libpq keyword arrays of the database URL, the timeout,
- * and application_name) and try to take the lock without waiting. Returns
- * BS_ST_OK with *out set when taken. When someone else holds it: *out is
- * NULL, holder says who, BS_ST_OK (holder->held is false in the rare case
- * that the holder let go while we looked, three times over). Connection
- * errors: BS_ST_IO with the cause (never the password). timeout_s bounds
- * the connection and each query (<= 0: 10 s); the URL's own
- * application_name and connect_timeout are replaced. holder (may be NULL)
- * is overwritten: free it with lock_holder_clear. */
-enum bs_status lock_acquire(const char *const *keys, const char *const *values,
-			    const char *application_name, double timeout_s, struct dblock **out,
-			    struct lock_holder *holder, struct bs_err *err);
-/* The backend pid of our lock session (to ignore ourselves when probing). */
+/* Start taking the lock in the keeper's thread; never NULL. */
+struct dblock *lock_start(const struct lock_request *rq);
+/* Readable when the keeper has news (taken or refused, lost, finished). */
+int lock_fd(const struct dblock *l);
+/* The outcome so far (LOCK_PENDING: not yet); on HELD/VANISHED, holder is
+ * filled (lock_obs_clear it); on ERROR, err. Does not block. */
+enum lock_outcome lock_poll(struct dblock *l, struct lock_obs *holder, struct bs_err *err);
+/* Blocking: start and wait for the outcome. *out is the lock when TAKEN,
+ * else NULL (and freed). */
+enum lock_outcome lock_acquire(const struct lock_request *rq, struct dblock **out,
+			       struct lock_obs *holder, struct bs_err *err);
+/* The lock could not be kept (renewal failed or another took it over):
+ * the reason (owned by the lock), or NULL while it holds. */
+const char *lock_lost(struct dblock *l);
+/* The lock row's token (ours), and our PostgreSQL session's pid (0). */
+const char *lock_token(const struct dblock *l);
 int lock_backend_pid(const struct dblock *l);
-/* Release (unlock and close the session). */
-void lock_release(struct dblock *l);
-
-/* Who holds the lock, on an existing connection (blocking), ignoring the
- * session except_pid (0: none). Returns false when the query fails. out is
- * overwritten: free it with lock_holder_clear. */
-bool lock_query_holder(PGconn *conn, int except_pid, struct lock_holder *out);
-/* The SQL that lock_query_holder runs (for the probes' non-blocking use):
- * one text parameter, $1 = the backend pid to ignore ("0": none); at most
- * one row: pid, application_name ('' when none), usename and
- * host(client_addr) (NULL when not visible), only for a holder in the
- * current database. */
-const char *lock_holder_sql(void);
-/* The holder from the result of lock_holder_sql (held is false when no row). */
-void lock_holder_from_result(const PGresult *res, struct lock_holder *out);
+/* The take-over the lock was taken with ("took over from ..."), or NULL. */
+const char *lock_takeover_note(const struct dblock *l);
+/* End: the step's record updated with end_rec (NULL: nothing ran, the
+ * running record is deleted), the lock let go, the thread joined. Blocks
+ * up to the request's timeout; the lock is freed whatever happens. */
+enum bs_status lock_finish(struct dblock *l, const struct journal_record *end_rec,
+			   struct bs_err *err);
 
 #endif

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/dburl.h"
+#include "probes/db.h"
 #include "core/xalloc.h"
-#include "runner/argv.h"
+#include "proc/argv.h"
 
 static char *who_user(void)
 {
@@ -39,15 +39,18 @@ static void session_free(struct step_session *ss)
 	free(ss->rec.id);
 	free(ss->rec.user);
 	free(ss->rec.host);
+	if (ss->lock)
+		lock_finish(ss->lock, NULL, NULL);
 	free(ss);
 }
 
 enum bs_status session_begin(const struct settings *st, const struct snapshot *s,
 			     const struct plan *p, const struct plan_step *step, char **argv,
-			     struct step_session **out, struct lock_holder *holder,
-			     struct bs_err *err)
+			     bool take_over, struct step_session **out, struct lock_obs *holder,
+			     enum lock_outcome *refused, struct bs_err *err)
 {
 	*out = NULL;
+	*refused = LOCK_TAKEN;
 	struct step_session *ss = xcalloc(1, sizeof(*ss));
 	ss->step = *step;
 	ss->release = xstrdup_or_null(step->release);
@@ -55,7 +58,6 @@ enum bs_status session_begin(const struct settings *st, const struct snapshot *s
 	ss->desc = step_describe(s, step, p->data_migrations);
 	ss->argv = argv;
 	ss->unobservable = step->node >= 0 && !p->nodes[step->node].observable;
-
 	char *path = journal_default_path(st->journal_path);
 	enum bs_status rc = journal_open(path, &ss->jr, err);
 	free(path);
@@ -64,45 +66,45 @@ enum bs_status session_begin(const struct settings *st, const struct snapshot *s
 		session_free(ss);
 		return rc;
 	}
-
-	char *user = who_user(), *host = who_host();
-	time_t start = time(NULL);
-	ss->lock_name = lock_application_name(step_kind_name(step->kind), user, host, start);
-	const char *name;
-	const struct db_option *opt = settings_db_option(st, st->target_release, &name);
-	struct dburl u;
-	if (!opt->value) {
-		rc = bs_fail(err, BS_ST_DBURL, "no database URL is configured (%s)", name);
-	} else if ((rc = dburl_parse(opt->value, &u, err)) == BS_ST_OK) {
-		if (!dburl_is_postgresql(&u)) {
-			rc = bs_fail(err, BS_ST_DBURL, "the lock needs a PostgreSQL database, not %s",
-				     u.drivername);
-		} else {
-			char **keys, **values;
-			dburl_to_libpq(&u, NULL, NULL, 0, &keys, &values);
-			rc = lock_acquire((const char *const *)keys, (const char *const *)values,
-					  ss->lock_name, st->probe_timeout, &ss->lock, holder, err);
-			dburl_free_params(keys, values);
-		}
-		dburl_free(&u);
-	}
-	if (rc != BS_ST_OK || !ss->lock) {
-		free(user);
-		free(host);
-		journal_close(ss->jr);
-		ss->argv = NULL; /* the caller still owns it */
-		session_free(ss);
-		return rc;
-	}
 	ss->rec.id = journal_new_id();
-	ss->rec.user = user;
-	ss->rec.host = host;
+	ss->rec.user = who_user();
+	ss->rec.host = who_host();
 	ss->rec.step = (char *)step_kind_name(step->kind);
 	ss->rec.node = step->node >= 0 ? s->nodes[step->node].conf->name : NULL;
 	ss->rec.argv = argv;
-	ss->rec.start = start;
+	ss->rec.start = time(NULL);
+	ss->rec.outcome = OUTCOME_RUNNING;
 	ss->rec.release = ss->release;
 	ss->rec.revision = (char *)step->revision;
+	ss->lock_name = lock_application_name(ss->rec.step, ss->rec.user, ss->rec.host,
+					      ss->rec.start);
+
+	struct lock_request rq = {
+		.url = dbprobe_record_url(st, st->target_release),
+		.record_file = st->record_file,
+		.application_name = ss->lock_name,
+		.timeout_s = st->probe_timeout,
+		.lease_s = st->lock_lease,
+		.take_over = take_over,
+		.rec = &ss->rec,
+	};
+	struct lock_obs h = { 0 };
+	enum lock_outcome o = lock_acquire(&rq, &ss->lock, &h, err);
+	if (o != LOCK_TAKEN) {
+		if (holder) {
+			lock_obs_clear(holder);
+			*holder = h;
+		} else {
+			lock_obs_clear(&h);
+		}
+		journal_close(ss->jr);
+		ss->argv = NULL; /* the caller still owns it */
+		session_free(ss);
+		if (o == LOCK_ERROR)
+			return err ? err->status : BS_ST_IO;
+		*refused = o;
+		return BS_ST_OK;
+	}
 	*out = ss;
 	return BS_ST_OK;
 }
@@ -111,9 +113,15 @@ void session_discard(struct step_session *ss)
 {
 	if (!ss)
 		return;
-	lock_release(ss->lock);
+	lock_finish(ss->lock, NULL, NULL); /* nothing ran: its running record goes too */
+	ss->lock = NULL;
 	journal_close(ss->jr);
 	session_free(ss);
+}
+
+const char *session_lock_token(const struct step_session *ss)
+{
+	return ss ? lock_token(ss->lock) : NULL;
 }
 
 int session_lock_pid(const struct step_session *ss)
@@ -154,10 +162,32 @@ enum bs_status session_end(struct step_session *ss, enum journal_outcome outcome
 {
 	ss->rec.end = time(NULL);
 	ss->rec.outcome = outcome;
+	const char *note = lock_takeover_note(ss->lock);
+	if (note) {
+		char *d = xasprintf("%s%s%s", detail && *detail ? detail : "",
+				    detail && *detail ? "; " : "", note);
+		free(detail);
+		detail = d;
+	}
+	const char *lost = lock_lost(ss->lock);
+	if (lost) {
+		char *d = xasprintf("%s%s%s", detail && *detail ? detail : "",
+				    detail && *detail ? "; " : "", lost);
+		free(detail);
+		detail = d;
+	}
 	ss->rec.detail = detail;
+	/* the shared record first (with the lock let go), then the local mirror */
+	struct bs_err derr = { 0 };
+	enum bs_status drc = lock_finish(ss->lock, &ss->rec, &derr);
+	ss->lock = NULL;
 	enum bs_status rc = journal_append(ss->jr, &ss->rec, err);
+	if (rc == BS_ST_OK && drc != BS_ST_OK) {
+		rc = drc;
+		if (err)
+			*err = derr;
+	}
 	journal_close(ss->jr);
-	lock_release(ss->lock);
 	free(detail);
 	session_free(ss);
 	return rc;

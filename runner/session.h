@@ -16,7 +16,7 @@
 
 #include <stdbool.h>
 
-#include "runner/exec.h"
+#include "proc/exec.h"
 #include "runner/journal.h"
 #include "runner/lock.h"
 #include "runner/steps.h"
@@ -28,7 +28,7 @@ struct step_session {
 	char **argv;              /* NULL: a manual step on an unobservable node (vouch only) */
 	bool unobservable;        /* the node has nothing to ask */
 	char *lock_name;          /* our application_name */
-	struct dblock *lock;
+	struct dblock *lock;      /* NULL: not taken */
 	struct journal *jr;
 	struct journal_record rec;
 };
@@ -39,13 +39,18 @@ enum session_next {
 	SESSION_VOUCH,    /* exited 0 on a node with nothing to ask: the operator vouches */
 };
 
-/* Begin taking p->next... or any planned step. *out is NULL (and nothing is
- * held) when another session holds the lock: holder says who. Errors:
- * BS_ST_IO (the journal, the database) or BS_ST_DBURL, with the cause. */
+/* Begin taking p->next... or any planned step: the journal opened, the
+ * lock taken with the step's record (outcome running) in the shared
+ * record. *out is NULL (and nothing is held) when another operator holds
+ * the lock, or its holder vanished and take_over is false: *refused says
+ * which (LOCK_HELD, LOCK_VANISHED) and holder who. Errors: BS_ST_IO (the
+ * journal, the database, the shared record's tables) or BS_ST_DBURL. */
 enum bs_status session_begin(const struct settings *st, const struct snapshot *s,
 			     const struct plan *p, const struct plan_step *step, char **argv,
-			     struct step_session **out, struct lock_holder *holder,
-			     struct bs_err *err);
+			     bool take_over, struct step_session **out, struct lock_obs *holder,
+			     enum lock_outcome *refused, struct bs_err *err);
+/* Our lock row's token (the probes must not count it as another operator's). */
+const char *session_lock_token(const struct step_session *ss);
 /* Our lock session's backend pid (the probes must not count it as another
  * operator's). */
 int session_lock_pid(const struct step_session *ss);

@@ -6,7 +6,7 @@
 
 #include "core/version.h"
 #include "core/xalloc.h"
-#include "runner/argv.h"
+#include "proc/argv.h"
 #include "runner/journal.h"
 
 enum bs_status step_argv(const struct settings *st, const struct snapshot *s,

@@ -23,8 +23,8 @@
 #include "probes/http.h"
 #include "probes/observe.h"
 #include "probes/policy.h"
-#include "runner/argv.h"
-#include "runner/exec.h"
+#include "proc/argv.h"
+#include "proc/exec.h"
 #include "runner/journal.h"
 #include "runner/lock.h"
 #include "runner/session.h"
@@ -130,7 +130,8 @@ static void reload_journal(struct console *c)
 	c->njournal = 0;
 	size_t *bad = NULL, nbad = 0;
 	struct bs_err err = { 0 };
-	if (journal_read(c->journal_path, &c->journal, &c->njournal, &bad, &nbad, &err) != BS_ST_OK) {
+	if (journal_read_shared(c->journal_path, &c->snap.record, &c->journal, &c->njournal, &bad,
+				&nbad, &err) != BS_ST_OK) {
 		c->journal = NULL;
 		c->njournal = 0;
 	}
@@ -148,7 +149,7 @@ static void recompute(struct console *c)
 	struct check_ctx cc = { &c->snap, c->m };
 	checks_run(&cc, &c->checks);
 	c->in = (struct plan_input){ &c->snap, c->m, c->st, c->checks, check_count, c->vouches,
-				     c->nvouches, time(NULL) };
+				     c->nvouches, time(NULL), false };
 	plan_free(&c->plan);
 	plan_compute(&c->in, &c->plan);
 	free(c->next_argv);
@@ -168,7 +169,8 @@ static bool start_db(struct console *c)
 	if (c->db || mono() < c->db_next_try)
 		return false;
 	db_describe(c->st, c->snap.target, &c->snap.db);
-	c->db = dbprobe_start(c->st, c->snap.target, c->st->probe_timeout, session_lock_pid(c->ss));
+	c->db = dbprobe_start(c->st, c->snap.target, c->st->probe_timeout, session_lock_pid(c->ss),
+			      session_lock_token(c->ss));
 	return c->db != NULL;
 }
 
@@ -344,14 +346,21 @@ static void start_step(struct console *c)
 			    step_kind_name(step.kind), step_kind_name(step.kind));
 		return;
 	}
-	struct lock_holder holder = { 0 };
-	if (session_begin(c->st, &c->snap, p, &step, argv, &c->ss, &holder, &err) != BS_ST_OK) {
+	struct lock_obs holder = { 0 };
+	enum lock_outcome refused;
+	if (session_begin(c->st, &c->snap, p, &step, argv, false, &c->ss, &holder, &refused,
+			  &err) != BS_ST_OK) {
 		set_message(c, "the step does not start: %s", err.detail);
 		argv_free(argv);
 	} else if (!c->ss) {
-		set_message(c, "the upgrade lock is held by %s: nothing ran",
-			    holder.application_name && *holder.application_name
-				    ? holder.application_name : "another session");
+		if (refused == LOCK_VANISHED)
+			set_message(c, "the upgrade lock's holder vanished (%s); it may still be running: "
+				       "nothing ran. Check, then take over with: barbican-status upgrade "
+				       "next --take-over",
+				    holder.holder ? holder.holder : "?");
+		else
+			set_message(c, "the upgrade lock is held by %s: nothing ran",
+				    holder.holder && *holder.holder ? holder.holder : "another session");
 		argv_free(argv);
 	} else {
 		clear_run_lines(c);
@@ -360,7 +369,7 @@ static void start_step(struct console *c)
 		c->next_tick = 0;   /* a refresh now, under the lock */
 		c->db_next_try = 0;
 	}
-	lock_holder_clear(&holder);
+	lock_obs_clear(&holder);
 }
 
 /* The first refresh under the lock ended: if the plan still proposes the
@@ -882,7 +891,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 		int inflight = prober_perform(c->prober, &c->snap);
 		if (inflight != before)
 			changed = true;
-		if (c->db && dbprobe_step(c->db, &c->snap.db, &c->snap.lock)) {
+		if (c->db && dbprobe_step(c->db, &c->snap.db, &c->snap.lock, &c->snap.record)) {
 			dbprobe_free(c->db);
 			c->db = NULL;
 			db_finished(c);

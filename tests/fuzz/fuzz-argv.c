@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner/argv.h"
+#include "proc/argv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,9 +20,81 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "core/xalloc.h"
+#include "db/db.h"
 #include "runner/lock.h"
+
+/* What these tests look at of a holder: PostgreSQL's own view of it. */
+struct lock_holder {
+	bool held;
+	char *application_name;
+	int pid;
+};
+
+static void lock_holder_clear(struct lock_holder *h)
+{
+	if (!h)
+		return;
+	free(h->application_name);
+	memset(h, 0, sizeof(*h));
+}
+
+/* One record for every lock these tests take (the local-journal mode:
+ * [record] backend = file, PostgreSQL's advisory lock alone). */
+static struct journal_record test_rec = { .id = (char *)"it-lock", .user = (char *)"ops",
+					  .host = (char *)"jump1", .step = (char *)"expand",
+					  .outcome = OUTCOME_RUNNING };
+
+static enum lock_outcome take_url(const char *url, const char *name, double timeout_s,
+				  struct dblock **l, struct lock_holder *h, struct bs_err *err)
+{
+	struct lock_request rq = { .url = url, .record_file = true, .application_name = name,
+				   .timeout_s = timeout_s, .lease_s = 30, .rec = &test_rec };
+	struct lock_obs o = { 0 };
+	enum lock_outcome r = lock_acquire(&rq, l, &o, err);
+	if (h) {
+		memset(h, 0, sizeof(*h));
+		h->held = o.held;
+		h->application_name = o.holder ? xstrdup(o.holder) : NULL;
+		h->pid = o.holder_pid;
+	}
+	lock_obs_clear(&o);
+	return r;
+}
+
+/* Who holds the advisory lock, asked on an existing connection. */
+static const char *lock_holder_sql(void);
+static bool lock_query_holder(PGconn *conn, int except_pid, struct lock_holder *out)
+{
+	char pidbuf[16];
+	snprintf(pidbuf, sizeof(pidbuf), "%d", except_pid);
+	const char *params[] = { pidbuf };
+	memset(out, 0, sizeof(*out));
+	PGresult *res = PQexecParams(conn, lock_holder_sql(), 1, NULL, params, NULL, NULL, 0);
+	bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (ok && PQntuples(res) == 1) {
+		out->held = true;
+		out->pid = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		out->application_name = xstrdup(PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return ok;
+}
+
+static void lock_release(struct dblock *l)
+{
+	lock_finish(l, NULL, NULL);
+}
+
+static const char *lock_holder_sql(void)
+{
+	static char sql[2048];
+	const char *s = lockobs_advisory_sql(), *q = strchr(s, '?');
+	snprintf(sql, sizeof(sql), "%.*s$1%s", (int)(q - s), s, q + 1);
+	return sql;
+}
 
 /* 2026-11-25T10:42:07Z */
 #define SINCE ((time_t)1795603327)
@@ -126,7 +198,6 @@ static void test_sql(void **state)
 	assert_non_null(strstr(sql, "$1"));
 	assert_true(BS_LOCK_KEY == 7094142963671000165LL);
 	lock_holder_clear(NULL);
-	lock_release(NULL);
 }
 
 /* --- the real PostgreSQL ------------------------------------------------- */
@@ -231,30 +302,21 @@ static int db_teardown(void **state)
 	return 0;
 }
 
-/* The keyword arrays as the runner gets them from the database URL (with
- * an application_name and connect_timeout of the URL's own, replaced). */
-struct params {
-	const char *k[10], *v[10];
-};
-
-static void params(struct params *p, const char *password)
+static char *pg_url(const char *password)
 {
-	const char *k[] = { "host", "port", "user", "password", "dbname", "application_name",
-			    "connect_timeout", NULL };
-	const char *v[] = { pg.host, pg.port, pg.user, password ? password : pg.password, pg.db,
-			    "from-the-url", "1000", NULL };
-	memcpy(p->k, k, sizeof(k));
-	memcpy(p->v, v, sizeof(v));
+	return xasprintf("postgresql://%s:%s@%s:%s/%s?application_name=from-the-url&"
+			 "connect_timeout=1000", pg.user, password ? password : pg.password,
+			 pg.host, pg.port, pg.db);
 }
 
 static struct dblock *acquire(const char *name, struct lock_holder *h)
 {
-	struct params p;
-	params(&p, NULL);
+	char *url = pg_url(NULL);
 	struct dblock *l = (struct dblock *)1;
 	struct bs_err err = { 0 };
-	if (lock_acquire(p.k, p.v, name, 5, &l, h, &err) != BS_ST_OK)
+	if (take_url(url, name, 5, &l, h, &err) == LOCK_ERROR)
 		fail_msg("lock_acquire: %s", err.detail);
+	free(url);
 	return l;
 }
 
@@ -298,8 +360,6 @@ static void test_take_and_contend(void **state)
 	assert_true(h.held);
 	assert_string_equal(h.application_name, name_a);
 	assert_int_equal(h.pid, lock_backend_pid(a));
-	assert_string_equal(h.user, pg.user);
-	assert_string_equal(h.client, "127.0.0.1");
 	assert_true(took < 1.0);
 	lock_holder_clear(&h);
 	assert_null(h.application_name);
@@ -420,13 +480,12 @@ static void test_killed_holder_frees(void **state)
 		holder_child = child;
 	if (child == 0) {
 		close(p[0]);
-		struct params pp;
-		params(&pp, NULL);
 		struct dblock *l = NULL;
 		struct lock_holder h;
 		struct bs_err err = { 0 };
 		char *name = lock_application_name("contract", "ops", "child", SINCE);
-		if (lock_acquire(pp.k, pp.v, name, 5, &l, &h, &err) != BS_ST_OK || !l)
+		char *url = pg_url(NULL);
+		if (take_url(url, name, 5, &l, &h, &err) != LOCK_TAKEN || !l)
 			_exit(1);
 		if (write(p[1], "k", 1) != 1)
 			_exit(2);
@@ -451,16 +510,16 @@ static void test_killed_holder_frees(void **state)
 static void test_wrong_password(void **state)
 {
 	const char *wrong = "Wr0ng-Secret-7c1d";
-	struct params p;
-	params(&p, wrong);
+	char *url = pg_url(wrong);
 	struct dblock *l = (struct dblock *)1;
 	struct lock_holder h;
 	struct bs_err err = { 0 };
-	assert_int_equal(lock_acquire(p.k, p.v, "x", 5, &l, &h, &err), BS_ST_IO);
+	assert_int_equal(take_url(url, "x", 5, &l, &h, &err), LOCK_ERROR);
+	free(url);
 	assert_null(l);
 	assert_false(h.held);
 	assert_int_equal(err.status, BS_ST_IO);
-	assert_non_null(strstr(err.detail, "cannot connect to database: "));
+	assert_non_null(strstr(err.detail, "cannot take the upgrade lock: connecting: "));
 	assert_non_null(strstr(err.detail, "password authentication failed"));
 	assert_null(strstr(err.detail, wrong));
 	assert_null(strstr(err.detail, pg.password));
@@ -477,20 +536,23 @@ static void test_no_server(void **state)
 	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
 	char port[16];
 	snprintf(port, sizeof(port), "%d", ntohs(a.sin_port));
-	const char *k[] = { "host", "port", "user", "password", "dbname", NULL };
-	const char *v[] = { "127.0.0.1", port, "u", "pw-that-must-not-show", "d", NULL };
+	char *url = xasprintf("postgresql://u:pw-that-must-not-show@127.0.0.1:%s/d", port);
 	struct dblock *l;
 	struct bs_err err = { 0 };
-	assert_int_equal(lock_acquire(k, v, "x", 2, &l, NULL, &err), BS_ST_IO);
-	assert_non_null(strstr(err.detail, "cannot connect to database: "));
+	assert_int_equal(take_url(url, "x", 2, &l, NULL, &err), LOCK_ERROR);
+	assert_non_null(strstr(err.detail, "cannot take the upgrade lock: connecting: "));
 	assert_non_null(strstr(err.detail, "Connection refused"));
+	assert_null(strstr(err.detail, "pw-that-must-not-show"));
 
 	/* a server that accepts and never answers: our timeout, not libpq's */
 	assert_int_equal(listen(s, 4), 0);
 	double t0 = now_s();
-	assert_int_equal(lock_acquire(k, v, "x", 0.5, &l, NULL, &err), BS_ST_IO);
+	assert_int_equal(take_url(url, "x", 0.5, &l, NULL, &err), LOCK_ERROR);
 	double took = now_s() - t0;
-	assert_string_equal(err.detail, "cannot connect to database: no answer within 0.5 s");
+	free(url);
+	assert_string_equal(err.detail,
+			    "cannot take the upgrade lock: connecting: no answer from the database "
+			    "within 0.5 s");
 	assert_true(took >= 0.45 && took < 1.5);
 	close(s);
 }

@@ -147,13 +147,20 @@ class DatabaseStates(unittest.TestCase):
         rc, out, err = h.run(["migrations", "--json"], text + "[upgrade]\ntarget_release = 18.0.0\n")
         self.assertFalse(json.loads(out)["database"]["reachable"])  # 18.0.0 reads sql_connection
 
-    def test_sqlite_and_mysql_urls_are_a_warning_naming_the_scheme(self):
+    def test_sqlite_and_oracle_urls_are_a_warning_naming_the_scheme(self):
         for url, scheme in (("sqlite:///barbican.sqlite", "sqlite"),
-                            ("mysql+pymysql://u:p@127.0.0.1/barbican", "mysql+pymysql")):
+                            ("oracle://u:p@127.0.0.1/barbican", "oracle")):
             rc, chk = self.upgrade_check(url)
             c = h.check(chk, "db-revision")
             self.assertEqual(c["result"], 1, url)
             self.assertIn("uses %s" % scheme, c["details"])
+
+    def test_a_mysql_url_is_read_not_a_warning(self):
+        # nothing listens on port 1: a Failure of the database checks with the cause
+        rc, chk = self.upgrade_check("mysql+pymysql://u:p@127.0.0.1:1/barbican")
+        c = h.check(chk, "db-revision")
+        self.assertEqual(c["result"], 2)
+        self.assertNotIn("uses mysql", c["details"])
 
     def test_unset_sql_connection_is_barbicans_sqlite_default(self):
         rc, out, err = h.run(["upgrade", "check", "--json"], "[upgrade]\ntarget_release = 15.0.1\n")

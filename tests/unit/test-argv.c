@@ -31,7 +31,7 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "oracle-util.h"
-#include "runner/argv.h"
+#include "proc/argv.h"
 
 /* --- helpers ---------------------------------------------------------- */
 

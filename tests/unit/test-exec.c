@@ -22,7 +22,7 @@
 
 #include "core/strbuf.h"
 #include "core/xalloc.h"
-#include "runner/exec.h"
+#include "proc/exec.h"
 
 /* --- helpers ---------------------------------------------------------- */
 

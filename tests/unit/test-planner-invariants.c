@@ -217,7 +217,7 @@ static void enumerate(bool allow_api_outage)
 	s.db.url_masked = (char *)"postgresql://u:***@h/db";
 	s.lock.holder = (char *)"barbican-status: expand by ops@jump1 since 2026-11-25T10:42Z";
 
-	struct plan_input in = { &s, &M, &st, NULL, 0, NULL, 0, 0 };
+	struct plan_input in = { &s, &M, &st, NULL, 0, NULL, 0, 0, false };
 	struct counters c = { 0 };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

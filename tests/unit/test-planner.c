@@ -67,7 +67,7 @@ static void world(struct world *w, const struct manifest *m, const char *target,
 	w->heads[0] = (char *)head;
 	d->heads = w->heads;
 	d->nheads = head ? 1 : 0;
-	w->in = (struct plan_input){ &w->s, m, &w->st, NULL, 0, w->vouches, 0, 1000 };
+	w->in = (struct plan_input){ &w->s, m, &w->st, NULL, 0, w->vouches, 0, 1000, false };
 }
 
 static void plan(struct world *w)

@@ -211,7 +211,7 @@ static void plan_and_view(struct world *w, const struct manifest *m, size_t nvou
 	snapshot_derive(&w->s, m);
 	w->s.data_migrations = snapshot_reported_data_migrations(&w->s);
 	w->in = (struct plan_input){ &w->s, m, &w->st, w->checks, w->nchecks,
-				     w->vouches, nvouches, NOW };
+				     w->vouches, nvouches, NOW, false };
 	plan_compute(&w->in, &w->p);
 	w->vs = (struct view_state){
 		.snap = &w->s,
