@@ -38,7 +38,9 @@ int cmd_upgrade_gate(struct cli *cli, int argc, char **argv)
 				"complete, the step's prerequisites hold, no check reports a Failure (a\n"
 				"[waiver:NAME] turns one into a Warning until its date) and no other\n"
 				"operator holds the lock. STEP is one of expand, roll, unpin, migrate-data,\n"
-				"contract, offline, done. A step with nothing to do holds. Exit status:\n"
+				"contract, offline, done. A step with nothing to do has no prerequisites\n"
+				"of its own: it holds once the phases before it, the checks and the lock\n"
+				"do. Exit status:\n"
 				"0 holds, 1 holds only with warnings (waived Failures), 2 does not hold\n"
 				"(or a usage error), 255 cannot tell (no target release, a configuration\n"
 				"error).",
