@@ -43,6 +43,26 @@ class Help(unittest.TestCase):
         for line in man_synopsis("barbican-status.1")[1:]:
             self.assertIn(line[len("barbican-status "):], out)
 
+    def test_a_command_of_the_man_pages_continued_on_a_second_line_ends_in_a_backslash(self):
+        # as man(1) shows the pages (scdoc eats a lone backslash)
+        for page in ("barbican-status.1", "barbican-status.conf.5", "barbican-status-upgrade.7"):
+            p = subprocess.run(["man", "-l", os.path.join(h.BUILD, "man", page)],
+                               capture_output=True, text=True,
+                               env={"PATH": "/usr/bin:/bin", "MANWIDTH": "200", "LANG": "C.UTF-8"})
+            self.assertEqual(p.returncode, 0, p.stderr)
+            lines = p.stdout.splitlines()
+            commands = 0
+            for i, line in enumerate(lines[:-1]):
+                if not re.match(r"\s*(\$ )?barbican-status ", line):
+                    continue
+                commands += 1
+                nxt = lines[i + 1]
+                indent = lambda l: len(l) - len(l.lstrip())
+                if nxt.strip() and indent(nxt) > indent(line):
+                    self.assertTrue(line.endswith("\\"), (page, line, nxt))
+            if page == "barbican-status.1":
+                self.assertGreater(commands, 2)
+
     def test_version(self):
         rc, out, err = h.run(["--version"])
         self.assertEqual(rc, 0)
