@@ -1,6 +1,8 @@
 /* nodes-reachable, "Service Nodes Reachable": Warning naming the nodes that
  * are down or in error; Failure when barbican-api nodes are configured and
- * none is up; Success, saying so, when no nodes are configured. */
+ * none is up; Warning when no nodes are configured (nothing was checked:
+ * often the default /etc/barbican/barbican.conf was read, which has none),
+ * saying how to describe them. */
 #include "checks.h"
 
 #include <stdlib.h>
@@ -12,8 +14,14 @@ void check_nodes_reachable(const struct check_ctx *ctx, struct check_result *r)
 {
 	const struct snapshot *s = ctx->snap;
 	if (s->nnodes == 0) {
+		check_raise(r, BS_WARNING);
 		check_detail(r, "No nodes are configured ([node:NAME] sections), so none were "
 				"checked.");
+		check_remedy(r, "Describe each service process in a [node:NAME] section with its "
+				"service (barbican-api, barbican-worker, barbican-keystone-listener or "
+				"barbican-retry) and its url (barbican-api) or report_url (a version "
+				"report), in a file named with --config-file or in "
+				"/etc/barbican/barbican-status.conf; see barbican-status.conf(5).");
 		return;
 	}
 	struct strbuf bad = STRBUF_INIT, unobservable = STRBUF_INIT, drained = STRBUF_INIT;

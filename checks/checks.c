@@ -139,3 +139,10 @@ const char *db_unusable_reason(const struct db_obs *d, char **owned)
 		return "the alembic_version table of the database is empty";
 	return NULL;
 }
+
+const char *const check_remedy_commands[] = {
+	"barbican-manage",
+	"oslopolicy-convert-json-to-yaml",
+};
+const size_t check_remedy_command_count =
+	sizeof(check_remedy_commands) / sizeof(check_remedy_commands[0]);

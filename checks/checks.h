@@ -71,4 +71,10 @@ void check_db_vs_nodes(const struct check_ctx *ctx, struct check_result *r);
  * one phrase ("not reachable: ..."), or NULL when its revision is known. */
 const char *db_unusable_reason(const struct db_obs *d, char **owned);
 
+/* The programs that remediations name ("... run barbican-manage db upgrade
+ * -v REV; ..."): renderers keep each such command on one line
+ * (render/cmdwrap.h). A check naming another program adds it here. */
+extern const char *const check_remedy_commands[];
+extern const size_t check_remedy_command_count;
+
 #endif

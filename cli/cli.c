@@ -9,6 +9,7 @@
 #include "args.h"
 #include "probes/observe.h"
 #include "core/status.h"
+#include "core/suggest.h"
 
 int cli_load(struct cli *cli, struct settings *st)
 {
@@ -41,6 +42,14 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_USAGE;
+}
+
+void cli_suggest(const char *word, const char *const *candidates, size_t n)
+{
+	char *near = suggest_nearest(word, candidates, n);
+	if (near)
+		fprintf(stderr, BS_PROG ": did you mean %s?\n", near);
+	free(near);
 }
 
 int cli_help(const char *usage, const char *description, const char *options)

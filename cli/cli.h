@@ -12,8 +12,11 @@
 #include "core/settings.h"
 #include "core/snapshot.h"
 
-/* Exit codes shared by the data commands (DESIGN.md, Exit codes). */
-#define EXIT_USAGE 2
+/* Exit codes shared by the data commands (DESIGN.md, Exit codes). A usage
+ * error is EX_USAGE (sysexits.h), apart from every code a command gives
+ * otherwise; upgrade check keeps argparse's 2, as Barbican's own does. */
+#define EXIT_USAGE 64
+#define EXIT_USAGE_ARGPARSE 2
 #define EXIT_CANNOT_TELL 255
 
 struct cli {
@@ -34,14 +37,18 @@ extern const size_t cmd_count;
 /* Load the configuration and settings; on failure print the error and
  * return the exit code (255), else 0. */
 int cli_load(struct cli *cli, struct settings *st);
-/* "barbican-status: usage error: ..." plus the usage line, on stderr; 2. */
+/* "barbican-status: usage error: ..." plus the usage line, on stderr;
+ * EXIT_USAGE. */
 int cli_usage_error(const char *usage, const char *fmt, ...) BS_PRINTF(2, 3);
+/* "barbican-status: did you mean 'contract'?" on stderr, when word is a
+ * typo of one of the candidates (core/suggest.h); else nothing. */
+void cli_suggest(const char *word, const char *const *candidates, size_t n);
 /* The help text of a command on stdout; 0. */
 int cli_help(const char *usage, const char *description, const char *options);
 
 /* Parse the options every data command has, "[--json] [-h|--help]":
  * returns -1 when the command should go on (with *out the renderer), else
- * the exit code (0 after --help, 2 after a usage error). */
+ * the exit code (0 after --help, EXIT_USAGE after a usage error). */
 struct output_ops;
 int cli_output_opts(int argc, char **argv, const char *usage, const char *description,
 		    const struct output_ops **out);

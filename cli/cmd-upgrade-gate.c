@@ -1,6 +1,7 @@
 /* upgrade gate --before STEP: a readiness gate for pipelines. Exit 0 when
  * the prerequisites of STEP hold, 1 when they hold only thanks to waivers,
- * 2 when they do not (what fails is printed), 255 when it cannot tell. */
+ * 2 when they do not (what fails is printed), 255 when it cannot tell; 64
+ * (EX_USAGE) on a usage error, never mistaken for "does not hold". */
 #include <string.h>
 
 #include "args.h"
@@ -38,10 +39,11 @@ int cmd_upgrade_gate(struct cli *cli, int argc, char **argv)
 				"complete, the step's prerequisites hold, no check reports a Failure (a\n"
 				"[waiver:NAME] turns one into a Warning until its date) and no other\n"
 				"operator holds the lock. STEP is one of expand, roll, unpin, migrate-data,\n"
-				"contract, offline, done. A step with nothing to do holds. Exit status:\n"
-				"0 holds, 1 holds only with warnings (waived Failures), 2 does not hold\n"
-				"(or a usage error), 255 cannot tell (no target release, a configuration\n"
-				"error).",
+				"contract, offline, done. A step with nothing to do has no prerequisites\n"
+				"of its own: it holds once the phases before it, the checks and the lock\n"
+				"do. Exit status: 0 holds, 1 holds only with warnings (waived Failures),\n"
+				"2 does not hold, 64 a usage error (a mistyped STEP: the nearest is\n"
+				"suggested), 255 cannot tell (no target release, a configuration error).",
 				"  --before STEP  the step about to be taken\n"
 				"  --json         print JSON (schema barbican-status/gate/1)\n"
 				"  -h, --help     show this help and exit\n");
@@ -52,14 +54,20 @@ int cmd_upgrade_gate(struct cli *cli, int argc, char **argv)
 		}
 	}
 	enum phase ph;
+	int rc;
 	if (!before)
 		return cli_usage_error(USAGE, "the following arguments are required: --before");
-	if (!phase_parse(before, &ph) || ph == PH_CHECK)
-		return cli_usage_error(USAGE, "argument --before: invalid choice: '%s' (choose from "
-				       "expand, roll, unpin, migrate-data, contract, offline, done)",
-				       before);
+	if (!phase_parse(before, &ph) || ph == PH_CHECK) {
+		static const char *const steps[] = { "expand", "roll", "unpin", "migrate-data",
+						     "contract", "offline", "done" };
+		rc = cli_usage_error(USAGE, "argument --before: invalid choice: '%s' (choose from "
+				     "expand, roll, unpin, migrate-data, contract, offline, done)",
+				     before);
+		cli_suggest(before, steps, sizeof(steps) / sizeof(steps[0]));
+		return rc;
+	}
 	struct plan_ctx c;
-	int rc = plan_ctx_load(cli, &c);
+	rc = plan_ctx_load(cli, &c);
 	if (rc >= 0)
 		return rc;
 	struct gate g;

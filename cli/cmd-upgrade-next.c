@@ -39,6 +39,7 @@
 #define EXIT_NOT_VERIFIED 1
 #define EXIT_REFUSED 2
 #define EXIT_STEP_FAILED 3
+#define EXIT_COMPLETE 4 /* the upgrade is complete: nothing to do */
 
 enum { OPT_DRY_RUN = 1, OPT_YES, OPT_TIMEOUT, OPT_CONFIRM, OPT_TAKE_OVER, OPT_HELP };
 
@@ -96,7 +97,7 @@ static int refuse_blocked(struct plan_ctx *c)
 	const struct plan *p = &c->plan;
 	if (p->phase == PH_DONE) {
 		printf("Nothing to do: the upgrade to %s is complete.\n", c->s.target);
-		return EXIT_REFUSED;
+		return EXIT_COMPLETE;
 	}
 	fprintf(stderr, BS_PROG ": the next step (%s) is blocked:\n",
 		p->next.kind == STEP_NONE ? phase_name(p->phase) : step_kind_name(p->next.kind));
@@ -158,7 +159,8 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 				"verified by probing again until [steps] settle_timeout, and recorded in the\n"
 				"journal. Exit status: 0 ran and verified (or vouched), 1 ran but not\n"
 				"verified, 2 blocked or refused (nothing ran), 3 the step failed (exit\n"
-				"status, signal, timeout, Ctrl-C), 255 error.",
+				"status, signal, timeout, Ctrl-C), 4 the upgrade is complete (nothing to\n"
+				"do), 64 a usage error, 255 error.",
 				"  --dry-run               print what would run, run nothing\n"
 				"  -y, --yes               do not ask for confirmation (scripts)\n"
 				"  --timeout S             end the step after S seconds (default 3600)\n"

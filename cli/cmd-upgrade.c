@@ -41,8 +41,13 @@ int cmd_upgrade(struct cli *cli, int argc, char **argv)
 			free(sub);
 			return rc;
 		}
-		return cli_usage_error(UPGRADE_USAGE, "unknown upgrade subcommand '%s' (expected: check, plan, gate, next)",
-				       argv[i]);
+		int rc = cli_usage_error(UPGRADE_USAGE, "unknown upgrade subcommand '%s' (expected: check, "
+					 "plan, gate, next)", argv[i]);
+		const char *names[sizeof(upgrade_table) / sizeof(upgrade_table[0])];
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			names[k] = upgrade_table[k].name;
+		cli_suggest(argv[i], names, sizeof(names) / sizeof(names[0]));
+		return rc;
 	}
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)

@@ -60,6 +60,19 @@ static void usage(FILE *f)
 		   "\nEach command has --help. See barbican-status(1) and barbican-status.conf(5).\n");
 }
 
+/* The exit code of a usage error met before the command runs: 2 when the
+ * command line asks for upgrade check (argparse's code, as in Barbican's
+ * own command: "barbican-status --json upgrade check"), else EX_USAGE. */
+static int usage_exit_code(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "upgrade") == 0)
+			for (int j = i + 1; j < argc; j++)
+				if (strcmp(argv[j], "check") == 0)
+					return EXIT_USAGE_ARGPARSE;
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_CTYPE, "");
@@ -89,7 +102,7 @@ int main(int argc, char **argv)
 			usage(stderr);
 			fprintf(stderr, BS_PROG ": error: %s\n", a.error);
 			free(cli.conf_args);
-			return EXIT_USAGE;
+			return usage_exit_code(argc, argv);
 		}
 	}
 	if (id == ARG_END) {
@@ -105,6 +118,10 @@ int main(int argc, char **argv)
 	if (!cmd) {
 		usage(stderr);
 		fprintf(stderr, BS_PROG ": error: unknown command '%s'\n", a.positional);
+		const char *names[ARRAY_SIZE(cmd_table)];
+		for (size_t i = 0; i < cmd_count; i++)
+			names[i] = cmd_table[i].name;
+		cli_suggest(a.positional, names, cmd_count);
 		free(cli.conf_args);
 		return EXIT_USAGE;
 	}

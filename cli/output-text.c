@@ -9,6 +9,7 @@
 #include "core/sanitize.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "render/cmdwrap.h"
 #include "render/table.h"
 #include "render/textwrap.h"
 
@@ -51,7 +52,9 @@ static void text_upgrade_check(FILE *f, const struct snapshot *s, const struct c
 		char *safe = sanitize_term_keep_ws(r[i].remediation);
 		char *head = xasprintf("- %s: ", r[i].entry->name);
 		char *text = xasprintf("%s%s", head, safe);
-		char *wrapped = textwrap_fill(text, 78, "", "  ");
+		/* a command stays whole on one line, to be copied into a shell */
+		char *wrapped = textwrap_fill_commands(text, 78, "", "  ", check_remedy_commands,
+						       check_remedy_command_count);
 		fprintf(f, "%s\n", wrapped);
 		free(wrapped);
 		free(text);

@@ -419,19 +419,19 @@ static bool parse_day(const char *s, time_t *end)
 	for (int i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
 			return false;
+	/* timegm normalises its struct in place (2026-11-31 becomes
+	 * 2026-12-01), so the day is checked on a copy of what was written */
 	struct tm tm = { 0 };
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
-	tm.tm_mday = d + 1;
-	time_t t = timegm(&tm);
-	/* reject 2026-02-30 and friends: the day must exist */
-	struct tm back;
 	tm.tm_mday = d;
-	time_t day = timegm(&tm);
-	gmtime_r(&day, &back);
-	if (back.tm_year != y - 1900 || back.tm_mon != mo - 1 || back.tm_mday != d)
+	struct tm norm = tm;
+	time_t day = timegm(&norm);
+	/* reject 2026-02-30 and friends: the day must exist */
+	if (day == (time_t)-1 || norm.tm_year != tm.tm_year || norm.tm_mon != tm.tm_mon ||
+	    norm.tm_mday != tm.tm_mday)
 		return false;
-	*end = t;
+	*end = day + 24 * 60 * 60; /* UTC has no leap seconds in time_t */
 	return true;
 }
 

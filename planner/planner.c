@@ -352,6 +352,9 @@ static void step_prereqs(struct facts *f, struct plan *p, struct blist *b, enum 
 	case STEP_EXPAND:
 		db_prereqs(f, p, b, k);
 		skew_prereqs(f, b, k);
+		if (f->db_usable && f->target && !p->expand_to &&
+		    (p->path.verdict == DBV_UP_TO_DATE || p->path.verdict == DBV_PENDING))
+			BLOCK(b, .code = BLK_NOTHING_TO_DO, .step = k, .node = -1);
 		break;
 	case STEP_UPGRADE_NODE:
 		db_prereqs(f, p, b, k);
@@ -619,9 +622,16 @@ void gate_eval(const struct plan_input *in, enum phase before, struct gate *g)
 		long node;
 		struct blist sb = { 0 };
 		step_prereqs(&f, &p, &sb, phase_step(before), &node);
+		/* a step with nothing to do does not stop a pipeline: it has no
+		 * prerequisites of its own (offline's stopped services, contract's
+		 * fleet), only the lock and the checks, conditions (3) and (4) */
+		bool nothing_to_do = false;
+		for (size_t i = 0; i < sb.nblockers; i++)
+			nothing_to_do |= sb.blockers[i].code == BLK_NOTHING_TO_DO;
 		for (size_t i = 0; i < sb.nblockers; i++) {
-			/* a step with nothing to do does not stop a pipeline: it is a note */
-			if (sb.blockers[i].code == BLK_NOTHING_TO_DO)
+			enum blocker_code c = sb.blockers[i].code;
+			if (c == BLK_NOTHING_TO_DO ||
+			    (nothing_to_do && c != BLK_LOCK_HELD && c != BLK_CHECK_FAILED))
 				continue;
 			add_blocker(&b.blockers, &b.nblockers, &b.capblockers, sb.blockers[i]);
 		}

@@ -3,6 +3,7 @@
 pages agreeing with it, usage errors, configuration errors, exit codes."""
 import os
 import re
+import subprocess
 import unittest
 
 import harness as h
@@ -42,6 +43,26 @@ class Help(unittest.TestCase):
         for line in man_synopsis("barbican-status.1")[1:]:
             self.assertIn(line[len("barbican-status "):], out)
 
+    def test_a_command_of_the_man_pages_continued_on_a_second_line_ends_in_a_backslash(self):
+        # as man(1) shows the pages (scdoc eats a lone backslash)
+        for page in ("barbican-status.1", "barbican-status.conf.5", "barbican-status-upgrade.7"):
+            p = subprocess.run(["man", "-l", os.path.join(h.BUILD, "man", page)],
+                               capture_output=True, text=True,
+                               env={"PATH": "/usr/bin:/bin", "MANWIDTH": "200", "LANG": "C.UTF-8"})
+            self.assertEqual(p.returncode, 0, p.stderr)
+            lines = p.stdout.splitlines()
+            commands = 0
+            for i, line in enumerate(lines[:-1]):
+                if not re.match(r"\s*(\$ )?barbican-status ", line):
+                    continue
+                commands += 1
+                nxt = lines[i + 1]
+                indent = lambda l: len(l) - len(l.lstrip())
+                if nxt.strip() and indent(nxt) > indent(line):
+                    self.assertTrue(line.endswith("\\"), (page, line, nxt))
+            if page == "barbican-status.1":
+                self.assertGreater(commands, 2)
+
     def test_version(self):
         rc, out, err = h.run(["--version"])
         self.assertEqual(rc, 0)
@@ -49,15 +70,21 @@ class Help(unittest.TestCase):
 
 
 class UsageErrors(unittest.TestCase):
-    """Exit 2 with a usage line on stderr, nothing on stdout, as argparse does
-    in Barbican's own command."""
+    """A usage error exits 64 (EX_USAGE), with a usage line on stderr and
+    nothing on stdout, so that a script tells it from a gate that does not
+    hold (2); upgrade check keeps the 2 of argparse, as Barbican's own
+    command does. A typo gets the nearest command or step."""
 
-    def assertUsage(self, args):
+    def assertUsage(self, args, code=64, suggestion=None):
         rc, out, err = h.run(args)
-        self.assertEqual(rc, 2, args)
+        self.assertEqual(rc, code, (args, err))
         self.assertEqual(out, "", args)
         self.assertIn("usage:", err)
         self.assertIn("barbican-status", err)
+        if suggestion:
+            self.assertIn("did you mean '%s'?" % suggestion, err)
+        else:
+            self.assertNotIn("did you mean", err)
 
     def test_no_command(self):
         self.assertUsage([])
@@ -65,21 +92,66 @@ class UsageErrors(unittest.TestCase):
     def test_unknown_command(self):
         self.assertUsage(["frobnicate"])
 
+    def test_a_mistyped_command_exits_64_and_gets_the_nearest(self):
+        self.assertUsage(["upgarde", "plan"], suggestion="upgrade")
+        self.assertUsage(["nod"], suggestion="nodes")
+
+    def test_a_mistyped_upgrade_subcommand_exits_64_and_gets_the_nearest(self):
+        self.assertUsage(["upgrade", "plna"], suggestion="plan")
+        self.assertUsage(["upgrade", "gaet", "--before", "roll"], suggestion="gate")
+
+    def test_a_mistyped_step_is_not_a_gate_that_does_not_hold(self):
+        self.assertUsage(["upgrade", "gate", "--before", "contarct"], suggestion="contract")
+        self.assertUsage(["upgrade", "gate", "--before", "bogus"])
+        self.assertUsage(["upgrade", "gate"])
+
+    def test_a_pipeline_waiting_on_a_mistyped_step_stops_at_once(self):
+        # the loop of the issue: it must end with 64, not wait forever
+        script = ('n=0; until "$0" upgrade gate --before contarct; do rc=$?; '
+                  '[ $rc = 2 ] || exit $rc; n=$((n+1)); [ $n -lt 3 ] || exit 99; done')
+        rc = subprocess.run(["sh", "-c", script, h.BIN], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin",
+                            "HOME": "/nonexistent"}).returncode
+        self.assertEqual(rc, 64)
+
     def test_json_before_the_command_is_a_usage_error_as_in_barbicans(self):
-        self.assertUsage(["--json", "upgrade", "check"])
+        self.assertUsage(["--json", "upgrade", "check"], code=2)
 
     def test_unknown_option(self):
-        self.assertUsage(["upgrade", "check", "--jsn"])
+        self.assertUsage(["upgrade", "check", "--jsn"], code=2)
+        self.assertUsage(["upgrade", "--jsn", "check"], code=2)
         self.assertUsage(["nodes", "--bogus"])
+        self.assertUsage(["migrations", "--bogus"])
+        self.assertUsage(["journal", "--bogus"])
+        self.assertUsage(["upgrade", "plan", "--bogus"])
+        self.assertUsage(["upgrade", "gate", "--before", "roll", "--bogus"])
+        self.assertUsage(["upgrade", "next", "--bogus"])
+        self.assertUsage(["console", "--bogus"])
 
     def test_missing_option_value(self):
         self.assertUsage(["--config-file"])
+        self.assertUsage(["upgrade", "next", "--timeout"])
 
     def test_unknown_upgrade_subcommand(self):
         self.assertUsage(["upgrade", "foo"])
 
     def test_upgrade_without_subcommand(self):
         self.assertUsage(["upgrade"])
+
+
+class NextWhenComplete(unittest.TestCase):
+    def test_next_exits_4_when_the_upgrade_is_complete(self):
+        fleet = {"nodes": [{"name": "ctl1-api", "kind": "api", "release": "15.0.1", "port": 0},
+                           {"name": "ctl2-api", "kind": "api", "release": "15.0.1", "port": 0}]}
+        d = h.Deployment(fleet, "tmpl_15x", "15.0.1")
+        try:
+            rc, out, err = d.run("upgrade", "next", "--yes")
+            self.assertEqual(rc, 4, out + err)
+            self.assertIn("complete", out)
+            rc, out, err = d.run("upgrade", "next", "--dry-run")
+            self.assertEqual(rc, 4, out + err)
+        finally:
+            d.close()
 
 
 class OptionsLikeArgparse(unittest.TestCase):

@@ -81,7 +81,7 @@ class DemoUpgrade(unittest.TestCase):
         steps = []
         for _ in range(12):
             rc, out, err = self.d.run("upgrade", "next", "--yes", "--confirm-unobservable")
-            if rc == 2 and "complete" in out:
+            if rc == 4 and "complete" in out:
                 break
             self.assertEqual(rc, 0, out + err)
             steps.append(out.splitlines()[0])

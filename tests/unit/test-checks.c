@@ -78,8 +78,8 @@ static const struct ccase cases[] = {
 	  { 1, { NULL } }, { { 0 } }, BS_WARNING, "Not checked" },
 
 	/* nodes-reachable */
-	{ "no nodes configured: Success that says so", "nodes-reachable", "15.0.1",
-	  { 0, { "8c74e2d7f1ff" } }, { { 0 } }, BS_SUCCESS, "No nodes are configured" },
+	{ "no nodes configured: a Warning, none was checked", "nodes-reachable", "15.0.1",
+	  { 0, { "8c74e2d7f1ff" } }, { { 0 } }, BS_WARNING, "No nodes are configured" },
 	{ "all up", "nodes-reachable", "15.0.1", { 0, { "8c74e2d7f1ff" } },
 	  { N_("a1", SVC_API, NS_UP, "15.0.1"), N_("w1", SVC_WORKER, NS_UP, "15.0.1") },
 	  BS_SUCCESS, "2 of 2 nodes up" },
@@ -338,10 +338,39 @@ static void table_order_is_barbicans_check_first_and_ids_are_unique(void **state
 		assert_non_null(check_find(want[i]));
 }
 
+/* Without --config-file, /etc/barbican/barbican.conf has no [node:NAME]:
+ * nothing was checked, and the check says how to describe the nodes. */
+static void no_nodes_configured_is_a_warning_that_says_how_to_describe_them(void **state)
+{
+	(void)state;
+	static const struct ccase c = { "no nodes", "nodes-reachable", "15.0.1",
+					{ 0, { "8c74e2d7f1ff" } }, { { 0 } }, BS_WARNING, NULL };
+	struct settings st;
+	struct snapshot s;
+	build(&c, &st, &s);
+	struct check_ctx ctx = { &s, manifest_builtin() };
+	const struct check_entry *e = check_find("nodes-reachable");
+	struct check_result r = { e, BS_SUCCESS, NULL, NULL, false };
+	e->run(&ctx, &r);
+	assert_int_equal(r.code, BS_WARNING);
+	assert_non_null(r.remediation);
+	/* a section per service process, its service, and where to ask it */
+	static const char *const words[] = { "[node:NAME]", "service", "url", "report_url",
+					     "barbican-status.conf(5)" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strstr(r.remediation, words[i]))
+			fail_msg("remediation \"%s\" does not say \"%s\"", r.remediation, words[i]);
+	free(r.details);
+	free(r.remediation);
+	snapshot_free(&s);
+	free(st.nodes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_check_case),
+		cmocka_unit_test(no_nodes_configured_is_a_warning_that_says_how_to_describe_them),
 		cmocka_unit_test(policy_json_file_is_a_failure_with_barbicans_text),
 		cmocka_unit_test(policy_yaml_or_missing_is_success_with_no_details),
 		cmocka_unit_test(unreadable_policy_means_the_checks_could_not_run),

@@ -444,6 +444,83 @@ static void gate_before_a_skipped_step_holds_with_nothing_to_do(void **state)
 	gate_free(&g);
 }
 
+/* The demo deployment (scripts/demo.sh, tests/sim/fleets/demo-14.json): two
+ * barbican-api, three workers and a keystone listener that report, and a
+ * barbican-retry with nothing to ask; 14.0.2 -> 15.0.1, where unpin,
+ * migrate-data, contract and offline have nothing to do. Every STEP of
+ * `gate --before` at every phase the demo goes through: a gate holds when
+ * every phase before its step is complete or skipped, and its step's own
+ * prerequisites hold, which a step with nothing to do has none of (the lock
+ * and the checks still count). Expected verdicts are written from that rule
+ * (barbican-status(1), upgrade gate), one row per demo phase. */
+#define RETRY(name) { name, SVC_RETRY, false, NS_UNKNOWN, NULL, NULL }
+
+enum demo_phase { DEMO_EXPAND, DEMO_ROLL_START, DEMO_ROLL_APIS_LEFT, DEMO_DONE, DEMO_DONE_LOCKED };
+
+static void demo_world(struct world *w, enum demo_phase dp)
+{
+	static const struct spec demo14[] = {
+		API("ctl1-api", NS_UP, "14.0.2"), API("ctl2-api", NS_UP, "14.0.2"),
+		WRK("ctl1-wrk", NS_UP, "14.0.2"), WRK("ctl2-wrk", NS_UP, "14.0.2"),
+		WRK("ctl3-wrk", NS_UP, "14.0.2"),
+		{ "ctl1-ksl", SVC_KEYSTONE_LISTENER, true, NS_UP, "14.0.2", NULL },
+		RETRY("ctl1-retry"),
+	};
+	world(w, manifest_builtin(), "15.0.1", dp == DEMO_EXPAND ? "0f8c192a061f" : "8c74e2d7f1ff",
+	      demo14, 7);
+	if (dp == DEMO_ROLL_APIS_LEFT || dp >= DEMO_DONE) {
+		for (int i = 2; i < 6; i++)
+			w->nodes[i].obs.release = (char *)"15.0.1";
+		w->vouches[0] = (struct vouch){ "ctl1-retry", "15.0.1" };
+		w->in.nvouches = 1;
+	}
+	if (dp >= DEMO_DONE)
+		w->nodes[0].obs.release = w->nodes[1].obs.release = (char *)"15.0.1";
+	if (dp == DEMO_DONE_LOCKED) {
+		w->s.lock.held = true;
+		w->s.lock.holder = (char *)"barbican-status: upgrade_node by ops@jump1 since 2026-11-25T10:42Z";
+	}
+}
+
+static void every_gate_at_every_phase_of_the_demo(void **state)
+{
+	(void)state;
+	static const char *const steps[] = { "expand", "roll", "unpin", "migrate-data",
+					     "contract", "offline", "done" };
+	static const struct {
+		enum demo_phase dp;
+		const char *name;
+		enum phase phase;
+		int verdict[7]; /* in the order of steps[] */
+	} rows[] = {
+		{ DEMO_EXPAND, "expand", PH_EXPAND, { 0, 2, 2, 2, 2, 2, 2 } },
+		{ DEMO_ROLL_START, "roll, nothing upgraded", PH_ROLL, { 0, 0, 2, 2, 2, 2, 2 } },
+		{ DEMO_ROLL_APIS_LEFT, "roll, the APIs left", PH_ROLL, { 0, 0, 2, 2, 2, 2, 2 } },
+		{ DEMO_DONE, "done", PH_DONE, { 0, 0, 0, 0, 0, 0, 0 } },
+		{ DEMO_DONE_LOCKED, "done, lock held", PH_DONE, { 2, 2, 2, 2, 2, 2, 2 } },
+	};
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct world w;
+		demo_world(&w, rows[r].dp);
+		plan(&w);
+		if (w.p.phase != rows[r].phase)
+			fail_msg("demo at %s: phase %s", rows[r].name, phase_name(w.p.phase));
+		for (size_t k = 0; k < 7; k++) {
+			enum phase before;
+			assert_true(phase_parse(steps[k], &before));
+			struct gate g;
+			gate_eval(&w.in, before, &g);
+			if (g.verdict != rows[r].verdict[k]) {
+				char *all = blockers(&w, g.blockers, g.nblockers);
+				fail_msg("demo at %s: gate --before %s: verdict %d, want %d (%s)",
+					 rows[r].name, steps[k], g.verdict, rows[r].verdict[k], all);
+			}
+			gate_free(&g);
+		}
+		plan_free(&w.p);
+	}
+}
+
 static void names_of_phases_steps_and_blockers(void **state)
 {
 	(void)state;
@@ -474,6 +551,7 @@ int main(void)
 		cmocka_unit_test(caps_then_data_migrations_then_contract_then_offline),
 		cmocka_unit_test(expand_never_runs_past_a_contract_migration),
 		cmocka_unit_test(gate_before_a_skipped_step_holds_with_nothing_to_do),
+		cmocka_unit_test(every_gate_at_every_phase_of_the_demo),
 		cmocka_unit_test(names_of_phases_steps_and_blockers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

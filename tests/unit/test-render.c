@@ -219,6 +219,58 @@ static void upgrade_check_json_matches_golden(void **state)
 	upgrade_check(&output_json, "upgrade-check.json");
 }
 
+/* "What to do" never breaks a command across lines: each command a
+ * remediation names is on one line of the output, whole, so that it can be
+ * copied into a shell. The policy file path moves the command along the
+ * line, so every length from short to past the line's width is tried. */
+static void what_to_do_never_breaks_a_command_across_lines(void **state)
+{
+	(void)state;
+	static const char *const dirs[] = { "/etc/barbican", "/etc/barbican/x", "/srv/conf/barbican",
+					    "/etc", "/a/b", "/etc/barbican/with-a-long-name/policies" };
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		for (size_t pad = 0; pad < 40; pad++) {
+			char *path = xasprintf("%s/%.*spolicy.json", dirs[d], (int)pad,
+					       "pppppppppppppppppppppppppppppppppppppppppppp");
+			struct check_result r = { check_find("policy-json"), BS_FAILURE, NULL,
+						  xasprintf("Convert it: oslopolicy-convert-json-to-yaml "
+							    "--namespace barbican --policy-file %s "
+							    "--output-file policy.yaml, then set "
+							    "[oslo_policy] policy_file = policy.yaml.", path),
+						  false };
+			char *cmd = xasprintf("oslopolicy-convert-json-to-yaml --namespace barbican "
+					      "--policy-file %s --output-file policy.yaml", path);
+			struct check_result rs[2] = {
+				r,
+				{ check_find("db-pending"), BS_WARNING, NULL,
+				  xasprintf("Expand first%.*s, while the old release runs: barbican-manage "
+					    "db upgrade -v 8c74e2d7f1ff; the contract migrations wait.",
+					    (int)pad, "........................................"),
+				  false },
+			};
+			struct settings st = { 0 };
+			struct snapshot s;
+			snapshot_init(&s, &st);
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&buf, &len);
+			output_text.upgrade_check(m, &s, rs, 2);
+			fclose(m);
+			const char *todo = strstr(buf, "What to do:\n");
+			assert_non_null(todo);
+			if (!strstr(todo, cmd) ||
+			    !strstr(todo, "barbican-manage db upgrade -v 8c74e2d7f1ff"))
+				fail_msg("a command is broken across lines:\n%s", todo);
+			free(buf);
+			free(cmd);
+			free(path);
+			free(rs[0].remediation);
+			free(rs[1].remediation);
+			snapshot_free(&s);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +280,7 @@ int main(void)
 		cmocka_unit_test(migrations_json_matches_golden),
 		cmocka_unit_test(upgrade_check_table_matches_golden),
 		cmocka_unit_test(upgrade_check_json_matches_golden),
+		cmocka_unit_test(what_to_do_never_breaks_a_command_across_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

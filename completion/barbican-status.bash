@@ -1,0 +1,78 @@
+# bash completion for barbican-status(1): commands, upgrade subcommands,
+# options, and the STEP of upgrade gate --before. Self-contained: it works
+# with or without the bash-completion package, which loads it on demand
+# from its completions directory.
+
+_barbican_status()
+{
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=
+    ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+    # --name=VALUE: bash splits at '=' (COMP_WORDBREAKS)
+    if [[ $cur == = ]]; then
+        cur= prev=${COMP_WORDS[COMP_CWORD - 1]}
+    elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+        prev=${COMP_WORDS[COMP_CWORD - 2]}
+    fi
+
+    local steps="expand roll unpin migrate-data contract offline done"
+    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout"
+
+    case $prev in
+        --config-file|--dump)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return 0 ;;
+        --config-dir)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+            return 0 ;;
+        --before)
+            mapfile -t COMPREPLY < <(compgen -W "$steps" -- "$cur")
+            return 0 ;;
+        --timeout|--interval|-n|--iterations|--step-timeout)
+            COMPREPLY=()
+            return 0 ;;
+    esac
+
+    # the command (and the upgrade subcommand) typed so far
+    local i w cmd= sub=
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        if [[ $w == -* ]]; then
+            [[ " $with_value " == *" $w "* && ${COMP_WORDS[i + 1]} != = ]] && ((i++))
+            [[ ${COMP_WORDS[i + 1]} == = ]] && ((i += 2))
+            continue
+        fi
+        if [[ -z $cmd ]]; then
+            cmd=$w
+        elif [[ $cmd == upgrade && -z $sub ]]; then
+            sub=$w
+        fi
+    done
+
+    local words=
+    case $cmd in
+        "") if [[ $cur == -* ]]; then
+                words="--config-file --config-dir --help --version"
+            else
+                words="console upgrade nodes migrations journal"
+            fi ;;
+        upgrade)
+            case $sub in
+                "") if [[ $cur == -* ]]; then words="--json --help"; else words="check plan gate next"; fi ;;
+                check|plan) words="--json --help" ;;
+                gate) words="--before --json --help" ;;
+                next) words="--dry-run --yes --timeout --confirm-unobservable --help" ;;
+            esac ;;
+        console) words="--interval --readonly --iterations --dump --no-color --step-timeout --help" ;;
+        nodes|migrations|journal) words="--json --help" ;;
+    esac
+    # after the command, only options: no command takes other words
+    if [[ $cmd && ($cmd != upgrade || $sub) && $cur && $cur != -* ]]; then
+        words=
+    fi
+    mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+    return 0
+}
+
+complete -F _barbican_status barbican-status

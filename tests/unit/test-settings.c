@@ -1,0 +1,112 @@
+/* test-settings.c: barbican-status's own options as settings_load reads
+ * them from a configuration file (barbican-status.conf(5)). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ini.h"
+#include "core/settings.h"
+#include "core/xalloc.h"
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar, counted
+ * without the C library (H. Hinnant's days_from_civil): the reference the
+ * waiver's end is compared with. */
+static long days_from_civil(long y, long m, long d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+/* settings_load of one [waiver:w] whose until is `until` */
+static enum bs_status load_waiver_until(const char *until, struct settings *s,
+					struct bs_err *err)
+{
+	char *text = xasprintf("[waiver:w]\ncheck = rpc-objects\nuntil = %s\n"
+			       "owner = ops\nreason = a test\n", until);
+	struct ini_file *f;
+	assert_int_equal(ini_parse_buffer("waiver.conf", text, strlen(text), &f, NULL), BS_ST_OK);
+	free(text);
+	return settings_load(conf_from_files(&f, 1), s, err);
+}
+
+static void check_every_day_of(int y)
+{
+	int days = 0;
+	for (int m = 1; m <= 12; m++) {
+		for (int d = 1; d <= days_in_month(y, m); d++, days++) {
+			char until[40];
+			snprintf(until, sizeof(until), "%04d-%02d-%02d", y, m, d);
+			struct settings s;
+			struct bs_err err = { 0 };
+			enum bs_status st = load_waiver_until(until, &s, &err);
+			if (st != BS_ST_OK)
+				fail_msg("until = %s rejected: %s", until, err.detail);
+			assert_int_equal(s.nwaivers, 1);
+			assert_string_equal(s.waivers[0].until, until);
+			/* the first second after that day */
+			assert_int_equal((long long)s.waivers[0].until_end,
+					 (days_from_civil(y, m, d) + 1) * 86400LL);
+			settings_free(&s);
+		}
+	}
+	assert_int_equal(days, (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 366 : 365);
+}
+
+static void a_waiver_may_end_on_every_day_of_a_leap_year(void **state)
+{
+	check_every_day_of(2028);
+	check_every_day_of(2000);
+}
+
+static void a_waiver_may_end_on_every_day_of_a_non_leap_year(void **state)
+{
+	check_every_day_of(2026);
+	check_every_day_of(2099); /* 2099-12-31 among them */
+	check_every_day_of(2100); /* divisible by 100: not a leap year */
+}
+
+static void a_waiver_that_ends_on_a_day_that_does_not_exist_is_rejected(void **state)
+{
+	static const char *const bad[] = {
+		"2026-02-29", "2100-02-29", "2026-02-30", "2028-02-30", "2026-04-31",
+		"2026-06-31", "2026-09-31", "2026-11-31", "2026-12-32", "2026-01-00",
+		"2026-00-10", "2026-13-01", "2026-1-01", "2026-01-1", "26-01-01",
+		"2026/01/01", "2026-01-01x", "+026-01-01", "2026-0a-01", "",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct settings s;
+		struct bs_err err = { 0 };
+		enum bs_status st = load_waiver_until(bad[i], &s, &err);
+		if (st == BS_ST_OK)
+			fail_msg("until = %s accepted", bad[i]);
+		assert_int_equal(st, BS_ST_CONFIG_VALUE);
+		assert_non_null(strstr(err.detail, "expected a date YYYY-MM-DD"));
+		settings_free(&s);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_waiver_may_end_on_every_day_of_a_leap_year),
+		cmocka_unit_test(a_waiver_may_end_on_every_day_of_a_non_leap_year),
+		cmocka_unit_test(a_waiver_that_ends_on_a_day_that_does_not_exist_is_rejected),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
