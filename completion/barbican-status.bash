@@ -62,7 +62,7 @@ _barbican_status()
                 "") if [[ $cur == -* ]]; then words="--json --help"; else words="check plan gate next"; fi ;;
                 check|plan) words="--json --help" ;;
                 gate) words="--before --json --help" ;;
-                next) words="--dry-run --yes --timeout --confirm-unobservable --help" ;;
+                next) words="--dry-run --yes --timeout --confirm-unobservable --take-over --help" ;;
             esac ;;
         console) words="--interval --readonly --iterations --dump --no-color --step-timeout --help" ;;
         nodes|migrations|journal) words="--json --help" ;;
