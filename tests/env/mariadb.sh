@@ -129,21 +129,28 @@ write_cnf() {
     mv -f "$CNF.tmp" "$CNF"
 }
 
-# init_datadir NAME: mariadb-install-db (as mysql), once
+# init_datadir NAME: a fresh datadir, once. mariadb-install-db (as mysql) runs
+# once per DIR, into DIR/my-seed (never started); each server gets a copy.
 init_datadir() {
-    local n=$1 t
+    local n=$1 t seed=$DIR/my-seed
     inst "$n"
     [ -e "$MYD/install-db.done" ] && return 0
     [ -e "$DATA" ] && { warn "removing the unfinished datadir $DATA"; rm -rf -- "$DATA"; }
-    t=$(now_us)
-    log "mariadb-install-db $DATA (as mysql)"
-    ( cd "$MYD" && setpriv --reuid=mysql --regid=mysql --init-groups -- \
-        "$INSTALL_DB" --no-defaults --datadir="$DATA" --user=mysql --skip-test-db \
-        --auth-root-authentication-method=socket --skip-name-resolve --skip-log-bin \
-        --innodb-log-file-size=32M --innodb-buffer-pool-size=64M ) \
-        > "$MYD/install-db.log" 2>&1 || { tail_log "$MYD/install-db.log"; die "mariadb-install-db failed for $n"; }
+    if [ ! -e "$seed/install-db.done" ]; then
+        t=$(now_us)
+        rm -rf -- "$seed"
+        install -d -o mysql -g mysql -m 0700 "$seed"
+        log "mariadb-install-db $seed/data (as mysql)"
+        ( cd "$seed" && setpriv --reuid=mysql --regid=mysql --init-groups -- \
+            "$INSTALL_DB" --no-defaults --datadir="$seed/data" --user=mysql --skip-test-db \
+            --auth-root-authentication-method=socket --skip-name-resolve --skip-log-bin \
+            --innodb-log-file-size=32M --innodb-buffer-pool-size=64M ) \
+            > "$seed/install-db.log" 2>&1 || { tail_log "$seed/install-db.log"; die "mariadb-install-db failed"; }
+        touch "$seed/install-db.done"
+        log "mariadb-install-db done in $(since "$t")s"
+    fi
+    cp -a -- "$seed/data" "$DATA" || die "cannot copy $seed/data to $DATA"
     touch "$MYD/install-db.done"
-    log "mariadb-install-db done in $(since "$t")s"
 }
 
 prepare_inst() {  # NAME
@@ -543,7 +550,7 @@ cmd_galera_start() {
     local p1 p2 g1 g2 i1 i2 s1 s2 cname addr out t2
     t=$(now_us)
     need_all
-    need_cmd "$GALERA_LIB" galera-4
+    [ -r "$GALERA_LIB" ] || die "$GALERA_LIB not found (package galera-4); run scripts/install-deps.sh --test"
     need_cmd /usr/bin/rsync rsync
     need_cmd /usr/bin/wsrep_sst_rsync mariadb-server
     [ -s "$mystate" ] || die "$mystate missing: start the standalone first ($0 start $DIR); Galera uses its users' passwords"
@@ -555,7 +562,7 @@ cmd_galera_start() {
     if server_pid galera1 >/dev/null && server_pid galera2 >/dev/null && [ -s "$gstate" ] &&
        [ "$(gstatus 1)" = "2|Synced" ] && [ "$(gstatus 2)" = "2|Synced" ]; then
         log "Galera already running (ports $(read_kv "$gstate" BS_GALERA1_PORT), $(read_kv "$gstate" BS_GALERA2_PORT))"
-        make_templates galera1 "$(read_kv "$gstate" BS_GALERA1_PORT)" "$pw"
+        galera_templates "$(read_kv "$gstate" BS_GALERA1_PORT)" "$pw"
         return 0
     fi
     server_pid galera1 >/dev/null || server_pid galera2 >/dev/null &&
@@ -628,7 +635,42 @@ cmd_galera_start() {
     tcp_sql "$p1" barbican "$pw" -e "DROP DATABASE bs_testenv_check" || true
     log "verified: size 2, Synced on both; users log in on both; a row written on node 1 read on node 2"
     log "Galera up (127.0.0.1:$p1, 127.0.0.1:$p2) in $(since "$t")s"
-    make_templates galera1 "$p1" "$pw"
+    galera_templates "$p1" "$pw"
+}
+
+# galera_templates PORT PW: tmpl_14x/tmpl_15x on node 1 (replicated to node 2).
+# Default: the standalone's dumps of barbican-manage's schema, replayed
+# (~0.5 s); BS_TESTENV_GALERA_MANAGE=1: barbican-manage itself against node 1
+# (~6 s: every DDL is a cluster-wide TOI operation).
+galera_templates() {
+    local port=$1 pw=$2 ver name rev t
+    if [ "${BS_TESTENV_GALERA_MANAGE:-0}" = 1 ]; then
+        make_templates galera1 "$port" "$pw"
+        return 0
+    fi
+    t=$(now_us)
+    ver=$(manage_version)
+    for name in tmpl_14x tmpl_15x; do
+        if [ $name = tmpl_14x ]; then rev=$BS_REV_14X; else rev=$BS_REV_15X; fi
+        inst galera1
+        if [ -s "$MYD/$name.done" ] && [ -s "$MYD/$name.sql" ] &&
+           [ "$(sql_on galera1 -N -e "SELECT version_num FROM $name.alembic_version" 2>/dev/null)" = "$rev" ]; then
+            log "galera1: $name already made ($(cat "$MYD/$name.done"))"
+            continue
+        fi
+        [ "$(cat "$DIR/my/$name.done" 2>/dev/null)" = "alembic $rev by barbican-manage $ver" ] ||
+            die "the standalone's $name is not made (needed for Galera's); run: $0 start $DIR"
+        inst galera1
+        rm -f "$MYD/$name.done"
+        { echo "DROP DATABASE IF EXISTS $name; CREATE DATABASE $name; USE $name;"; cat "$DIR/my/$name.sql"; } |
+            sql_on galera1 || die "galera1: could not load $name"
+        [ "$(sql_on galera1 -N -e "SELECT version_num FROM $name.alembic_version ORDER BY 1")" = "$rev" ] ||
+            die "galera1: $name: alembic_version is not $rev after loading"
+        cp -- "$DIR/my/$name.sql" "$MYD/$name.sql"
+        echo "alembic $rev by barbican-manage $ver (the standalone's schema, replayed)" > "$MYD/$name.done"
+        log "galera1: $name loaded from the standalone's barbican-manage dump (alembic $rev verified)"
+    done
+    log "galera1: templates ready in $(since "$t")s"
 }
 
 cmd_galera_stop() {
