@@ -184,6 +184,7 @@ launch() {
             "$MARIADBD" "--defaults-file=$CNF" "$@"
     ) < /dev/null >> "$MYD/mariadbd.out" 2>&1 &
     pid=$!
+    LAUNCHED+=("$pid")
     deadline=$(( $(now_us) + timeout * 1000000 ))
     while :; do
         # (right after the fork the pid may still be the subshell's: only its
@@ -212,6 +213,36 @@ launch() {
         die "internal: $PIDF does not hold the pid $pid of mariadbd $n"
     LAUNCH_RC=0
 }
+
+# servers started by this run (our children: their pids cannot be recycled
+# before we reap them); on SIGTERM/SIGINT (e.g. a failed testenv.sh up ends a
+# background galera-start) they are stopped, so nothing is left behind, even
+# one whose pid file was not written yet
+LAUNCHED=()
+on_signal() {
+    local pid i
+    trap - TERM INT HUP
+    log "interrupted: stopping the servers this run started (${LAUNCHED[*]:-none})"
+    # newest first (a joiner before its donor); 10 s each, then SIGKILL (a
+    # Galera donor in the middle of an SST does not stop on SIGTERM)
+    for (( i = ${#LAUNCHED[@]} - 1; i >= 0; i-- )); do
+        pid=${LAUNCHED[$i]}
+        kill -TERM "$pid" 2>/dev/null || continue
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            # (a zombie: gone)
+            [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = Z ] && break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
+            warn "mariadbd $pid did not stop in 10 s; SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    exit 143
+}
+trap on_signal TERM INT HUP
 
 # stop_server NAME: SIGTERM (a clean shutdown), SIGKILL after 60 s
 stop_server() {
