@@ -38,12 +38,15 @@
 #
 # Templates: MariaDB has no template databases. tmpl_14x (barbican-manage db
 # upgrade -v 0f8c192a061f) and tmpl_15x (db upgrade, head 8c74e2d7f1ff) are made
-# by the real barbican-manage on each server (Galera: on node 1; replicated),
-# verified (alembic_version), and dumped with mariadb-dump into DIR/S/tmpl_*.sql;
-# `newdb` replays a dump into a new database (one client call, ~0.1-0.3 s).
+# by the real barbican-manage on the standalone, verified (alembic_version), and
+# dumped with mariadb-dump into DIR/my/tmpl_*.sql; on Galera (node 1; replicated)
+# those dumps are replayed (BS_TESTENV_GALERA_MANAGE=1: barbican-manage runs
+# against node 1 itself, ~6 s more). `newdb` replays a dump into a new database
+# (one client call, ~0.1 s; CREATE TABLE ... LIKE would lose the foreign keys).
 #
 # Knobs: BS_TESTENV_MY_PORT (fixed port of the standalone), BS_TESTENV_MY_PASSWORD,
-# BS_TESTENV_MY_RO_PASSWORD (default: random, kept across restarts of DIR).
+# BS_TESTENV_MY_RO_PASSWORD (default: random, kept across restarts of DIR),
+# BS_TESTENV_GALERA_MANAGE=1 (see Templates). See tests/env/README.md.
 set -euo pipefail
 BS_SCRIPT=mariadb.sh
 # shellcheck source=tests/env/lib.sh
@@ -57,13 +60,12 @@ GALERA_LIB=/usr/lib/galera/libgalera_smm.so
 MANAGE=/usr/bin/barbican-manage
 
 usage() {
-    sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
 # inst NAME: paths of server NAME (my, galera1, galera2)
 inst() {
-    I=$1
     MYD=$DIR/$1
     DATA=$MYD/data
     RUN=$MYD/run
@@ -209,8 +211,9 @@ launch() {
         fi
         sleep 0.1
     done
-    [ "$(cat "$PIDF" 2>/dev/null)" = "$pid" ] && pid_matches "$pid" "--defaults-file=$CNF" ||
+    if [ "$(cat "$PIDF" 2>/dev/null)" != "$pid" ] || ! pid_matches "$pid" "--defaults-file=$CNF"; then
         die "internal: $PIDF does not hold the pid $pid of mariadbd $n"
+    fi
     LAUNCH_RC=0
 }
 
@@ -281,9 +284,9 @@ listen_check() {
     pid=$(server_pid "$n") || die "$n is not running"
     out=$(ss -Htlnp 2>/dev/null | grep -F "pid=$pid," | awk '{print $4}' | sort -u)
     bad=$(grep -v '^127\.0\.0\.1:' <<< "$out" || true)
-    [ -z "$bad" ] || die "$n (pid $pid) listens outside loopback: $(echo $bad)"
+    [ -z "$bad" ] || die "$n (pid $pid) listens outside loopback: $(tr '\n' ' ' <<< "$bad")"
     for p in "$@"; do
-        grep -qx "127.0.0.1:$p" <<< "$out" || die "$n does not listen on 127.0.0.1:$p (it listens on: $(echo $out))"
+        grep -qx "127.0.0.1:$p" <<< "$out" || die "$n does not listen on 127.0.0.1:$p (it listens on: $(tr '\n' ' ' <<< "$out"))"
     done
 }
 

@@ -1,14 +1,16 @@
 #!/bin/bash
 # tests/env/testenv.sh -- the whole test environment in one go: a private
-# PostgreSQL 15, template databases with the real Barbican schema, and the real
-# barbican-api 15.0.1 under uwsgi, all on 127.0.0.1, all under DIR.
+# PostgreSQL 15, a private MariaDB 10.11 and a two-node Galera cluster
+# (mariadb.sh), template databases with the real Barbican schema, and the real
+# barbican-api 15.0.1 under uwsgi (one on PostgreSQL, one on MariaDB), all on
+# 127.0.0.1, all under DIR.
 #
 #   testenv.sh up DIR      install missing packages (scripts/install-deps.sh --test),
 #                          start everything, verify it, write DIR/env.sh and DIR/env.json
 #   testenv.sh down DIR    stop everything `up` started (pidfiles checked against
 #                          /proc/PID/cmdline); safe to call twice, or after a failed up
 #   testenv.sh env DIR     print DIR/env.sh (fails unless everything runs)
-#   testenv.sh status DIR  exit 0 if PostgreSQL and barbican-api run and answer
+#   testenv.sh status DIR  exit 0 if PostgreSQL, MariaDB, Galera and both APIs run and answer
 #
 # `up` never skips: if a package cannot be installed or a service cannot be
 # started or verified, it stops what it started, names what failed, exits 1.
