@@ -4,9 +4,10 @@
 # This is README command 2 and what CI runs (.ci/run). As root on Debian 12:
 #   1. scripts/install-deps.sh --test (apt-get; nothing when all is installed)
 #   2. meson setup + ninja in build-test/ (warnings are errors)
-#   3. the test environment: a private PostgreSQL on 127.0.0.1 with the real
-#      Barbican 14.x/15.x schemas (made by barbican-manage) and the real
-#      barbican-api 15.0.1 under uwsgi (tests/env/testenv.sh up)
+#   3. the test environment: a private PostgreSQL, a private MariaDB and a
+#      two-node Galera cluster on 127.0.0.1 with the real Barbican 14.x/15.x
+#      schemas (made by barbican-manage) and the real barbican-api 15.0.1 under
+#      uwsgi, on PostgreSQL and on MariaDB (tests/env/testenv.sh up)
 #   4. meson test: unit (cmocka, with Python oracles), fuzz, sim, integration;
 #      then the unit suite again under valgrind
 #   5. the environment is stopped whatever happened (trap)

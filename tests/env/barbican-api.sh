@@ -27,6 +27,10 @@
 #                             assignments in DIR/NAME.env); several instances
 #                             may share one database, as in a real deployment
 #   BS_TESTENV_API_DB         database name (default barbican_api)
+#   BS_TESTENV_API_BACKEND    pg (default: the private PostgreSQL of pg.sh) or
+#                             mariadb (the private MariaDB of mariadb.sh, URL
+#                             mysql+pymysql://...; the database is made from
+#                             its tmpl_15x dump when missing)
 #   BS_TESTENV_API_PORT       fixed port (default: previous one if free, else a free one)
 #   BS_TESTENV_API_PROCESSES  uwsgi processes (default 2; Debian says 8)
 #   BS_TESTENV_API_THREADS    threads per process (default 4; Debian says 32)
@@ -50,6 +54,9 @@ PIDF=$ADIR/uwsgi.pid
 ALOG=$ADIR/barbican-api.log
 STATE=$DIR/$INST.env
 PGSH=$BS_ENV_LIBDIR/pg.sh
+MYSH=$BS_ENV_LIBDIR/mariadb.sh
+BACKEND=${BS_TESTENV_API_BACKEND:-pg}
+case "$BACKEND" in pg|mariadb) ;; *) die "BS_TESTENV_API_BACKEND must be pg or mariadb, not '$BACKEND'" ;; esac
 TMPLSH=$BS_ENV_LIBDIR/templates.sh
 DEB_INI=/etc/barbican/barbican-api-uwsgi.ini
 DEB_PASTE=/etc/barbican/barbican-api-paste.ini
@@ -141,6 +148,17 @@ EOF
     chown barbican:barbican "$INI" "$ADIR/barbican-api-paste.ini" "$ADIR/barbican-wsgi-api.py"
 }
 
+ensure_db_mariadb() {  # NAME
+    local have
+    have=$("$MYSH" sql "$DIR" -N -e "SELECT 1 FROM information_schema.schemata WHERE schema_name = '$1'")
+    if [ "$have" = 1 ]; then
+        log "database $1 exists (MariaDB)"
+    else
+        log "creating database $1 from MariaDB's tmpl_15x"
+        "$MYSH" newdb "$DIR" "$1" 15x || die "could not create database $1 from tmpl_15x (MariaDB)"
+    fi
+}
+
 ensure_db() {  # NAME
     local have
     have=$("$PGSH" psql "$DIR" -Atc "SELECT 1 FROM pg_database WHERE datname = '$1'")
@@ -230,12 +248,13 @@ write_state() {  # url port db
         echo "export BS_API_DISABLE_FILE=$(sq "$ADIR/healthcheck_disable")"
         echo "export BS_API_RELEASE=$(sq "$(installed_release)")"
         echo "export BS_API_DIR=$(sq "$ADIR")"
+        echo "export BS_API_BACKEND=$(sq "$BACKEND")"
     } > "$tmp"
     mv -f "$tmp" "$STATE"
 }
 
 cmd_start() {
-    local t envtxt db port fixed prev="" url attempt rc pid
+    local t envtxt db port fixed prev="" url attempt rc pid dburl
     t=$(now_us)
     need_root
     need_user barbican barbican-common
@@ -254,12 +273,20 @@ cmd_start() {
         die "uwsgi pid $pid runs but $url/healthcheck does not answer; stop it first: $0 stop $DIR"
     fi
 
-    envtxt=$("$PGSH" env "$DIR") || die "the private PostgreSQL is not running; start it: $PGSH start $DIR"
-    eval "$envtxt"
-    "$TMPLSH" check "$DIR" >/dev/null 2>&1 || die "template tmpl_15x is not ready; run: $TMPLSH create $DIR"
     db=${BS_TESTENV_API_DB:-barbican_api}
     [[ $db =~ ^[a-z][a-z0-9_]{0,62}$ ]] || die "BS_TESTENV_API_DB must match [a-z][a-z0-9_]*"
-    ensure_db "$db"
+    if [ "$BACKEND" = mariadb ]; then
+        envtxt=$("$MYSH" env "$DIR") || die "the private MariaDB is not running; start it: $MYSH start $DIR"
+        eval "$envtxt"
+        ensure_db_mariadb "$db"
+        dburl="mysql+pymysql://$BS_MY_USER:$BS_MY_PASSWORD@$BS_MY_HOST:$BS_MY_PORT/$db"
+    else
+        envtxt=$("$PGSH" env "$DIR") || die "the private PostgreSQL is not running; start it: $PGSH start $DIR"
+        eval "$envtxt"
+        "$TMPLSH" check "$DIR" >/dev/null 2>&1 || die "template tmpl_15x is not ready; run: $TMPLSH create $DIR"
+        ensure_db "$db"
+        dburl="postgresql+psycopg2://$BS_PG_USER:$BS_PG_PASSWORD@$BS_PG_HOST:$BS_PG_PORT/$db"
+    fi
 
     prepare_dir "$DIR" barbican
     install -d -o barbican -g barbican -m 0750 "$ADIR"
@@ -279,7 +306,7 @@ cmd_start() {
         fi
         url=http://127.0.0.1:$port
         LAUNCH_RC=1
-        launch "$port" "$url" "postgresql+psycopg2://$BS_PG_USER:$BS_PG_PASSWORD@$BS_PG_HOST:$BS_PG_PORT/$db"
+        launch "$port" "$url" "$dburl"
         rc=$LAUNCH_RC
         [ "$rc" = 0 ] && break
         [ -z "$fixed" ] || die "port $port is taken"

@@ -1,14 +1,16 @@
 #!/bin/bash
 # tests/env/testenv.sh -- the whole test environment in one go: a private
-# PostgreSQL 15, template databases with the real Barbican schema, and the real
-# barbican-api 15.0.1 under uwsgi, all on 127.0.0.1, all under DIR.
+# PostgreSQL 15, a private MariaDB 10.11 and a two-node Galera cluster
+# (mariadb.sh), template databases with the real Barbican schema, and the real
+# barbican-api 15.0.1 under uwsgi (one on PostgreSQL, one on MariaDB), all on
+# 127.0.0.1, all under DIR.
 #
 #   testenv.sh up DIR      install missing packages (scripts/install-deps.sh --test),
 #                          start everything, verify it, write DIR/env.sh and DIR/env.json
 #   testenv.sh down DIR    stop everything `up` started (pidfiles checked against
 #                          /proc/PID/cmdline); safe to call twice, or after a failed up
 #   testenv.sh env DIR     print DIR/env.sh (fails unless everything runs)
-#   testenv.sh status DIR  exit 0 if PostgreSQL and barbican-api run and answer
+#   testenv.sh status DIR  exit 0 if PostgreSQL, MariaDB, Galera and both APIs run and answer
 #
 # `up` never skips: if a package cannot be installed or a service cannot be
 # started or verified, it stops what it started, names what failed, exits 1.
@@ -30,10 +32,14 @@ ROOT=$(cd "$HERE/../.." && pwd)
 PGSH=$HERE/pg.sh
 APISH=$HERE/barbican-api.sh
 TMPLSH=$HERE/templates.sh
+MYSH=$HERE/mariadb.sh
+# the barbican-api instance against MariaDB (files in DIR/api-my)
+MY_API=api-my
+GALERA_BG=""
 ORACLE=$ROOT/tests/real/real-barbican-status.sh
 INSTALL=$ROOT/scripts/install-deps.sh
 # this script always uses the default API instance and database
-unset BS_TESTENV_API_NAME
+unset BS_TESTENV_API_NAME BS_TESTENV_API_BACKEND
 
 declare -A MS=()
 STEP=""
@@ -48,10 +54,22 @@ step_done() {
     STEP=""
 }
 
+# stop_galera_bg: end the background `mariadb.sh galera-start` of a failed up
+stop_galera_bg() {
+    [ -n "$GALERA_BG" ] || return 0
+    if kill -0 "$GALERA_BG" 2>/dev/null; then
+        log "stopping the background Galera start (pid $GALERA_BG)"
+        kill -TERM "$GALERA_BG" 2>/dev/null || true
+    fi
+    wait "$GALERA_BG" 2>/dev/null || true
+    GALERA_BG=""
+}
+
 on_up_exit() {
     local rc=$?
     [ "$rc" = 0 ] && return 0
     log "FAILED in step '${STEP:-?}' (exit $rc)"
+    stop_galera_bg
     if [ "${BS_TESTENV_KEEP:-0}" = 1 ]; then
         log "BS_TESTENV_KEEP=1: leaving whatever runs in $DIR; stop it with: $0 down $DIR"
     else
@@ -86,17 +104,55 @@ EOF
     )
 }
 
-oracle_smoke() {
-    local out rc=0 name
-    out=$("$ORACLE" --config-file "$DIR/status/barbican.conf" upgrade check --json 2> "$DIR/status/upgrade-check.err") || rc=$?
-    printf '%s\n' "$out" > "$DIR/status/upgrade-check.json"
+write_status_conf_my() {
+    local d=$DIR/status-my
+    install -d -m 0700 "$d"
+    ( umask 077
+      cat > "$d/barbican.conf" <<EOF
+# written by tests/env/testenv.sh for the test environment in $DIR (MariaDB)
+[DEFAULT]
+sql_connection = mysql+pymysql://$BS_MY_USER:$BS_MY_PASSWORD@$BS_MY_HOST:$BS_MY_PORT/$MY_API_DB
+
+[upgrade]
+target_release = $BS_API_RELEASE
+
+[node:api-my]
+service = barbican-api
+host = 127.0.0.1
+url = $MY_API_URL
+EOF
+    )
+}
+
+# my_api_check URL: a request that goes through the database: POST a secret
+# (noauth pipeline, project from X-Project-Id), list it, and find its row in MariaDB
+my_api_check() {
+    local url=$1 out name
+    name=bs-testenv-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+    out=$(curl -sS --noproxy '*' --max-time 20 -H 'X-Project-Id: bs-testenv' -H 'Content-Type: application/json' \
+        -X POST -d "{\"name\": \"$name\", \"payload\": \"x\", \"payload_content_type\": \"text/plain\"}" \
+        "$url/v1/secrets") || die "POST $url/v1/secrets failed"
+    jq -e --arg p "$url/v1/secrets/" '.secret_ref | startswith($p)' <<< "$out" >/dev/null 2>&1 ||
+        die "POST $url/v1/secrets answered: $out"
+    out=$(curl -sS --noproxy '*' --max-time 20 -H 'X-Project-Id: bs-testenv' "$url/v1/secrets?name=$name") ||
+        die "GET $url/v1/secrets failed"
+    [ "$(jq -r '.total' <<< "$out" 2>/dev/null)" = 1 ] || die "GET $url/v1/secrets?name=$name answered: $out"
+    out=$("$MYSH" sql "$DIR" -N -e "SELECT p.external_id FROM $MY_API_DB.secrets s JOIN $MY_API_DB.projects p ON p.id = s.project_id WHERE s.name = '$name'")
+    [ "$out" = bs-testenv ] || die "the secret $name made through $url is not in MariaDB's $MY_API_DB.secrets ($out)"
+    log "barbican-api on MariaDB: POST/GET /v1/secrets work, the row is in MariaDB $MY_API_DB.secrets"
+}
+
+oracle_smoke() {  # [status dir] (default DIR/status)
+    local out rc=0 name sd=${1:-$DIR/status}
+    out=$("$ORACLE" --config-file "$sd/barbican.conf" upgrade check --json 2> "$sd/upgrade-check.err") || rc=$?
+    printf '%s\n' "$out" > "$sd/upgrade-check.json"
     if [ "$rc" != 0 ]; then
-        tail_log "$DIR/status/upgrade-check.err" 20
+        tail_log "$sd/upgrade-check.err" 20
         die "Barbican's own barbican-status upgrade check --json exited $rc: $out"
     fi
     name=$(jq -r '.checks[0].check + " = " + (.checks[0].result | tostring)' <<< "$out" 2>/dev/null) ||
         die "Barbican's own barbican-status printed no JSON: $out"
-    log "Barbican's own barbican-status upgrade check --json: $name (exit 0)"
+    log "Barbican's own barbican-status upgrade check --json ($sd/barbican.conf): $name (exit 0)"
 }
 
 write_env() {
@@ -114,6 +170,12 @@ write_env() {
         grep '^export ' "$DIR/api.env"
         echo "export BS_SQL_CONNECTION=$(sq "postgresql+psycopg2://$BS_PG_USER:$BS_PG_PASSWORD@$BS_PG_HOST:$BS_PG_PORT/$BS_API_DB")"
         echo "export BS_CONF=$(sq "$DIR/status/barbican.conf")"
+        grep '^export ' "$DIR/my.env"
+        grep '^export ' "$DIR/galera.env"
+        # the barbican-api instance on MariaDB, under BS_API_MY_*
+        grep '^export BS_API_' "$DIR/$MY_API.env" | sed 's/^export BS_API_/export BS_API_MY_/'
+        echo "export BS_MY_SQL_CONNECTION=$(sq "mysql+pymysql://$BS_MY_USER:$BS_MY_PASSWORD@$BS_MY_HOST:$BS_MY_PORT/$MY_API_DB")"
+        echo "export BS_MY_CONF=$(sq "$DIR/status-my/barbican.conf")"
     } > "$tmp"
     mv -f "$tmp" "$DIR/env.sh"
 
@@ -144,6 +206,33 @@ write_env() {
               },
               sql_connection: $e.BS_SQL_CONNECTION,
               conf: $e.BS_CONF,
+              mariadb: {
+                host: $e.BS_MY_HOST, port: ($e.BS_MY_PORT | n),
+                user: $e.BS_MY_USER, password: $e.BS_MY_PASSWORD,
+                ro_user: $e.BS_MY_RO_USER, ro_password: $e.BS_MY_RO_PASSWORD,
+                socket: $e.BS_MY_SOCKET, admin: $e.BS_MY_ADMIN, admin_argv: ($e.BS_MY_ADMIN | split(" ")),
+                newdb: $e.BS_MY_NEWDB, newdb_argv: ($e.BS_MY_NEWDB | split(" ")),
+                dir: $e.BS_MY_DIR, log: $e.BS_MY_LOG,
+                templates: { tmpl_14x: $e.BS_MY_TMPL_14X_SQL, tmpl_15x: $e.BS_MY_TMPL_15X_SQL },
+                sql_connection: $e.BS_MY_SQL_CONNECTION, conf: $e.BS_MY_CONF
+              },
+              galera: {
+                host: $e.BS_GALERA_HOST, cluster_name: $e.BS_GALERA_CLUSTER_NAME,
+                nodes: [
+                  { port: ($e.BS_GALERA1_PORT | n), gcomm_port: ($e.BS_GALERA1_GCOMM_PORT | n),
+                    socket: $e.BS_GALERA1_SOCKET, log: $e.BS_GALERA1_LOG,
+                    admin: $e.BS_GALERA1_ADMIN, admin_argv: ($e.BS_GALERA1_ADMIN | split(" ")) },
+                  { port: ($e.BS_GALERA2_PORT | n), gcomm_port: ($e.BS_GALERA2_GCOMM_PORT | n),
+                    socket: $e.BS_GALERA2_SOCKET, log: $e.BS_GALERA2_LOG,
+                    admin: $e.BS_GALERA2_ADMIN, admin_argv: ($e.BS_GALERA2_ADMIN | split(" ")) }
+                ],
+                templates: { tmpl_14x: $e.BS_GALERA_TMPL_14X_SQL, tmpl_15x: $e.BS_GALERA_TMPL_15X_SQL }
+              },
+              api_mariadb: {
+                url: $e.BS_API_MY_URL, port: ($e.BS_API_MY_PORT | n), log: $e.BS_API_MY_LOG,
+                pid: ($e.BS_API_MY_PID | n), db: $e.BS_API_MY_DB, release: $e.BS_API_MY_RELEASE,
+                disable_file: $e.BS_API_MY_DISABLE_FILE, dir: $e.BS_API_MY_DIR, v1: "noauth"
+              },
               timings_ms: ( [ $ms | split("\n")[] | select(length > 0) | split("\t")
                               | {key: .[0], value: (.[1] | n)} ] | from_entries
                             + {total: $total} ),
@@ -175,6 +264,19 @@ cmd_up() {
     eval "$envtxt"
     step_done
 
+    step mariadb
+    "$MYSH" start "$DIR"
+    envtxt=$("$MYSH" env "$DIR")
+    eval "$envtxt"
+    step_done
+
+    # the Galera cluster starts in the background (its SST is mostly waiting)
+    # while PostgreSQL's templates and the APIs start; waited for below
+    GALERA_T=$(now_us)
+    log "== galera (in the background; log $DIR/galera-start.log)"
+    "$MYSH" galera-start "$DIR" > "$DIR/galera-start.log" 2>&1 &
+    GALERA_BG=$!
+
     step templates
     "$TMPLSH" create "$DIR"
     step_done
@@ -185,17 +287,42 @@ cmd_up() {
     eval "$envtxt"
     step_done
 
+    step barbican-api-mariadb
+    BS_TESTENV_API_NAME=$MY_API BS_TESTENV_API_BACKEND=mariadb BS_TESTENV_API_V1=noauth \
+        BS_TESTENV_API_DB=barbican_api "$APISH" start "$DIR"
+    MY_API_URL=$(read_kv "$DIR/$MY_API.env" BS_API_URL)
+    MY_API_DB=$(read_kv "$DIR/$MY_API.env" BS_API_DB)
+    my_api_check "$MY_API_URL"
+    step_done
+
     step oracle
     write_status_conf
     oracle_smoke
+    write_status_conf_my
+    oracle_smoke "$DIR/status-my"
     step_done
+
+    step galera
+    if ! wait "$GALERA_BG"; then
+        GALERA_BG=""
+        tail_log "$DIR/galera-start.log" 40
+        die "the Galera cluster did not start (log $DIR/galera-start.log)"
+    fi
+    GALERA_BG=""
+    sed 's/^/    /' "$DIR/galera-start.log" >&2
+    "$MYSH" galera-status "$DIR" >/dev/null || die "Galera is not Synced with 2 nodes after its start"
+    step_done
+    MS[galera]=$(( ($(now_us) - GALERA_T) / 1000 ))
 
     write_env "$(( ($(now_us) - t0) / 1000 ))"
     trap - EXIT INT TERM HUP
     log "test environment up in $(since "$t0")s:" \
         "install-check ${MS[install]}ms, postgresql ${MS[postgresql]}ms, templates ${MS[templates]}ms," \
-        "barbican-api ${MS[barbican-api]}ms, oracle ${MS[oracle]}ms"
-    log "PostgreSQL 127.0.0.1:$BS_PG_PORT   barbican-api $BS_API_URL   env: $DIR/env.sh, $DIR/env.json"
+        "mariadb ${MS[mariadb]}ms, barbican-api ${MS[barbican-api]}ms," \
+        "barbican-api-mariadb ${MS[barbican-api-mariadb]}ms, oracle ${MS[oracle]}ms," \
+        "galera ${MS[galera]}ms (in the background from the end of the mariadb step)"
+    log "PostgreSQL 127.0.0.1:$BS_PG_PORT   MariaDB 127.0.0.1:$BS_MY_PORT   Galera 127.0.0.1:$(read_kv "$DIR/galera.env" BS_GALERA1_PORT),$(read_kv "$DIR/galera.env" BS_GALERA2_PORT)"
+    log "barbican-api $BS_API_URL (PostgreSQL)   $MY_API_URL (MariaDB, noauth /v1)   env: $DIR/env.sh, $DIR/env.json"
     log "use it: eval \"\$($0 env $DIR)\"    stop it: $0 down $DIR"
 }
 
@@ -212,6 +339,8 @@ cmd_down() {
         name=$(basename "$(dirname "$ini")")
         BS_TESTENV_API_NAME=$name "$APISH" stop "$DIR" || { rc=1; warn "barbican-api ($name) stop failed"; }
     done
+    "$MYSH" galera-stop "$DIR" || { rc=1; warn "Galera stop failed"; }
+    "$MYSH" stop "$DIR" || { rc=1; warn "MariaDB stop failed"; }
     "$PGSH" stop "$DIR" || { rc=1; warn "PostgreSQL stop failed"; }
     rm -f "$DIR/env.sh" "$DIR/env.json"
     if [ "$rc" != 0 ]; then
@@ -224,6 +353,10 @@ cmd_down() {
 cmd_env() {
     "$PGSH" status "$DIR" >/dev/null || die "PostgreSQL is not running in $DIR; run: $0 up $DIR"
     "$APISH" status "$DIR" >/dev/null || die "barbican-api is not running in $DIR; run: $0 up $DIR"
+    "$MYSH" status "$DIR" >/dev/null || die "MariaDB is not running in $DIR; run: $0 up $DIR"
+    "$MYSH" galera-status "$DIR" >/dev/null || die "the Galera cluster is not running (and Synced) in $DIR; run: $0 up $DIR"
+    BS_TESTENV_API_NAME=$MY_API "$APISH" status "$DIR" >/dev/null ||
+        die "barbican-api on MariaDB is not running in $DIR; run: $0 up $DIR"
     [ -s "$DIR/env.sh" ] || die "$DIR/env.sh missing; run: $0 up $DIR"
     grep '^export ' -- "$DIR/env.sh"
 }
@@ -232,6 +365,13 @@ cmd_status() {
     local rc=0
     if "$PGSH" status "$DIR" >/dev/null; then echo "postgresql: running"; else echo "postgresql: stopped"; rc=1; fi
     if "$APISH" status "$DIR" >/dev/null; then echo "barbican-api: running"; else echo "barbican-api: stopped"; rc=1; fi
+    if "$MYSH" status "$DIR" >/dev/null; then echo "mariadb: running"; else echo "mariadb: stopped"; rc=1; fi
+    if "$MYSH" galera-status "$DIR" >/dev/null; then echo "galera: running (2 nodes, Synced)"; else echo "galera: stopped"; rc=1; fi
+    if BS_TESTENV_API_NAME=$MY_API "$APISH" status "$DIR" >/dev/null; then
+        echo "barbican-api-mariadb: running"
+    else
+        echo "barbican-api-mariadb: stopped"; rc=1
+    fi
     return "$rc"
 }
 
