@@ -7,6 +7,7 @@
 #include "core/sanitize.h"
 #include "render/pyjson.h"
 #include "proc/argv.h"
+#include "probes/observe.h"
 #include "upgrade.h"
 
 #define USAGE "journal [--json]"
@@ -111,20 +112,27 @@ int cmd_journal(struct cli *cli, int argc, char **argv)
 	int rc = cli_output_opts(argc, argv, USAGE,
 		"Show every step that `upgrade next` ran or vouched for: when, who (user and\n"
 		"host), which step and node, the argv, exit code or signal, and the outcome\n"
-		"(verified, not-verified, failed, vouched, cancelled). The journal is\n"
-		"[journal] path, else $XDG_STATE_HOME/barbican-status/journal.jsonl, else\n"
-		"~/.local/state/barbican-status/journal.jsonl. Exit status 0 when it was\n"
+		"(verified, not-verified, failed, vouched, cancelled, running, abandoned):\n"
+		"the shared record in the database ([record]) merged with this operator's\n"
+		"journal, [journal] path, else $XDG_STATE_HOME/barbican-status/journal.jsonl,\n"
+		"else ~/.local/state/barbican-status/journal.jsonl. Exit status 0 when it was\n"
 		"shown (a missing journal has no records), 255 when it cannot be read.", &out);
 	if (rc >= 0)
 		return rc;
 	struct settings st;
-	if ((rc = cli_load(cli, &st)))
+	struct snapshot s;
+	if ((rc = cli_observe(cli, OBS_DB, false, &st, &s)))
 		return rc;
+	if (s.record.error) {
+		char *e = sanitize_term(s.record.error, false);
+		fprintf(stderr, BS_PROG ": %s; showing this operator's journal only\n", e);
+		free(e);
+	}
 	char *path = journal_default_path(st.journal_path);
 	struct journal_record *r = NULL;
 	size_t n = 0, *bad = NULL, nbad = 0;
 	struct bs_err err = { 0 };
-	if (journal_read(path, &r, &n, &bad, &nbad, &err) != BS_ST_OK) {
+	if (journal_read_shared(path, &s.record, &r, &n, &bad, &nbad, &err) != BS_ST_OK) {
 		bs_err_print(&err);
 		rc = bs_status_exit_code(err.status);
 	} else if (out == &output_json) {
@@ -135,6 +143,6 @@ int cmd_journal(struct cli *cli, int argc, char **argv)
 	journal_records_free(r, n);
 	free(bad);
 	free(path);
-	settings_free(&st);
+	cli_observed_free(&st, &s);
 	return rc;
 }

@@ -288,9 +288,11 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 			fprintf(stderr, BS_PROG ": the upgrade lock is held by %s (pid %d); nothing "
 					"ran\n", h, holder.holder_pid);
 		else
-			fprintf(stderr, BS_PROG ": the upgrade lock is held by %s%s%s; nothing ran\n", h,
-				holder.lease_until ? ", lease until " : "",
-				holder.lease_until ? holder.lease_until : "");
+			fprintf(stderr, BS_PROG ": the upgrade lock is held by %s%s%s%s; nothing ran\n",
+				h, holder.lease_until ? ", lease until " : "",
+				holder.lease_until ? holder.lease_until : "",
+				holder.lost_race ? " (taken at the same moment as ours: the database "
+						   "let theirs win)" : "");
 		free(h);
 		lock_obs_clear(&holder);
 		rc = EXIT_REFUSED;

@@ -133,6 +133,9 @@ struct lock_obs {
 	double lease_left_s;      /* MySQL: seconds left (<= 0: ran out) */
 	char *record_id;          /* the holder's step in the record */
 	int holder_pid;           /* PostgreSQL: its backend pid; 0 */
+	bool lost_race;           /* we tried at the same moment and the database
+				   * (Galera certification, a row lock) let
+				   * the other operator's commit win */
 };
 
 /* The shared record of the upgrade, as the database holds it. */

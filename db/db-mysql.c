@@ -26,6 +26,8 @@ struct my {
 	int wait;                 /* MYSQL_WAIT_* the library asked for */
 	long long timeout_at_ms;  /* when it asked for MYSQL_WAIT_TIMEOUT */
 	char *sql;                /* the statement being sent */
+	unsigned connect_timeout; /* what the library was given, seconds */
+	bool timed_out;           /* we told it its timeout passed */
 };
 
 static long long mono_ms(void)
@@ -77,6 +79,14 @@ static enum db_errkind classify(unsigned e)
 static void fail_here(struct db_conn *c, struct my *m, bool broken)
 {
 	unsigned e = mysql_errno(m->mysql);
+	if (!c->connected && m->timed_out) {
+		/* the library's own words for this are "Lost connection ... system
+		 * error: 11" */
+		db_fail(c, DBE_CONNECT, true,
+			xasprintf("no answer from the database within %u s", m->connect_timeout));
+		m->phase = MYP_IDLE;
+		return;
+	}
 	enum db_errkind k = classify(e);
 	if (!c->connected && (k == DBE_OTHER || k == DBE_DENIED))
 		k = e == ER_DBACCESS_DENIED_ERROR ? DBE_AUTH : DBE_CONNECT;
@@ -116,6 +126,7 @@ static void my_start(struct db_conn *c, const struct db_target *t, const char *a
 	unsigned ours = (unsigned)(timeout_s + 0.999);
 	unsigned ct = o->connect_timeout && o->connect_timeout < ours ? o->connect_timeout : ours;
 	mysql_options(m->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	m->connect_timeout = ct;
 	if (o->read_timeout)
 		mysql_options(m->mysql, MYSQL_OPT_READ_TIMEOUT, &o->read_timeout);
 	if (o->write_timeout)
@@ -183,8 +194,10 @@ static int ready_events(struct my *m)
 				ev = m->wait & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
 		}
 	}
-	if ((m->wait & MYSQL_WAIT_TIMEOUT) && mono_ms() >= m->timeout_at_ms)
+	if ((m->wait & MYSQL_WAIT_TIMEOUT) && mono_ms() >= m->timeout_at_ms) {
 		ev |= MYSQL_WAIT_TIMEOUT;
+		m->timed_out = true;
+	}
 	return ev;
 }
 

@@ -256,8 +256,12 @@ static enum lock_outcome take_mysql(struct dblock *l)
 		free(l->takeover_note);
 		l->takeover_note = NULL;
 		read_holder(l, false);
-		if (l->holder.held)
+		if (l->holder.held) {
+			pthread_mutex_lock(&l->mu);
+			l->holder.lost_race = true;
+			pthread_mutex_unlock(&l->mu);
 			return LOCK_HELD;
+		}
 	}
 	return fail(l, "the lock row kept changing");
 }

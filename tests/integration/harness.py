@@ -99,6 +99,63 @@ def db_exec(dbname, sql, params=None):
     conn.close()
 
 
+# --- MariaDB and Galera (tests/env/mariadb.sh) -------------------------------
+
+def my_env():
+    return env()["mariadb"]
+
+
+def my_port(node=None):
+    """The standalone MariaDB's port, or Galera node 1 or 2's."""
+    return my_env()["port"] if node is None else env()["galera"]["nodes"][node - 1]["port"]
+
+
+def my_url(dbname, node=None, password=None, user=None, driver="mysql+pymysql"):
+    from urllib.parse import quote
+    e = my_env()
+    pw = e["password"] if password is None else password
+    return "%s://%s:%s@%s:%s/%s" % (driver, quote(user or e["user"], safe=""),
+                                    quote(pw, safe=""), e["host"], my_port(node), dbname)
+
+
+def my_connect(dbname=None, node=None, user=None, password=None):
+    import pymysql
+    e = my_env()
+    return pymysql.connect(host=e["host"], port=my_port(node), user=user or e["user"],
+                           password=e["password"] if password is None else password,
+                           database=dbname, autocommit=True, connect_timeout=5)
+
+
+def my_query(dbname, sql, args=None, node=None):
+    conn = my_connect(dbname, node)
+    try:
+        with conn.cursor() as cur:
+            if node:
+                cur.execute("SET SESSION wsrep_sync_wait = 15")
+            cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def my_newdb(kind, galera=False):
+    """A fresh MariaDB database: "14x", "15x" (copies of what barbican-manage
+    made) or "empty"; on Galera node 1 when galera."""
+    _db_counter[0] += 1
+    name = "it_%d_%d" % (os.getpid(), _db_counter[0])
+    argv = my_env()["newdb_argv"] + [name, kind] + (["galera"] if galera else [])
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("%s: exit %d: %s" % (argv, p.returncode, p.stderr))
+    return name
+
+
+def my_dropdb(name, galera=False):
+    a = my_env()["newdb_argv"]
+    subprocess.run([a[0], "dropdb", a[2], name] + (["galera"] if galera else []),
+                   capture_output=True, text=True, timeout=120)
+
+
 class Sim:
     """bs-nodesim serving a fleet; .port(name) and .url(name)."""
 
@@ -166,9 +223,18 @@ class Deployment:
     hangs is then in flight that long)."""
 
     def __init__(self, fleet, template="tmpl_14x", target="15.0.1", steps=None,
-                 node_timeouts=None, extra=""):
+                 node_timeouts=None, extra="", backend="postgresql"):
+        """backend: "postgresql", "mariadb" (the standalone server) or
+        "galera" (the database on the cluster, the URL to node 1)."""
         self.fleet = fleet
-        self.db = create_db(template)
+        self.backend = backend
+        if backend == "postgresql":
+            self.db = create_db(template)
+            self.url = sql_url(self.db)
+        else:
+            kind = {"tmpl_14x": "14x", "tmpl_15x": "15x", None: "empty"}[template]
+            self.db = my_newdb(kind, galera=backend == "galera")
+            self.url = my_url(self.db, node=1 if backend == "galera" else None)
         self.sim = None
         self.dir = tempfile.mkdtemp(prefix="bs-dep-")
         try:
@@ -177,7 +243,7 @@ class Deployment:
             if callable(steps):
                 steps = steps(self.ctl_command)
             self.journal = os.path.join(self.dir, "journal.jsonl")
-            lines = ["[DEFAULT]", "sql_connection = %s" % sql_url(self.db),
+            lines = ["[DEFAULT]", "sql_connection = %s" % self.url,
                      "[upgrade]", "target_release = %s" % target,
                      "[probes]", "timeout = 2",
                      "[journal]", "path = %s" % self.journal]
@@ -195,8 +261,9 @@ class Deployment:
                 if node_timeouts and n["name"] in node_timeouts:
                     lines.append("timeout = %s" % node_timeouts[n["name"]])
             self.conf = os.path.join(self.dir, "barbican-status.conf")
+            self.text = "\n".join(lines) + "\n" + extra
             with open(self.conf, "w") as f:
-                f.write("\n".join(lines) + "\n" + extra)
+                f.write(self.text)
         except BaseException:
             self.close()
             raise
@@ -216,10 +283,26 @@ class Deployment:
     def set_node(self, name, obj):
         return self.ctl("set", name, json.dumps(obj))
 
+    def operator(self, name, url=None, extra=""):
+        """The config of another operator of the same deployment: its own
+        journal, and (url) its own way to the database, e.g. another Galera
+        node. Returns the config's path."""
+        text = self.text.replace("path = %s" % self.journal,
+                                 "path = %s" % os.path.join(self.dir, name + ".jsonl"))
+        if url:
+            text = text.replace("sql_connection = %s" % self.url, "sql_connection = %s" % url)
+        path = os.path.join(self.dir, name + ".conf")
+        with open(path, "w") as f:
+            f.write(text + extra)
+        return path
+
     def close(self):
         if self.sim:
             self.sim.stop()
-        drop_db(self.db)
+        if self.backend == "postgresql":
+            drop_db(self.db)
+        else:
+            my_dropdb(self.db, galera=self.backend == "galera")
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
