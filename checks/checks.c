@@ -15,6 +15,7 @@ const struct check_entry check_table[] = {
 	{ "version-skew", "Release Version Skew", check_version_skew },
 	{ "rpc-objects", "RPC and Object Versions", check_rpc_objects },
 	{ "db-vs-nodes", "Database Schema vs Running Nodes", check_db_vs_nodes },
+	{ "db-cluster", "Database Cluster", check_db_cluster },
 };
 
 const size_t check_count = ARRAY_SIZE(check_table);

@@ -151,6 +151,16 @@ static void json_migrations(FILE *f, const struct snapshot *s, const struct mani
 	json_object_set_new(db, "versioned", json_boolean(d->versioned));
 	json_object_set_new(db, "error", jstr_or_null(d->parse_error ? d->parse_error : d->error));
 	json_object_set_new(db, "conflict", jstr_or_null(d->conflict));
+	json_object_set_new(db, "backend", jstr_or_null(d->backend));
+	json_t *cl = json_null();
+	if (d->cluster) {
+		cl = json_object();
+		json_object_set_new(cl, "kind", json_string("galera"));
+		json_object_set_new(cl, "size", json_integer(d->cluster_size));
+		json_object_set_new(cl, "state", jstr_or_null(d->cluster_state));
+		json_object_set_new(cl, "component", jstr_or_null(d->cluster_component));
+	}
+	json_object_set_new(db, "cluster", cl);
 	json_object_set_new(doc, "database", db);
 
 	json_t *cur = json_array();

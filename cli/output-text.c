@@ -224,6 +224,14 @@ static void text_migrations(FILE *f, const struct snapshot *s, const struct mani
 	fprintf(f, "option:    %s\n", d->option ? d->option : "-");
 	if (d->conflict)
 		fprintf(f, "warning:   %s\n", d->conflict);
+	if (d->cluster) {
+		char *st = sanitize_term(d->cluster_state ? d->cluster_state : "?", false);
+		char *co = sanitize_term(d->cluster_component ? d->cluster_component : "?", false);
+		fprintf(f, "cluster:   galera, %ld nodes; this node %s, %s component\n",
+			d->cluster_size, st, co);
+		free(st);
+		free(co);
+	}
 	char *owned;
 	const char *why = db_unusable_reason(d, &owned);
 	if (d->reachable && d->versioned) {

@@ -393,7 +393,7 @@ static void draw_database(struct grid *g, const struct view_state *vs, const str
 		return;
 	}
 	free(owned);
-	char *lines[3] = { NULL, NULL, NULL };
+	char *lines[4] = { NULL, NULL, NULL, NULL };
 	struct strbuf cur = STRBUF_INIT;
 	for (size_t i = 0; i < s->db.nheads; i++)
 		sb_addf(&cur, "%s%s", i ? "," : "", s->db.heads[i]);
@@ -414,10 +414,16 @@ static void draw_database(struct grid *g, const struct view_state *vs, const str
 	}
 	lines[2] = p->ncontract ? xasprintf("contract: %zu pending", p->ncontract)
 				: xstrdup("contract: none pending");
-	for (int i = 0; i < 3 && i < l->M; i++) {
-		char *safe = sanitize_term(lines[i], false);
-		grid_text(g, 2, y + 1 + i, w - 4, 0, safe);
-		free(safe);
+	if (s->db.cluster)
+		lines[3] = xasprintf("galera: %ld nodes, %s, %s", s->db.cluster_size,
+				     s->db.cluster_state ? s->db.cluster_state : "?",
+				     s->db.cluster_component ? s->db.cluster_component : "?");
+	for (int i = 0; i < 4; i++) {
+		if (lines[i] && i < l->M) {
+			char *safe = sanitize_term(lines[i], false);
+			grid_text(g, 2, y + 1 + i, w - 4, 0, safe);
+			free(safe);
+		}
 		free(lines[i]);
 	}
 }

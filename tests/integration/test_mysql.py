@@ -65,6 +65,13 @@ class Observations(unittest.TestCase):
             self.assertEqual(m["verdict"], verdict)
             self.assertNotIn(h.my_env()["password"], json.dumps(m))
 
+    def test_a_single_server_is_not_a_cluster(self):
+        db = self.newdb("15x")
+        rc, doc, err = upgrade_check(conf_for(h.my_url(db)))
+        c = h.check(doc, "db-cluster")
+        self.assertEqual((c["result"], c["details"]), (0, "The MySQL database is not a cluster."))
+        self.assertIsNone(self.migrations(h.my_url(db))["database"]["cluster"])
+
     def test_every_url_form_barbican_reads(self):
         db = self.newdb("15x")
         e = h.my_env()
@@ -225,12 +232,58 @@ class SharedRecord(unittest.TestCase):
 
 
 def lock_row(d, node=None):
-    return h.my_query(d.db, "SELECT step, user_name, lease_until FROM barbican_status_lock",
-                      node=node)
+    """The lock row (empty while the tables are not made yet)."""
+    try:
+        return h.my_query(d.db, "SELECT step, user_name, lease_until FROM barbican_status_lock",
+                          node=node)
+    except Exception as e:  # pymysql.err.ProgrammingError 1146: no table yet
+        if "1146" not in str(e):
+            raise
+        return ()
 
 
 class GaleraLock(unittest.TestCase):
     """The upgrade lock across a two-node Galera cluster."""
+
+    def test_db_cluster_names_the_cluster_and_this_nodes_state(self):
+        db = h.my_newdb("15x", galera=True)
+        try:
+            for node in (1, 2):
+                url = h.my_url(db, node=node)
+                rc, doc, err = upgrade_check(conf_for(url))
+                c = h.check(doc, "db-cluster")
+                self.assertEqual(c["result"], 0, c)
+                self.assertEqual(c["details"], "Galera cluster of 2 nodes; the node "
+                                 "barbican-status reads is Synced, in the Primary component.")
+                rc, out, err = h.run(["migrations", "--json"], conf_for(url))
+                self.assertEqual(json.loads(out)["database"]["cluster"],
+                                 {"kind": "galera", "size": 2, "state": "Synced",
+                                  "component": "Primary"})
+        finally:
+            h.my_dropdb(db, galera=True)
+
+    def test_a_desynced_node_is_a_failure_and_no_step_starts(self):
+        d = h.Deployment(NO_NODES, "tmpl_14x", backend="galera",
+                         steps={"expand": "true", "settle_timeout": "1"},
+                         extra="[upgrade]\nallow_api_outage = true\n")
+        admin2 = h.env()["galera"]["nodes"][1]["admin_argv"]
+        try:
+            through2 = d.operator("bob", url=h.my_url(d.db, node=2))
+            subprocess.run(admin2, input="SET GLOBAL wsrep_desync = ON;", text=True,
+                           check=True, timeout=30)
+            rc, out, err = h.run(["upgrade", "check", "--json"], config_files=[through2])
+            c = h.check(json.loads(out), "db-cluster")
+            self.assertEqual(c["result"], 2, c)
+            self.assertIn("Donor/Desynced", c["details"])
+            rc, out, err = h.run(["upgrade", "next", "--yes"], config_files=[through2])
+            self.assertEqual(rc, 2, out + err)
+            self.assertIn("Database Cluster", out + err)
+            self.assertEqual(h.my_query(d.db, "SELECT version_num FROM alembic_version",
+                                        node=1), (("0f8c192a061f",),))
+        finally:
+            subprocess.run(admin2, input="SET GLOBAL wsrep_desync = OFF;", text=True,
+                           timeout=30)
+            d.close()
 
     TRIALS = int(os.environ.get("BS_GALERA_TRIALS", "100"))
 

@@ -25,7 +25,11 @@ struct nspec {
 
 struct dbspec {
 	int kind;                  /* 0: reachable, 1: unreachable, 2: not versioned,
-				    * 3: not configured, 4: sqlite, 5: unparsable */
+				    * 3: not configured, 4: sqlite, 5: unparsable;
+				    * MySQL, reachable: 6 a Galera node Synced in
+				    * the Primary component of 2, 7 a Donor/Desynced
+				    * one, 8 a Synced one in a non-Primary
+				    * component, 9 a single server (no wsrep) */
 	const char *heads[2];
 };
 
@@ -43,6 +47,20 @@ struct ccase {
 #define R_(name, svc, state, rel, rpc, cap, objs) { name, svc, state, rel, SRC_REPORT, rpc, cap, objs, NULL }
 
 static const struct ccase cases[] = {
+	/* db-cluster */
+	{ "PostgreSQL is not a cluster", "db-cluster", "15.0.1",
+	  { 0, { "8c74e2d7f1ff" } }, { { 0 } }, BS_SUCCESS, "PostgreSQL database is not a cluster" },
+	{ "a single MySQL server is not a cluster", "db-cluster", "15.0.1",
+	  { 9, { "8c74e2d7f1ff" } }, { { 0 } }, BS_SUCCESS, "MySQL database is not a cluster" },
+	{ "a Synced Galera node in the Primary component", "db-cluster", "15.0.1",
+	  { 6, { "8c74e2d7f1ff" } }, { { 0 } }, BS_SUCCESS,
+	  "Galera cluster of 2 nodes; the node barbican-status reads is Synced, in the Primary" },
+	{ "a Galera node that is not Synced is a Failure", "db-cluster", "15.0.1",
+	  { 7, { "8c74e2d7f1ff" } }, { { 0 } }, BS_FAILURE, "is Donor/Desynced" },
+	{ "a Galera node outside the Primary component is a Failure", "db-cluster", "15.0.1",
+	  { 8, { "8c74e2d7f1ff" } }, { { 0 } }, BS_FAILURE, "in the non-Primary component" },
+	{ "an unreachable database: the cluster was not asked", "db-cluster", "15.0.1",
+	  { 1, { NULL } }, { { 0 } }, BS_SUCCESS, "was not asked" },
 	/* db-revision */
 	{ "db at the 14.x head is known to 15.0.1", "db-revision", "15.0.1",
 	  { 0, { "0f8c192a061f" } }, { { 0 } }, BS_SUCCESS, "0f8c192a061f, known to 15.0.1" },
@@ -219,12 +237,21 @@ static void build(const struct ccase *c, struct settings *st, struct snapshot *s
 	d->supported = c->db.kind != 4;
 	if (c->db.kind == 5)
 		d->parse_error = xstrdup("could not parse SQLAlchemy URL");
-	d->probed = c->db.kind <= 2;
-	d->reachable = c->db.kind == 0 || c->db.kind == 2;
+	bool my = c->db.kind >= 6;
+	d->backend = xstrdup(my ? "MySQL" : "PostgreSQL");
+	d->probed = c->db.kind <= 2 || my;
+	d->reachable = c->db.kind == 0 || c->db.kind == 2 || my;
 	if (c->db.kind == 1)
 		d->error = xstrdup("connection to server at \"db\", port 5432 failed: Connection refused");
-	d->versioned = c->db.kind == 0;
-	for (size_t i = 0; c->db.kind == 0 && i < 2 && c->db.heads[i]; i++) {
+	d->versioned = c->db.kind == 0 || my;
+	if (my) {
+		d->cluster_probed = true;
+		d->cluster = c->db.kind != 9;
+		d->cluster_size = c->db.kind == 9 ? 0 : 2;
+		d->cluster_state = xstrdup(c->db.kind == 7 ? "Donor/Desynced" : "Synced");
+		d->cluster_component = xstrdup(c->db.kind == 8 ? "non-Primary" : "Primary");
+	}
+	for (size_t i = 0; (c->db.kind == 0 || my) && i < 2 && c->db.heads[i]; i++) {
 		d->heads = xreallocarray(d->heads, d->nheads + 1, sizeof(*d->heads));
 		d->heads[d->nheads++] = xstrdup(c->db.heads[i]);
 	}
@@ -332,7 +359,7 @@ static void table_order_is_barbicans_check_first_and_ids_are_unique(void **state
 		for (size_t j = i + 1; j < check_count; j++)
 			assert_string_not_equal(check_table[i].id, check_table[j].id);
 	static const char *const want[] = { "policy-json", "db-revision", "db-pending",
-		"nodes-reachable", "version-skew", "rpc-objects", "db-vs-nodes" };
+		"nodes-reachable", "version-skew", "rpc-objects", "db-vs-nodes", "db-cluster" };
 	assert_int_equal(check_count, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < check_count; i++)
 		assert_non_null(check_find(want[i]));

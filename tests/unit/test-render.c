@@ -153,6 +153,7 @@ static void database(struct settings *st, struct snapshot *s)
 	d->option = xstrdup("[DEFAULT] sql_connection in /etc/barbican/barbican.conf line 27");
 	d->url_masked = xstrdup("postgresql+psycopg2://barbican:***@db1:5432/barbican");
 	d->scheme = xstrdup("postgresql+psycopg2");
+	d->backend = xstrdup("PostgreSQL");
 	d->supported = d->probed = d->reachable = d->versioned = true;
 	d->heads = xcalloc(1, sizeof(*d->heads));
 	d->heads[0] = xstrdup("0f8c192a061f");
