@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <poll.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,28 +45,25 @@ static void session_free(struct step_session *ss)
 	free(ss);
 }
 
-enum bs_status session_begin(const struct settings *st, const struct snapshot *s,
+enum bs_status session_start(const struct settings *st, const struct snapshot *s,
 			     const struct plan *p, const struct plan_step *step, char **argv,
-			     bool take_over, struct step_session **out, struct lock_obs *holder,
-			     enum lock_outcome *refused, struct bs_err *err)
+			     bool take_over, struct step_session **out, struct bs_err *err)
 {
 	*out = NULL;
-	*refused = LOCK_TAKEN;
 	struct step_session *ss = xcalloc(1, sizeof(*ss));
 	ss->step = *step;
 	ss->release = xstrdup_or_null(step->release);
 	ss->step.release = ss->release;
 	ss->desc = step_describe(s, step, p->data_migrations);
-	ss->argv = argv;
 	ss->unobservable = step->node >= 0 && !p->nodes[step->node].observable;
 	char *path = journal_default_path(st->journal_path);
 	enum bs_status rc = journal_open(path, &ss->jr, err);
 	free(path);
 	if (rc != BS_ST_OK) {
-		ss->argv = NULL; /* the caller still owns it */
-		session_free(ss);
+		session_free(ss); /* the caller still owns argv */
 		return rc;
 	}
+	ss->argv = argv;
 	ss->rec.id = journal_new_id();
 	ss->rec.user = who_user();
 	ss->rec.host = who_host();
@@ -78,7 +76,6 @@ enum bs_status session_begin(const struct settings *st, const struct snapshot *s
 	ss->rec.revision = (char *)step->revision;
 	ss->lock_name = lock_application_name(ss->rec.step, ss->rec.user, ss->rec.host,
 					      ss->rec.start);
-
 	struct lock_request rq = {
 		.url = dbprobe_record_url(st, st->target_release),
 		.record_file = st->record_file,
@@ -88,24 +85,59 @@ enum bs_status session_begin(const struct settings *st, const struct snapshot *s
 		.take_over = take_over,
 		.rec = &ss->rec,
 	};
+	ss->lock = lock_start(&rq);
+	*out = ss;
+	return BS_ST_OK;
+}
+
+int session_lock_fd(const struct step_session *ss)
+{
+	return ss && ss->lock ? lock_fd(ss->lock) : -1;
+}
+
+enum lock_outcome session_lock_poll(struct step_session *ss, struct lock_obs *holder,
+				    struct bs_err *err)
+{
+	return lock_poll(ss->lock, holder, err);
+}
+
+enum bs_status session_begin(const struct settings *st, const struct snapshot *s,
+			     const struct plan *p, const struct plan_step *step, char **argv,
+			     bool take_over, struct step_session **out, struct lock_obs *holder,
+			     enum lock_outcome *refused, struct bs_err *err)
+{
+	*out = NULL;
+	*refused = LOCK_TAKEN;
+	struct step_session *ss;
+	enum bs_status rc = session_start(st, s, p, step, argv, take_over, &ss, err);
+	if (rc != BS_ST_OK)
+		return rc;
 	struct lock_obs h = { 0 };
-	enum lock_outcome o = lock_acquire(&rq, &ss->lock, &h, err);
-	if (o != LOCK_TAKEN) {
-		if (holder) {
-			lock_obs_clear(holder);
-			*holder = h;
-		} else {
-			lock_obs_clear(&h);
-		}
-		journal_close(ss->jr);
-		ss->argv = NULL; /* the caller still owns it */
-		session_free(ss);
-		if (o == LOCK_ERROR)
-			return err ? err->status : BS_ST_IO;
-		*refused = o;
+	struct bs_err e = { 0 };
+	enum lock_outcome o;
+	while ((o = session_lock_poll(ss, &h, &e)) == LOCK_PENDING) {
+		struct pollfd pfd = { session_lock_fd(ss), POLLIN, 0 };
+		poll(&pfd, 1, 1000);
+	}
+	if (o == LOCK_TAKEN) {
+		*out = ss;
 		return BS_ST_OK;
 	}
-	*out = ss;
+	if (holder) {
+		lock_obs_clear(holder);
+		*holder = h;
+	} else {
+		lock_obs_clear(&h);
+	}
+	ss->argv = NULL; /* the caller still owns it */
+	ss->rec.argv = NULL;
+	session_discard(ss);
+	if (o == LOCK_ERROR) {
+		if (err)
+			*err = e;
+		return e.status ? e.status : BS_ST_IO;
+	}
+	*refused = o;
 	return BS_ST_OK;
 }
 

@@ -49,6 +49,16 @@ enum bs_status session_begin(const struct settings *st, const struct snapshot *s
 			     const struct plan *p, const struct plan_step *step, char **argv,
 			     bool take_over, struct step_session **out, struct lock_obs *holder,
 			     enum lock_outcome *refused, struct bs_err *err);
+/* The same without waiting: the journal opened and the lock being taken
+ * (the keeper's thread); s owns argv from here (session_discard frees it).
+ * Wait for session_lock_fd to be readable, then session_lock_poll: TAKEN,
+ * the session may go on; HELD, VANISHED or ERROR, session_discard it. */
+enum bs_status session_start(const struct settings *st, const struct snapshot *s,
+			     const struct plan *p, const struct plan_step *step, char **argv,
+			     bool take_over, struct step_session **out, struct bs_err *err);
+int session_lock_fd(const struct step_session *ss);
+enum lock_outcome session_lock_poll(struct step_session *ss, struct lock_obs *holder,
+				    struct bs_err *err);
 /* Our lock row's token (the probes must not count it as another operator's). */
 const char *session_lock_token(const struct step_session *ss);
 /* Our lock session's backend pid (the probes must not count it as another

@@ -76,6 +76,7 @@ struct console {
 
 	/* a step (runner/session.h) */
 	enum run_state run;
+	bool take_over;             /* n was pressed while the lock's holder had vanished */
 	struct step_session *ss;
 	unsigned long prepare_seq;  /* the first refresh started under the lock */
 	struct exec *exec;
@@ -149,7 +150,7 @@ static void recompute(struct console *c)
 	struct check_ctx cc = { &c->snap, c->m };
 	checks_run(&cc, &c->checks);
 	c->in = (struct plan_input){ &c->snap, c->m, c->st, c->checks, check_count, c->vouches,
-				     c->nvouches, time(NULL), false };
+				     c->nvouches, time(NULL), c->take_over };
 	plan_free(&c->plan);
 	plan_compute(&c->in, &c->plan);
 	free(c->next_argv);
@@ -252,7 +253,8 @@ static void draw(struct console *c)
 	vs->run_step = c->ss ? &c->ss->step : NULL;
 	vs->run_started = c->ss ? c->ss->rec.start : 0;
 	vs->run_lines = (const char *const *)c->lines;
-	vs->own_lock = c->ss ? c->ss->lock_name : NULL;
+	vs->own_lock = c->ss && c->run != RUN_LOCKING ? c->ss->lock_name : NULL;
+	vs->take_over = c->take_over;
 	vs->nrun_lines = c->nlines;
 	double left = c->db_next_try - mono();
 	vs->db_retry_in = !c->db && left > 0 && !c->snap.db.reachable ? (int)(left + 0.999) : 0;
@@ -314,9 +316,21 @@ static void ask_vouch(struct console *c, const char *what)
 	c->vs.dialog = DLG_VOUCH;
 }
 
+static void try_start_step(struct console *c);
+
 /* n confirmed: the journal and the lock; then a refresh under the lock
- * (RUN_PREPARING) before anything runs. */
+ * (RUN_PREPARING) before anything runs. A take-over offered and not taken
+ * up is withdrawn. */
 static void start_step(struct console *c)
+{
+	try_start_step(c);
+	if (c->run == RUN_IDLE && c->take_over) {
+		c->take_over = false;
+		recompute(c);
+	}
+}
+
+static void try_start_step(struct console *c)
 {
 	const struct plan *p = &c->plan;
 	c->vs.dialog = DLG_NONE;
@@ -346,30 +360,49 @@ static void start_step(struct console *c)
 			    step_kind_name(step.kind), step_kind_name(step.kind));
 		return;
 	}
-	struct lock_obs holder = { 0 };
-	enum lock_outcome refused;
-	if (session_begin(c->st, &c->snap, p, &step, argv, false, &c->ss, &holder, &refused,
-			  &err) != BS_ST_OK) {
+	/* the lock is taken by its keeper's thread: the loop waits on it */
+	if (session_start(c->st, &c->snap, p, &step, argv, c->take_over, &c->ss, &err) !=
+	    BS_ST_OK) {
 		set_message(c, "the step does not start: %s", err.detail);
 		argv_free(argv);
-	} else if (!c->ss) {
-		if (refused == LOCK_VANISHED)
-			set_message(c, "the upgrade lock's holder vanished (%s); it may still be running: "
-				       "nothing ran. Check, then take over with: barbican-status upgrade "
-				       "next --take-over",
-				    holder.holder ? holder.holder : "?");
-		else
-			set_message(c, "the upgrade lock is held by %s: nothing ran",
-				    holder.holder && *holder.holder ? holder.holder : "another session");
-		argv_free(argv);
-	} else {
+		return;
+	}
+	c->run = RUN_LOCKING;
+}
+
+/* The keeper answered: go on under the lock, or say who has it. */
+static void lock_answered(struct console *c)
+{
+	struct lock_obs holder = { 0 };
+	struct bs_err err = { 0 };
+	enum lock_outcome o = session_lock_poll(c->ss, &holder, &err);
+	if (o == LOCK_PENDING)
+		return;
+	if (o == LOCK_TAKEN) {
+		c->take_over = false;
 		clear_run_lines(c);
 		c->run = RUN_PREPARING;
 		c->prepare_seq = c->ticks_started + 1;
 		c->next_tick = 0;   /* a refresh now, under the lock */
 		c->db_next_try = 0;
+		return;
 	}
+	if (o == LOCK_ERROR)
+		set_message(c, "the step does not start: %s", err.detail);
+	else if (o == LOCK_VANISHED)
+		set_message(c, "the upgrade lock's holder vanished (%s); it may still be running: "
+			       "nothing ran. Press n to take it over.",
+			    holder.holder ? holder.holder : "?");
+	else
+		set_message(c, "the upgrade lock is held by %s%s: nothing ran",
+			    holder.holder && *holder.holder ? holder.holder : "another session",
+			    holder.lost_race ? " (taken at the same moment as ours)" : "");
 	lock_obs_clear(&holder);
+	session_discard(c->ss);
+	c->ss = NULL;
+	c->run = RUN_IDLE;
+	c->take_over = false;
+	recompute(c);
 }
 
 /* The first refresh under the lock ended: if the plan still proposes the
@@ -537,6 +570,16 @@ static void backspace(char *buf)
 	buf[len] = '\0';
 }
 
+/* The Next dialog closed without a step: a take-over offered is withdrawn. */
+static void close_next(struct console *c)
+{
+	c->vs.dialog = DLG_NONE;
+	if (c->take_over) {
+		c->take_over = false;
+		recompute(c);
+	}
+}
+
 static void key(struct console *c, int k)
 {
 	struct view_state *vs = &c->vs;
@@ -565,19 +608,21 @@ static void key(struct console *c, int k)
 		break;
 	case DLG_NEXT: {
 		const struct plan *p = &c->plan;
-		bool typed = p->next.kind == STEP_CONTRACT || p->next.kind == STEP_OFFLINE;
+		char *word = console_confirm_word(&p->next, c->take_over);
 		if (k == K_ESC) {
-			vs->dialog = DLG_NONE;
+			close_next(c);
 		} else if (!p->next_ready || c->o->readonly) {
 			if (k == 'n' || k == 'q')
-				vs->dialog = DLG_NONE;
-		} else if (typed) {
+				close_next(c);
+		} else if (word) {
 			if (k == K_ENTER) {
-				if (strcmp(c->typed, step_kind_name(p->next.kind)) == 0)
+				if (strcmp(c->typed, word) == 0) {
 					start_step(c);
-				else
+				} else {
+					close_next(c);
 					set_message(c, "not confirmed (the word typed was not \"%s\"): nothing ran",
-						    step_kind_name(p->next.kind));
+						    word);
+				}
 			} else if (k == K_BACKSPACE) {
 				backspace(c->typed);
 			} else if (printable(k)) {
@@ -586,8 +631,9 @@ static void key(struct console *c, int k)
 		} else if (k == 'y' || k == 'Y') {
 			start_step(c);
 		} else if (k == 'n' || k == 'N') {
-			vs->dialog = DLG_NONE;
+			close_next(c);
 		}
+		free(word);
 		return;
 	}
 	case DLG_CANCEL:
@@ -693,13 +739,19 @@ static void key(struct console *c, int k)
 	case 'n':
 		if (c->run != RUN_IDLE) {
 			set_message(c, "a step is running already");
-		} else if (c->plan.next.kind == STEP_NONE) {
+		} else if (c->plan.next.kind == STEP_NONE && !c->snap.lock.vanished) {
 			set_message(c, c->plan.phase == PH_DONE ? "nothing to do: the upgrade is complete"
 								: "no step can be taken yet (see the Next pane)");
 		} else {
 			c->typed[0] = '\0';
 			vs->dialog = DLG_NEXT;
 			vs->dialog_scroll = 0;
+			/* a vanished holder's lock: the same step, once the
+			 * operator types that they take it over */
+			if (c->snap.lock.vanished && !c->snap.lock.held && !c->take_over) {
+				c->take_over = true;
+				recompute(c);
+			}
 		}
 		break;
 	case 'c':
@@ -749,7 +801,7 @@ static void cleanup_step(struct console *c)
 {
 	if (!c->ss)
 		return;
-	if (c->run == RUN_PREPARING) {
+	if (c->run == RUN_PREPARING || c->run == RUN_LOCKING) {
 		session_discard(c->ss);
 		c->ss = NULL;
 		c->run = RUN_IDLE;
@@ -833,7 +885,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 		long ct = prober_timeout_ms(c->prober);
 		if (ct >= 0 && ct < wait)
 			wait = ct;
-		struct curl_waitfd extra[4];
+		struct curl_waitfd extra[6];
 		unsigned nextra = 0;
 		extra[nextra++] = (struct curl_waitfd){ STDIN_FILENO, CURL_WAIT_POLLIN, 0 };
 		extra[nextra++] = (struct curl_waitfd){ c->sigpipe[0], CURL_WAIT_POLLIN, 0 };
@@ -847,6 +899,11 @@ int console_run(struct settings *st, const struct console_opts *o)
 				wait = dt;
 			if (fd < 0 && wait > 50)
 				wait = 50;
+		}
+		if (c->run == RUN_LOCKING) {
+			int fd = session_lock_fd(c->ss);
+			if (fd >= 0)
+				extra[nextra++] = (struct curl_waitfd){ fd, CURL_WAIT_POLLIN, 0 };
 		}
 		if (c->exec) {
 			int fd = exec_fd(c->exec);
@@ -891,6 +948,11 @@ int console_run(struct settings *st, const struct console_opts *o)
 		int inflight = prober_perform(c->prober, &c->snap);
 		if (inflight != before)
 			changed = true;
+		if (c->run == RUN_LOCKING) {
+			lock_answered(c);
+			if (c->run != RUN_LOCKING)
+				redraw = true;
+		}
 		if (c->db && dbprobe_step(c->db, &c->snap.db, &c->snap.lock, &c->snap.record)) {
 			dbprobe_free(c->db);
 			c->db = NULL;

@@ -219,12 +219,12 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 		char *safe = sanitize_term(h, false);
 		sb_addf(&sb, "  lock: this console, %s", safe);
 		free(safe);
-	} else if (s->lock.held) {
+	} else if (s->lock.held || s->lock.vanished) {
 		const char *h = s->lock.holder ? s->lock.holder : "?";
 		if (strncmp(h, "barbican-status: ", 17) == 0)
 			h += 17;
 		char *safe = sanitize_term(*h ? h : "another session", false);
-		sb_addf(&sb, "  lock: %s", safe);
+		sb_addf(&sb, "  lock: %s%s", s->lock.held ? "" : "vanished: ", safe);
 		free(safe);
 	} else {
 		sb_addstr(&sb, "  lock: -");
@@ -506,7 +506,8 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 		char *el = vs->freeze ? xstrdup("1s") : fmt_age(vs, vs->run_started);
 		char *desc = vs->run_step ? step_desc(vs, vs->run_step) : xstrdup("?");
 		row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running"
-				 : vs->run == RUN_PREPARING ? "starting" : "verifying", desc, el);
+				 : vs->run == RUN_PREPARING ? "starting"
+				 : vs->run == RUN_LOCKING ? "taking the lock for" : "verifying", desc, el);
 		free(desc);
 		free(el);
 		if (vs->run == RUN_RUNNING)
@@ -647,6 +648,15 @@ static void draw_footer(struct grid *g, const struct view_state *vs)
 }
 
 /* ---- dialogs ---- */
+
+char *console_confirm_word(const struct plan_step *next, bool take_over)
+{
+	bool irreversible = next->kind == STEP_CONTRACT || next->kind == STEP_OFFLINE;
+	if (take_over)
+		return irreversible ? xasprintf("take-over %s", step_kind_name(next->kind))
+				    : xstrdup("take-over");
+	return irreversible ? xstrdup(step_kind_name(next->kind)) : NULL;
+}
 
 struct lines {
 	char **v;
@@ -806,6 +816,21 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		} else if (vs->readonly) {
 			add_line(ls, "");
 			add_line(ls, "Read-only console (--readonly): nothing runs.  [Esc] close");
+		} else if (vs->take_over) {
+			const struct lock_obs *l = &vs->snap->lock;
+			char *holder = sanitize_term(l->holder ? l->holder : "?", false);
+			char *word = console_confirm_word(&p->next, true);
+			char *q = xasprintf("The upgrade lock's holder vanished: %s%s%s. Its step may "
+					    "still be running: check it first. To take the lock over, "
+					    "type \"%s\" and Enter: %s_",
+					    holder, l->lease_until ? "; its lease ran out at " : "",
+					    l->lease_until ? l->lease_until : "", word,
+					    vs->dialog_text ? vs->dialog_text : "");
+			add_line(ls, "");
+			add_para(ls, q, width, "");
+			free(q);
+			free(word);
+			free(holder);
 		} else if (p->next.kind == STEP_CONTRACT || p->next.kind == STEP_OFFLINE) {
 			add_line(ls, "");
 			char *q = xasprintf("There is no way back. Type \"%s\" and Enter: %s_",

@@ -43,6 +43,7 @@ enum dialog {
 
 enum run_state {
 	RUN_IDLE,
+	RUN_LOCKING,    /* the lock is being taken (its keeper's thread) */
 	RUN_PREPARING,  /* the lock is taken: a refresh under it before anything runs */
 	RUN_RUNNING,    /* the step's process runs */
 	RUN_VERIFYING,  /* it exited 0; probing until settle_timeout */
@@ -88,6 +89,7 @@ struct view_state {
 	size_t nrun_lines;
 	int db_retry_in;                 /* seconds until the database is tried again; 0 none */
 	const char *own_lock;            /* this console holds the lock: its application_name */
+	bool take_over;                  /* the confirmation takes a vanished holder's lock */
 };
 
 /* The shown nodes: indexes into snap->nodes, filtered and sorted (stable).
@@ -96,5 +98,11 @@ size_t view_nodes(const struct view_state *vs, size_t **out);
 
 /* Draw everything (and the open dialog) into g. */
 void view_draw(struct grid *g, const struct view_state *vs);
+
+/* The word a confirmation must type: the step's name for contract and
+ * offline, "take-over" (then "take-over contract", ...) when it takes a
+ * vanished holder's lock; NULL when y is enough. Caller frees. */
+struct plan_step;
+char *console_confirm_word(const struct plan_step *next, bool take_over);
 
 #endif

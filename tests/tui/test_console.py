@@ -14,6 +14,7 @@ node."""
 import json
 import os
 import signal
+import subprocess
 import statistics
 import time
 import unittest
@@ -404,6 +405,71 @@ class Step(ConsoleCase):
             cur.execute("SELECT version_num FROM alembic_version")
             self.assertEqual(cur.fetchall(), [("8c74e2d7f1ff",)])
         conn.close()
+        self.quit()
+
+
+class TakeOver(ConsoleCase):
+    """A holder killed mid-step (its session gone, its record running): the
+    header says the lock's holder vanished, n asks for the typed word
+    "take-over" (another word runs nothing), and the word takes the lock and
+    runs the step; the record shows the vanished step abandoned."""
+    size = (120, 40)
+    steps = {"expand": "true", "settle_timeout": "2"}
+
+    def kill_a_holder(self):
+        slow = self.d.operator("killed", extra="[steps]\nexpand = sleep 60\n")
+        p = subprocess.Popen([h.BIN, "--config-file", slow, "upgrade", "next", "--yes"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+        self.addCleanup(lambda: p.poll() is None and os.killpg(p.pid, signal.SIGKILL))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.records():
+                break
+            time.sleep(0.1)
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
+    def records(self):
+        conn = h.pg_connect(self.d.db)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT outcome, detail FROM barbican_status.record "
+                            "ORDER BY start_at, id")
+                return cur.fetchall()
+        except Exception:
+            return []
+        finally:
+            conn.close()
+
+    def test_the_typed_word_takes_the_lock_over(self):
+        self.kill_a_holder()
+        self.start()
+        s = self.t.wait(lambda s: "lock: vanished: expand by " in ck.header(s), 15,
+                        "the vanished holder in the header")
+        self.t.keys("n")
+        s = self.t.wait(ck.in_dialog, 5, "the confirmation")
+        self.assertIn('type "take-over" and Enter', s.replace("\n", " "))
+        self.assertIn("may still be running", s)
+        self.t.text("yes")
+        self.t.keys("Enter")
+        s = self.t.wait(lambda s: "not confirmed" in s, 5, "a wrong word refused")
+        self.assertEqual([r[0] for r in self.records()], ["running"])
+        self.t.keys("Escape")
+        self.t.keys("n")
+        self.t.wait(ck.in_dialog, 5, "the confirmation again")
+        self.t.text("take-over")
+        self.t.keys("Enter")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            recs = self.records()
+            if len(recs) == 2 and recs[1][0] not in ("running",):
+                break
+            time.sleep(0.2)
+        recs = self.records()
+        self.assertEqual(recs[0][0], "abandoned", recs)
+        self.assertIn("taken over by", recs[0][1])
+        self.assertIn("took over from expand by", recs[1][1])
         self.quit()
 
 
