@@ -3,7 +3,12 @@
 #
 #   scripts/demo.sh [start]   install what is needed, build, start the demo
 #                             deployment and show its state (README command 1)
-#   scripts/demo.sh stop      stop it
+#   scripts/demo.sh --db galera [start]
+#                             the same deployment with its database on a
+#                             two-node MariaDB Galera cluster (the URL names
+#                             node 1, as HAProxy would send it there)
+#   scripts/demo.sh --db mariadb [start]   ... on one MariaDB server
+#   scripts/demo.sh stop      stop it (whichever database it runs on)
 #   scripts/demo.sh env       print the config path (to run commands yourself)
 #
 # The deployment: a stock Barbican 14.0.2 (yoga) fleet about to be upgraded to
@@ -21,7 +26,17 @@ ROOT=$PWD
 DEMO=${BS_DEMO_DIR:-/var/tmp/barbican-status-demo}
 BUILD=${BS_BUILD_DIR:-build}
 CONF=$DEMO/barbican-status.conf
+DB=postgresql
+if [ "${1:-}" = --db ]; then
+    DB=${2:-}
+    shift 2 || true
+    case "$DB" in
+    postgresql|mariadb|galera) ;;
+    *) echo "demo.sh: --db takes postgresql, mariadb or galera, not '$DB'" >&2; exit 64 ;;
+    esac
+fi
 
+pyquote() { /usr/bin/python3 -c 'import sys; from urllib.parse import quote; print(quote(sys.argv[1], safe=""))' "$1"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 stop() {
@@ -33,6 +48,8 @@ stop() {
         rm -f "$DEMO/nodesim.pid"
     fi
     [ -d "$DEMO" ] && tests/env/pg.sh stop "$DEMO" >/dev/null 2>&1 || true
+    [ -d "$DEMO" ] && tests/env/mariadb.sh galera-stop "$DEMO" >/dev/null 2>&1 || true
+    [ -d "$DEMO" ] && tests/env/mariadb.sh stop "$DEMO" >/dev/null 2>&1 || true
     echo "demo stopped (files kept in $DEMO; remove them with: rm -rf $DEMO)"
 }
 
@@ -51,12 +68,33 @@ start() {
     mkdir -p "$DEMO"
     chmod 0755 "$DEMO"
     stop >/dev/null 2>&1 || true
-    tests/env/pg.sh start "$DEMO"
-    tests/env/templates.sh create "$DEMO"
-    # shellcheck disable=SC1091
-    . <(tests/env/pg.sh env "$DEMO")
-    tests/env/pg.sh psql "$DEMO" -c "DROP DATABASE IF EXISTS barbican WITH (FORCE)" \
-        -c "CREATE DATABASE barbican OWNER $BS_PG_USER TEMPLATE tmpl_14x"
+    case "$DB" in
+    postgresql)
+        tests/env/pg.sh start "$DEMO"
+        tests/env/templates.sh create "$DEMO"
+        # shellcheck disable=SC1091
+        . <(tests/env/pg.sh env "$DEMO")
+        tests/env/pg.sh psql "$DEMO" -c "DROP DATABASE IF EXISTS barbican WITH (FORCE)" \
+            -c "CREATE DATABASE barbican OWNER $BS_PG_USER TEMPLATE tmpl_14x"
+        URL="postgresql+psycopg2://$(pyquote "$BS_PG_USER"):$(pyquote "$BS_PG_PASSWORD")@127.0.0.1:$BS_PG_PORT/barbican"
+        ;;
+    mariadb|galera)
+        # the real 14.x schema, made by barbican-manage through PyMySQL
+        tests/env/mariadb.sh start "$DEMO"
+        # shellcheck disable=SC1091
+        . <(tests/env/mariadb.sh env "$DEMO")
+        port=$BS_MY_PORT on=""
+        if [ "$DB" = galera ]; then
+            tests/env/mariadb.sh galera-start "$DEMO"
+            # shellcheck disable=SC1091
+            . <(tests/env/mariadb.sh galera-env "$DEMO")
+            port=$BS_GALERA1_PORT on=galera
+        fi
+        tests/env/mariadb.sh dropdb "$DEMO" barbican $on
+        tests/env/mariadb.sh newdb "$DEMO" barbican 14x $on
+        URL="mysql+pymysql://$(pyquote "$BS_MY_USER"):$(pyquote "$BS_MY_PASSWORD")@127.0.0.1:$port/barbican"
+        ;;
+    esac
 
     rm -f "$DEMO/ports.json" "$DEMO/journal.jsonl"
     "$SIM" --fleet tests/sim/fleets/demo-14.json --ports-file "$DEMO/ports.json" \
@@ -65,14 +103,13 @@ start() {
     [ -s "$DEMO/ports.json" ] || { echo "demo.sh: the node simulator did not start; see $DEMO/nodesim.log" >&2; exit 1; }
 
     # the configuration an operator would write for this deployment
-    /usr/bin/python3 - "$DEMO/ports.json" "$CONF" "$BS_PG_USER" "$BS_PG_PASSWORD" "$BS_PG_PORT" "$SIM" "$DEMO" <<'PY'
+    /usr/bin/python3 - "$DEMO/ports.json" "$CONF" "$URL" "$SIM" "$DEMO" "$DB" <<'PY'
 import json, os, sys
-from urllib.parse import quote
-ports, conf, user, pw, pgport, sim, demo = sys.argv[1:]
+ports, conf, url, sim, demo, db = sys.argv[1:]
 p = json.load(open(ports))["nodes"]
-out = ["# barbican-status demo: a 14.0.2 fleet, upgrading to 15.0.1",
+out = ["# barbican-status demo: a 14.0.2 fleet, upgrading to 15.0.1 (database: %s)" % db,
        "[DEFAULT]",
-       "sql_connection = postgresql+psycopg2://%s:%s@127.0.0.1:%s/barbican" % (quote(user, safe=""), quote(pw, safe=""), pgport),
+       "sql_connection = %s" % url,
        "", "[upgrade]", "target_release = 15.0.1", "", "[probes]", "timeout = 2", "",
        "# expand: the default, the real barbican-manage (it gets the URL in its environment)",
        "[steps]",
