@@ -209,6 +209,24 @@ class SharedRecord(unittest.TestCase):
         finally:
             d.close()
 
+    def test_without_create_an_acting_command_refuses_and_runs_nothing(self):
+        d = h.Deployment(NO_NODES, "tmpl_14x", backend="mariadb",
+                         extra="[upgrade]\nallow_api_outage = true\n[steps]\nexpand = "
+                               "touch /tmp/bs-must-not-run-%d\n" % os.getpid())
+        try:
+            e = h.my_env()
+            ro = d.operator("ro", url=h.my_url(d.db, user=e["ro_user"], password=e["ro_password"]))
+            rc, out, err = h.run(["upgrade", "next", "--yes"], config_files=[ro])
+            self.assertEqual(rc, 255, out + err)
+            self.assertIn("cannot create the shared record's tables", err)
+            self.assertIn("[record] backend = file", err)
+            self.assertFalse(os.path.exists("/tmp/bs-must-not-run-%d" % os.getpid()))
+            # the same user, reading only: every observing command works
+            rc, out, err = h.run(["upgrade", "plan", "--json"], config_files=[ro])
+            self.assertEqual(json.loads(out)["database"]["current"], ["0f8c192a061f"])
+        finally:
+            d.close()
+
     def test_a_vouch_by_one_operator_is_seen_by_another(self):
         d = h.Deployment(ONE_WORKER, "tmpl_15x", backend="mariadb",
                          steps={"upgrade_node": "true", "settle_timeout": "1"},
