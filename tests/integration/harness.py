@@ -127,11 +127,15 @@ def my_connect(dbname=None, node=None, user=None, password=None):
 
 
 def my_query(dbname, sql, args=None, node=None):
-    conn = my_connect(dbname, node)
+    """Run sql in dbname; on a Galera node, after every write the cluster
+    committed before it (wsrep_sync_wait: a database just made on the other
+    node exists here too)."""
+    conn = my_connect(None if node else dbname, node)
     try:
         with conn.cursor() as cur:
             if node:
                 cur.execute("SET SESSION wsrep_sync_wait = 15")
+                cur.execute("USE `%s`" % dbname)
             cur.execute(sql, args)
             return cur.fetchall()
     finally:

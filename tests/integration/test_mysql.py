@@ -348,6 +348,54 @@ class GaleraLock(unittest.TestCase):
             d.close()
             os.unlink(ran)
 
+    def test_the_lease_is_renewed_while_a_long_step_runs(self):
+        # lease 5 s, a step of 8 s: at 6.5 s the lock is still held, not vanished
+        d = h.Deployment(NO_NODES, "tmpl_14x", backend="galera",
+                         steps={"expand": "sleep 8", "settle_timeout": "1"},
+                         extra="[upgrade]\nallow_api_outage = true\n[lock]\nlease = 5\n")
+        try:
+            b = d.operator("bob", url=h.my_url(d.db, node=2))
+            holder = subprocess.Popen([h.BIN, "--config-file", d.conf, "upgrade", "next",
+                                       "--yes"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not lock_row(d, node=2):
+                time.sleep(0.1)
+            t0 = time.monotonic()
+            time.sleep(6.5)
+            rc, out, err = h.run(["upgrade", "next", "--yes"], config_files=[b])
+            self.assertEqual(rc, 2, out + err)
+            self.assertIn("lock held by expand by", out + err)
+            out = holder.communicate(timeout=60)[0]
+            self.assertEqual(holder.returncode, 1, out)  # ran, the revision did not move
+            self.assertGreater(time.monotonic() - t0, 6.5)
+            recs = h.my_query(d.db, "SELECT outcome, detail FROM barbican_status_record", node=1)
+            self.assertEqual(len(recs), 1)
+            self.assertNotIn("took the upgrade lock over", recs[0][1])
+            self.assertNotIn("could not be renewed", recs[0][1])
+        finally:
+            d.close()
+
+    def test_a_holder_whose_lock_was_taken_away_says_so(self):
+        # the lock row goes (as if another operator had taken it over): the
+        # holder's next renewal finds it gone and its record says so
+        d = h.Deployment(NO_NODES, "tmpl_14x", backend="galera",
+                         steps={"expand": "sleep 5", "settle_timeout": "1"},
+                         extra="[upgrade]\nallow_api_outage = true\n[lock]\nlease = 5\n")
+        try:
+            holder = subprocess.Popen([h.BIN, "--config-file", d.conf, "upgrade", "next",
+                                       "--yes"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not lock_row(d, node=2):
+                time.sleep(0.1)
+            h.my_query(d.db, "DELETE FROM barbican_status_lock", node=2)
+            out = holder.communicate(timeout=60)[0]
+            recs = h.my_query(d.db, "SELECT outcome, detail FROM barbican_status_record", node=1)
+            self.assertIn("another operator took the upgrade lock over", recs[0][1])
+        finally:
+            d.close()
+
     def test_a_killed_holder_is_taken_over_after_its_lease(self):
         d = h.Deployment(NO_NODES, "tmpl_14x", backend="galera",
                          steps={"expand": "sleep 60", "settle_timeout": "1"},
