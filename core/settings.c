@@ -166,6 +166,12 @@ static const struct conf_opt static_opts[] = {
 	{ "probes", "concurrency", NULL, 0, false, "64" },
 	{ "probes", "ca_file", NULL, 0, false, NULL },
 	{ "probes", "max_body", NULL, 0, false, "1048576" },
+	{ "probes", "report_command", NULL, 0, false, NULL },
+	{ "probes", "report_interval", NULL, 0, false, "30" },
+	{ "rabbitmq", "management_url", NULL, 0, false, NULL },
+	{ "rabbitmq", "username", NULL, 0, false, NULL },
+	{ "rabbitmq", "password", NULL, 0, false, NULL },
+	{ NULL, "transport_url", NULL, 0, false, NULL },
 	{ NULL, "sql_connection", NULL, 0, false, "sqlite:///barbican.sqlite" },
 	{ "database", "connection", db_deprecated, ARRAY_SIZE(db_deprecated), false, NULL },
 	{ "oslo_policy", "policy_file", NULL, 0, false, "policy.json" },
@@ -196,7 +202,8 @@ static const struct conf_opt steps_opts[] = {
 
 static const char *const waiver_keys[] = { "check", "until", "owner", "reason" };
 
-static const char *const node_keys[] = { "service", "host", "url", "report_url", "timeout" };
+static const char *const node_keys[] = { "service", "host", "url", "report_url", "timeout",
+					 "report_command" };
 
 static char *where(const struct conf_loc *loc)
 {
@@ -396,6 +403,20 @@ static enum bs_status load_node(struct conf *c, const char *section, struct sett
 		n.host = url_host(n.report_url);
 	if ((st = get_typed(c, section, "timeout", &T_SECONDS, &n.timeout, err)))
 		goto fail;
+	if ((st = get(c, section, "report_command", &n.report_command, &loc, err)))
+		goto fail;
+	if (n.report_command && !*n.report_command) {
+		/* "report_command =": none for this node, whatever [probes] says */
+		free(n.report_command);
+		n.report_command = NULL;
+	} else if (!n.report_command && loc.kind == CONF_LOC_DEFAULT && s->report_command) {
+		n.report_command = xstrdup(s->report_command);
+	}
+	if (n.report_command && n.report_url) {
+		st = bs_fail(err, BS_ST_CONFIG_VALUE, "[%s]: report_url and report_command both give "
+			     "the version report: keep one", section);
+		goto fail;
+	}
 
 	n.name = xstrdup(name);
 	s->nodes = xreallocarray(s->nodes, s->nnodes + 1, sizeof(*s->nodes));
@@ -404,6 +425,7 @@ static enum bs_status load_node(struct conf *c, const char *section, struct sett
 fail:
 	free(n.url);
 	free(n.report_url);
+	free(n.report_command);
 	free(n.host);
 	return st;
 }
@@ -540,6 +562,26 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		return st;
 	if ((st = get_typed(c, "probes", "max_body", &T_BYTES, &s->max_body, err)))
 		return st;
+	if ((st = get(c, "probes", "report_command", &s->report_command, &loc, err)))
+		return st;
+	if (s->report_command && !*s->report_command) {
+		free(s->report_command);
+		s->report_command = NULL;
+	}
+	if ((st = get_typed(c, "probes", "report_interval", &T_SECONDS, &s->report_interval, err)))
+		return st;
+	if ((st = get(c, "rabbitmq", "management_url", &s->rabbit_url, &loc, err)) ||
+	    (st = get(c, "rabbitmq", "username", &s->rabbit_user, &loc, err)) ||
+	    (st = get(c, "rabbitmq", "password", &s->rabbit_password, &loc, err)) ||
+	    (st = get(c, NULL, "transport_url", &s->transport_url, &loc, err)))
+		return st;
+	if (s->rabbit_url && !*s->rabbit_url) {
+		free(s->rabbit_url);
+		s->rabbit_url = NULL;
+	}
+	if (s->rabbit_url && !is_http_url(s->rabbit_url))
+		return bad_value(err, "rabbitmq", "management_url", s->rabbit_url, &loc,
+				 "expected an http:// or https:// URL of RabbitMQ's management API");
 
 	if ((st = load_db_option(c, NULL, "sql_connection", &s->sql_connection, err)))
 		return st;
@@ -574,6 +616,11 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 	if (s->journal_path && !*s->journal_path) {
 		free(s->journal_path);
 	free(s->record_connection);
+	free(s->report_command);
+	free(s->rabbit_url);
+	free(s->rabbit_user);
+	free(s->rabbit_password);
+	free(s->transport_url);
 		s->journal_path = NULL;
 	}
 	char *backend = NULL;

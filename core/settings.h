@@ -32,6 +32,7 @@ struct node_conf {
 	char *report_url;    /* the version report URL; NULL */
 	double timeout;      /* seconds for the whole probe of this node */
 	bool host_set;       /* host was configured (not taken from a URL) */
+	char *report_command;/* argv template printing the version report; NULL */
 };
 
 /* A configured database URL option and its value. */
@@ -85,6 +86,13 @@ struct settings {
 	long concurrency;
 	char *ca_file;
 	long max_body;
+	char *report_command;             /* the default of [node:NAME] report_command */
+	double report_interval;           /* a node's command runs at most this often */
+
+	/* [rabbitmq]: RabbitMQ's management API lists every connection */
+	char *rabbit_url;                 /* management_url; NULL: not asked */
+	char *rabbit_user, *rabbit_password; /* NULL: those of transport_url */
+	char *transport_url;              /* [DEFAULT] transport_url (oslo.messaging) */
 
 	/* Barbican's own options */
 	struct db_option sql_connection;  /* [DEFAULT] sql_connection (up to 18.0.0) */

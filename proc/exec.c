@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,7 +138,7 @@ static char **build_env(char *const *extra_env)
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 BS_NORETURN static void child(char *const *argv, char **envp, int devnull, int out_w, int err_w,
-			      long maxfd)
+			      int stderr_fd, long maxfd)
 {
 	setpgid(0, 0);
 	/* the caller's handlers must not run here (a SIGINT handler could
@@ -159,8 +160,14 @@ BS_NORETURN static void child(char *const *argv, char **envp, int devnull, int o
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
+	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 ||
+	    dup2(stderr_fd >= 0 ? stderr_fd : out_w, 2) < 0)
 		goto fail;
+	if (stderr_fd >= 0) {
+		/* standard error goes to a file of the caller's: bounded */
+		struct rlimit rl = { EXEC_STDERR_MAX, EXEC_STDERR_MAX };
+		setrlimit(RLIMIT_FSIZE, &rl);
+	}
 	/* nothing but 0-2 survives exec: err_w must stay open until then */
 #ifdef CLOSE_RANGE_CLOEXEC
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
@@ -178,6 +185,13 @@ fail:;
 enum bs_status exec_start(char *const *argv, char *const *extra_env, double timeout_s,
 			  double grace_s, exec_line_fn on_line, void *ctx, struct exec **out,
 			  struct bs_err *err)
+{
+	return exec_start_stderr(argv, extra_env, timeout_s, grace_s, on_line, ctx, -1, out, err);
+}
+
+enum bs_status exec_start_stderr(char *const *argv, char *const *extra_env, double timeout_s,
+				 double grace_s, exec_line_fn on_line, void *ctx, int stderr_fd,
+				 struct exec **out, struct bs_err *err)
 {
 	*out = NULL;
 	if (!argv || !argv[0])
@@ -219,7 +233,7 @@ enum bs_status exec_start(char *const *argv, char *const *extra_env, double time
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid_t pid = fork();
 	if (pid == 0)
-		child(argv, envp, devnull, outp[1], errp[1], maxfd);
+		child(argv, envp, devnull, outp[1], errp[1], stderr_fd, maxfd);
 	int fork_errno = errno;
 	if (pid > 0)
 		setpgid(pid, pid); /* also here: kill(-pid) must work at once */

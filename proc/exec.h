@@ -60,6 +60,14 @@ typedef void (*exec_line_fn)(void *ctx, const char *line, size_t len);
 enum bs_status exec_start(char *const *argv, char *const *extra_env, double timeout_s,
 			  double grace_s, exec_line_fn on_line, void *ctx, struct exec **out,
 			  struct bs_err *err);
+/* The same, with the child's standard error written to stderr_fd (a file
+ * of the caller's, e.g. a memfd; -1: the output pipe, as exec_start) and
+ * bounded there at EXEC_STDERR_MAX bytes (RLIMIT_FSIZE: a child that
+ * writes more gets SIGXFSZ). The callback then sees standard output only. */
+#define EXEC_STDERR_MAX (64 * 1024)
+enum bs_status exec_start_stderr(char *const *argv, char *const *extra_env, double timeout_s,
+				 double grace_s, exec_line_fn on_line, void *ctx, int stderr_fd,
+				 struct exec **out, struct bs_err *err);
 /* The descriptor to wait on for output (-1 once the output is closed). */
 int exec_fd(const struct exec *e);
 /* Milliseconds until exec_poll must run again for the timeout (-1 none). */

@@ -231,7 +231,7 @@ static void enumerate(bool allow_api_outage)
 			for (size_t i = 0; i < n; i++) {
 				const struct kind *k = &kinds[idx[i]];
 				static const char *const names[] = { "n0", "n1", "n2", "n3" };
-				confs[i] = (struct node_conf){ (char *)names[i], k->svc, NULL, NULL, NULL, 2, false };
+				confs[i] = (struct node_conf){ (char *)names[i], k->svc, NULL, NULL, NULL, 2, false, NULL };
 				if (k->state != NS_UNKNOWN) {
 					if (k->svc == SVC_API)
 						confs[i].url = (char *)"http://api:9311";

@@ -45,7 +45,7 @@ static void world(struct world *w, const struct manifest *m, const char *target,
 	w->st.nroll_order = 4;
 	w->st.max_unavailable = 1;
 	for (size_t i = 0; i < n; i++) {
-		w->confs[i] = (struct node_conf){ (char *)nodes[i].name, nodes[i].svc, NULL, NULL, NULL, 2, false };
+		w->confs[i] = (struct node_conf){ (char *)nodes[i].name, nodes[i].svc, NULL, NULL, NULL, 2, false, NULL };
 		if (nodes[i].observable)
 			w->confs[i].report_url = (char *)"http://sim/r";
 		w->nodes[i].conf = &w->confs[i];

@@ -55,11 +55,11 @@ static void obj(struct node_obs *o, const char *name, const char *version, enum 
 }
 
 static struct node_conf confs[] = {
-	{ "ctl1-api", SVC_API, "ctl1", "http://ctl1:9311", NULL, 2, true },
-	{ "ctl2-wrk", SVC_WORKER, "ctl2", NULL, "http://ctl2:9312/version-report", 2, true },
-	{ "ctl3-api", SVC_API, "ctl3", "http://ctl3:9311", NULL, 2, true },
-	{ "ctl4-wrk", SVC_WORKER, "ctl4", NULL, "http://ctl4:9312/version-report", 2, true },
-	{ "ctl5-retry", SVC_RETRY, "ctl5", NULL, NULL, 2, true },
+	{ "ctl1-api", SVC_API, "ctl1", "http://ctl1:9311", NULL, 2, true, NULL },
+	{ "ctl2-wrk", SVC_WORKER, "ctl2", NULL, "http://ctl2:9312/version-report", 2, true, NULL },
+	{ "ctl3-api", SVC_API, "ctl3", "http://ctl3:9311", NULL, 2, true, NULL },
+	{ "ctl4-wrk", SVC_WORKER, "ctl4", NULL, "http://ctl4:9312/version-report", 2, true, NULL },
+	{ "ctl5-retry", SVC_RETRY, "ctl5", NULL, NULL, 2, true, NULL },
 };
 
 static void fleet(struct settings *st, struct snapshot *s, size_t first, size_t n)

@@ -242,14 +242,14 @@ static void world_free(struct world *w)
 /* ---- the demo deployment (tests/sim/fleets/demo-14.json, scripts/demo.sh) ---- */
 
 static struct node_conf demo_confs[] = {
-	{ (char *)"ctl1-api", SVC_API, (char *)"ctl-1", (char *)"http://ctl-1:9311", NULL, 2, true },
-	{ (char *)"ctl2-api", SVC_API, (char *)"ctl-2", (char *)"http://ctl-2:9311", NULL, 2, true },
-	{ (char *)"ctl1-wrk", SVC_WORKER, (char *)"ctl-1", NULL, (char *)"http://ctl-1:9312/version-report", 2, true },
-	{ (char *)"ctl2-wrk", SVC_WORKER, (char *)"ctl-2", NULL, (char *)"http://ctl-2:9312/version-report", 2, true },
-	{ (char *)"ctl3-wrk", SVC_WORKER, (char *)"ctl-3", NULL, (char *)"http://ctl-3:9312/version-report", 2, true },
+	{ (char *)"ctl1-api", SVC_API, (char *)"ctl-1", (char *)"http://ctl-1:9311", NULL, 2, true, NULL },
+	{ (char *)"ctl2-api", SVC_API, (char *)"ctl-2", (char *)"http://ctl-2:9311", NULL, 2, true, NULL },
+	{ (char *)"ctl1-wrk", SVC_WORKER, (char *)"ctl-1", NULL, (char *)"http://ctl-1:9312/version-report", 2, true, NULL },
+	{ (char *)"ctl2-wrk", SVC_WORKER, (char *)"ctl-2", NULL, (char *)"http://ctl-2:9312/version-report", 2, true, NULL },
+	{ (char *)"ctl3-wrk", SVC_WORKER, (char *)"ctl-3", NULL, (char *)"http://ctl-3:9312/version-report", 2, true, NULL },
 	{ (char *)"ctl1-ksl", SVC_KEYSTONE_LISTENER, (char *)"ctl-1", NULL,
-	  (char *)"http://ctl-1:9313/version-report", 2, true },
-	{ (char *)"ctl1-retry", SVC_RETRY, (char *)"ctl-1", NULL, NULL, 2, true },
+	  (char *)"http://ctl-1:9313/version-report", 2, true, NULL },
+	{ (char *)"ctl1-retry", SVC_RETRY, (char *)"ctl-1", NULL, NULL, 2, true, NULL },
 };
 
 /* target 15.0.1; the workers at wrk_release, the rest at 14.0.2 (the
@@ -425,13 +425,13 @@ static const struct manifest SYN = { syn_rels, 2, syn_migs, 3, syn_series, 2 };
 
 static struct node_conf syn_confs[] = {
 	{ (char *)"api-ctl1", SVC_API, (char *)"ctl1.example.net", (char *)"https://ctl1.example.net:9311",
-	  NULL, 2, true },
+	  NULL, 2, true, NULL },
 	{ (char *)"api-ctl2", SVC_API, (char *)"ctl2.example.net", (char *)"https://ctl2.example.net:9311",
-	  NULL, 2, true },
+	  NULL, 2, true, NULL },
 	{ (char *)"worker-ctl1-az1", SVC_WORKER, (char *)"ctl1.example.net", NULL,
-	  (char *)"https://ctl1.example.net:9312/version-report", 2, true },
+	  (char *)"https://ctl1.example.net:9312/version-report", 2, true, NULL },
 	{ (char *)"worker-ctl2-az1", SVC_WORKER, (char *)"ctl2.example.net", NULL,
-	  (char *)"https://ctl2.example.net:9312/version-report", 2, true },
+	  (char *)"https://ctl2.example.net:9312/version-report", 2, true, NULL },
 };
 
 static void contract_blocked(struct world *w)
