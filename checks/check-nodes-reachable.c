@@ -24,7 +24,8 @@ void check_nodes_reachable(const struct check_ctx *ctx, struct check_result *r)
 				"/etc/barbican/barbican-status.conf; see barbican-status.conf(5).");
 		return;
 	}
-	struct strbuf bad = STRBUF_INIT, unobservable = STRBUF_INIT, drained = STRBUF_INIT;
+	struct strbuf bad = STRBUF_INIT, unobservable = STRBUF_INIT, drained = STRBUF_INIT,
+		      unknown = STRBUF_INIT;
 	size_t nbad = 0, napi = 0, napi_up = 0, nup = 0;
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const struct node *n = &s->nodes[i];
@@ -47,7 +48,12 @@ void check_nodes_reachable(const struct check_ctx *ctx, struct check_result *r)
 			sb_addf(&drained, "%s%s", drained.len ? ", " : "", n->conf->name);
 			break;
 		case NS_UNKNOWN:
-			sb_addf(&unobservable, "%s%s", unobservable.len ? ", " : "", n->conf->name);
+			if (o->error)
+				sb_addf(&unknown, "%s%s (%s)", unknown.len ? ", " : "", n->conf->name,
+					o->error);
+			else
+				sb_addf(&unobservable, "%s%s", unobservable.len ? ", " : "",
+					n->conf->name);
 			break;
 		}
 	}
@@ -67,6 +73,13 @@ void check_nodes_reachable(const struct check_ctx *ctx, struct check_result *r)
 		check_detail(r, "Drained on purpose: %s.", sb_str(&drained));
 	if (unobservable.len)
 		check_detail(r, "Not observable (no url or report_url): %s.", sb_str(&unobservable));
+	if (unknown.len) {
+		check_raise(r, BS_WARNING);
+		check_detail(r, "Unknown: %s.", sb_str(&unknown));
+		check_remedy(r, "Check what could not be asked ([rabbitmq] management_url and its "
+				"credentials, report_command).");
+	}
+	sb_free(&unknown);
 	sb_free(&bad);
 	sb_free(&unobservable);
 	sb_free(&drained);

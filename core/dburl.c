@@ -2005,3 +2005,32 @@ void dburl_mysql_free(struct dburl_mysql *m)
 	memset(m, 0, sizeof(*m));
 	m->ssl_verify_cert = m->ssl_check_hostname = -1;
 }
+
+/* ------------------------------------------------------------------------
+ * oslo.messaging's transport_url: the credentials of its first host */
+
+bool transport_url_credentials(const char *url, char **user, char **password)
+{
+	*user = *password = NULL;
+	const char *p = url ? strstr(url, "://") : NULL;
+	if (!p)
+		return false;
+	p += 3;
+	size_t n = strcspn(p, "/?#");
+	const char *comma = memchr(p, ',', n);
+	if (comma)
+		n = (size_t)(comma - p);
+	const char *at = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '@')
+			at = p + i;
+	if (!at)
+		return false;
+	size_t un = (size_t)(at - p);
+	const char *colon = memchr(p, ':', un);
+	bool nul;
+	*user = py_unquote(p, colon ? (size_t)(colon - p) : un, false, &nul);
+	if (colon)
+		*password = py_unquote(colon + 1, (size_t)(at - colon - 1), false, &nul);
+	return true;
+}

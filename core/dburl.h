@@ -150,4 +150,9 @@ struct dburl_mysql {
 enum bs_status dburl_to_mysql(const struct dburl *u, struct dburl_mysql *out, struct bs_err *err);
 void dburl_mysql_free(struct dburl_mysql *m);
 
+/* The user and password of the first host of an oslo.messaging transport_url
+ * ("rabbit://user:pass@host:5672,user2:pass2@host2:5672/vhost"),
+ * percent-decoded. False (and both NULL) when it names none. Caller frees. */
+bool transport_url_credentials(const char *url, char **user, char **password);
+
 #endif

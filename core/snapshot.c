@@ -66,8 +66,231 @@ void node_obs_clear(struct node_obs *o)
 	free(o->started_at);
 	free(o->raw_discovery);
 	free(o->raw_report);
+	free(o->rabbit_pids);
+	free(o->rabbit_since);
 	memset(o, 0, sizeof(*o));
 	o->data_migrations_remaining = -1;
+}
+
+void node_obs_copy(struct node_obs *d, const struct node_obs *s)
+{
+	*d = *s;
+	d->error = xstrdup_or_null(s->error);
+	d->release = xstrdup_or_null(s->release);
+	d->build_release = xstrdup_or_null(s->build_release);
+	d->report_release = xstrdup_or_null(s->report_release);
+	d->api_min = xstrdup_or_null(s->api_min);
+	d->api_max = xstrdup_or_null(s->api_max);
+	d->rpc_version = xstrdup_or_null(s->rpc_version);
+	d->rpc_cap = xstrdup_or_null(s->rpc_cap);
+	d->objects = NULL;
+	if (s->nobjects) {
+		d->objects = xcalloc(s->nobjects, sizeof(*d->objects));
+		for (size_t i = 0; i < s->nobjects; i++) {
+			d->objects[i].name = xstrdup(s->objects[i].name);
+			d->objects[i].version = xstrdup(s->objects[i].version);
+		}
+	}
+	d->report_state = xstrdup_or_null(s->report_state);
+	d->report_host = xstrdup_or_null(s->report_host);
+	d->started_at = xstrdup_or_null(s->started_at);
+	d->raw_discovery = xstrdup_or_null(s->raw_discovery);
+	d->raw_report = xstrdup_or_null(s->raw_report);
+	d->rabbit_pids = NULL;
+	if (s->rabbit_connections && s->rabbit_pids) {
+		d->rabbit_pids = xcalloc(s->rabbit_connections, sizeof(long));
+		memcpy(d->rabbit_pids, s->rabbit_pids, s->rabbit_connections * sizeof(long));
+	}
+	d->rabbit_since = xstrdup_or_null(s->rabbit_since);
+}
+
+bool node_observable(const struct node_conf *c)
+{
+	return c->url || c->report_url || c->report_command;
+}
+
+static void add_error(struct node_obs *o, const char *e)
+{
+	if (!e)
+		return;
+	char *joined = o->error ? xasprintf("%s; %s", o->error, e) : xstrdup(e);
+	free(o->error);
+	o->error = joined;
+}
+
+/* The report fields of a report_command's answer over o. */
+static void take_report(struct node_obs *o, const struct node_obs *r)
+{
+	struct node_obs c;
+	node_obs_copy(&c, r);
+#define MOVE(f) do { free(o->f); o->f = c.f; c.f = NULL; } while (0)
+	MOVE(report_release);
+	MOVE(report_state);
+	MOVE(report_host);
+	MOVE(started_at);
+	MOVE(raw_report);
+	if (c.rpc_src == SRC_REPORT) {
+		MOVE(rpc_version);
+		MOVE(rpc_cap);
+		o->rpc_src = SRC_REPORT;
+	}
+#undef MOVE
+	if (c.objects_src == SRC_REPORT) {
+		for (size_t i = 0; i < o->nobjects; i++) {
+			free(o->objects[i].name);
+			free(o->objects[i].version);
+		}
+		free(o->objects);
+		o->objects = c.objects;
+		o->nobjects = c.nobjects;
+		o->objects_src = SRC_REPORT;
+		c.objects = NULL;
+		c.nobjects = 0;
+	}
+	o->data_migrations_remaining = c.data_migrations_remaining;
+	o->report_cmd_at = c.report_cmd_at;
+	node_obs_clear(&c);
+}
+
+static bool uses_rabbit(const struct node_conf *c)
+{
+	return c->service != SVC_API;
+}
+
+void node_merge(struct node *n)
+{
+	const struct node_conf *nc = n->conf;
+	bool http = nc->url || nc->report_url, cmd = nc->report_command != NULL;
+	struct node_obs o;
+	if (http) {
+		node_obs_copy(&o, &n->from_http);
+	} else if (cmd) {
+		node_obs_copy(&o, &n->from_cmd);
+	} else {
+		memset(&o, 0, sizeof(o));
+		o.data_migrations_remaining = -1;
+		o.seen = n->obs.seen;
+		o.seen_wall = n->obs.seen_wall;
+	}
+	if (http && cmd && n->from_cmd.probed) {
+		take_report(&o, &n->from_cmd);
+		o.state = node_state_worse(o.state, n->from_cmd.state);
+		add_error(&o, n->from_cmd.error);
+		o.probed = true;
+	}
+	const struct node_rabbit *r = &n->rabbit;
+	if (uses_rabbit(nc) && (r->asked || r->error)) {
+		bool alone = !http && !cmd;
+		if (r->error) {
+			if (alone)
+				o.state = NS_UNKNOWN;
+			add_error(&o, r->error);
+		} else {
+			enum node_state rs = r->nconns ? NS_UP : NS_DOWN;
+			o.state = alone || !o.probed ? rs : node_state_worse(o.state, rs);
+			o.probed = true;
+			if (!r->nconns) {
+				char *e = xasprintf("no RabbitMQ connection of %s from %s", 
+						    service_name(nc->service), nc->host ? nc->host : "its host");
+				add_error(&o, e);
+				free(e);
+			}
+			o.rabbit_connections = r->nconns;
+			free(o.rabbit_pids);
+			o.rabbit_pids = NULL;
+			if (r->nconns) {
+				o.rabbit_pids = xcalloc(r->nconns, sizeof(long));
+				memcpy(o.rabbit_pids, r->pids, r->nconns * sizeof(long));
+			}
+			free(o.rabbit_since);
+			o.rabbit_since = xstrdup_or_null(r->since);
+		}
+	}
+	/* the release: the report's (HTTP or command) over ?build's */
+	if (!http && cmd) {
+		/* from_cmd already set it */
+	} else if (o.report_release && (!o.release || o.release_src != SRC_REPORT)) {
+		free(o.release);
+		o.release = xstrdup(o.report_release);
+		o.release_src = SRC_REPORT;
+		o.release_conflict = o.build_release && strcmp(o.build_release, o.report_release) != 0;
+	}
+	node_obs_clear(&n->obs);
+	n->obs = o;
+}
+
+static bool is_loopback(const char *a)
+{
+	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+	       strncmp(a, "::ffff:127.", 11) == 0 || strcmp(a, "localhost") == 0;
+}
+
+static bool conn_belongs(const struct rabbit_conn *k, const struct node *n)
+{
+	if (!k->program || strcmp(k->program, service_name(n->conf->service)) != 0 || !k->peer_host)
+		return false;
+	if (is_loopback(k->peer_host))
+		return n->is_local;
+	if (n->conf->host && strcmp(n->conf->host, k->peer_host) == 0)
+		return true;
+	for (size_t i = 0; i < n->naddrs; i++)
+		if (strcmp(n->addrs[i], k->peer_host) == 0)
+			return true;
+	return false;
+}
+
+void snapshot_apply_rabbit(struct snapshot *s)
+{
+	struct rabbit_obs *ro = &s->rabbit;
+	for (size_t k = 0; k < ro->nconns; k++)
+		ro->conns[k].matched = false;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		struct node *n = &s->nodes[i];
+		struct node_rabbit *r = &n->rabbit;
+		free(r->error);
+		free(r->pids);
+		free(r->since);
+		memset(r, 0, sizeof(*r));
+		if (!ro->configured || !ro->probed || !uses_rabbit(n->conf)) {
+			node_merge(n);
+			continue;
+		}
+		if (ro->error) {
+			r->error = xasprintf("RabbitMQ's management API: %s", ro->error);
+			node_merge(n);
+			continue;
+		}
+		r->asked = true;
+		for (size_t k = 0; k < ro->nconns; k++) {
+			struct rabbit_conn *c = &ro->conns[k];
+			if (!conn_belongs(c, n))
+				continue;
+			c->matched = true;
+			r->pids = xreallocarray(r->pids, r->nconns + 1, sizeof(*r->pids));
+			r->pids[r->nconns++] = c->pid;
+			if (c->connected_at && (!r->since || strcmp(c->connected_at, r->since) < 0)) {
+				free(r->since);
+				r->since = xstrdup(c->connected_at);
+			}
+		}
+		node_merge(n);
+	}
+}
+
+void rabbit_obs_clear(struct rabbit_obs *r)
+{
+	free(r->error);
+	for (size_t i = 0; i < r->nconns; i++) {
+		free(r->conns[i].program);
+		free(r->conns[i].peer_host);
+		free(r->conns[i].connected_at);
+		free(r->conns[i].user);
+		free(r->conns[i].vhost);
+	}
+	free(r->conns);
+	bool configured = r->configured;
+	memset(r, 0, sizeof(*r));
+	r->configured = configured;
 }
 
 void db_obs_clear(struct db_obs *d)
@@ -134,13 +357,27 @@ void snapshot_init(struct snapshot *s, const struct settings *st)
 	for (size_t i = 0; i < st->nnodes; i++) {
 		s->nodes[i].conf = &st->nodes[i];
 		node_obs_clear(&s->nodes[i].obs);
+		node_obs_clear(&s->nodes[i].from_http);
+		node_obs_clear(&s->nodes[i].from_cmd);
 	}
+	s->rabbit.configured = st->rabbit_url != NULL;
 }
 
 void snapshot_free(struct snapshot *s)
 {
-	for (size_t i = 0; i < s->nnodes; i++)
-		node_obs_clear(&s->nodes[i].obs);
+	for (size_t i = 0; i < s->nnodes; i++) {
+		struct node *n = &s->nodes[i];
+		node_obs_clear(&n->obs);
+		node_obs_clear(&n->from_http);
+		node_obs_clear(&n->from_cmd);
+		free(n->rabbit.error);
+		free(n->rabbit.pids);
+		free(n->rabbit.since);
+		for (size_t a = 0; a < n->naddrs; a++)
+			free(n->addrs[a]);
+		free(n->addrs);
+	}
+	rabbit_obs_clear(&s->rabbit);
 	free(s->nodes);
 	db_obs_clear(&s->db);
 	policy_obs_clear(&s->policy);

@@ -74,12 +74,59 @@ struct node_obs {
 	/* Raw bodies (capped, for details views); may be NULL. */
 	char *raw_discovery;
 	char *raw_report;
+
+	/* From RabbitMQ's management API (workers, listeners, retry) */
+	size_t rabbit_connections;  /* its live AMQP connections */
+	long *rabbit_pids;          /* the pids their names carry */
+	char *rabbit_since;         /* the oldest connected_at, record time form */
+	/* From report_command: when it last ran (wall clock; 0 never) */
+	time_t report_cmd_at;
+};
+
+/* What RabbitMQ says of one node (probes/rabbit.c, core's matching). */
+struct node_rabbit {
+	bool asked;               /* the management API was asked and answered */
+	char *error;              /* it could not be asked: why */
+	size_t nconns;
+	long *pids;
+	char *since;
 };
 
 struct node {
 	const struct node_conf *conf; /* owned by the settings */
-	struct node_obs obs;
+	struct node_obs obs;          /* what the node is, all sources merged (node_merge) */
 	bool in_flight;               /* a probe is running */
+	bool cmd_in_flight;           /* its report_command runs */
+
+	/* the sources, each as it last answered */
+	struct node_obs from_http;    /* url and report_url (probes/http.c) */
+	struct node_obs from_cmd;     /* report_command (probes/cmdprobe.c) */
+	struct node_rabbit rabbit;    /* RabbitMQ's connections of this node */
+	/* the addresses its host resolves to, for RabbitMQ's peer_host */
+	char **addrs;
+	size_t naddrs;
+	bool addrs_resolved;
+	bool is_local;                /* its host is this machine */
+};
+
+/* One AMQP connection of a Barbican process, as RabbitMQ lists it. */
+struct rabbit_conn {
+	char *program;            /* "barbican-worker" (connection_name's first field) */
+	long pid;                 /* its second field; 0 unknown */
+	char *peer_host;
+	char *connected_at;       /* record time form; NULL */
+	char *user, *vhost;
+	bool matched;             /* belongs to a configured node */
+};
+
+struct rabbit_obs {
+	bool configured;          /* [rabbitmq] management_url is set */
+	bool probed;
+	char *error;              /* the API did not answer, or refused: why */
+	struct rabbit_conn *conns;/* Barbican processes' connections only */
+	size_t nconns;
+	size_t nother;            /* connections of other programs */
+	double latency_ms;
 };
 
 struct db_obs {
@@ -167,6 +214,7 @@ struct snapshot {
 	struct policy_obs policy;
 	struct lock_obs lock;
 	struct record_obs record;
+	struct rabbit_obs rabbit;
 	/* Rows of online data migration left: the most any node reports, or the
 	 * count printed by [data_migrations] count_command; -1 unknown. */
 	long data_migrations;
@@ -182,6 +230,21 @@ void db_obs_clear(struct db_obs *d);
 void policy_obs_clear(struct policy_obs *p);
 void lock_obs_clear(struct lock_obs *l);
 void record_obs_clear(struct record_obs *r);
+void rabbit_obs_clear(struct rabbit_obs *r);
+void node_obs_copy(struct node_obs *dst, const struct node_obs *src);
+
+/* n->obs from its sources: its HTTP probe (url, report_url), its
+ * report_command, RabbitMQ's connections; the worse state counts, the
+ * reported release over ?build's, and a node with no other source is what
+ * RabbitMQ says (up when connected, down when not, unknown with the error
+ * when the management API could not be asked). */
+void node_merge(struct node *n);
+/* RabbitMQ's connections matched to the nodes (the service is the
+ * connection's program; the host resolves to its peer_host, a loopback peer
+ * to a node on this machine), then every node merged again. */
+void snapshot_apply_rabbit(struct snapshot *s);
+/* The configured node has something to ask (url, report_url, report_command). */
+bool node_observable(const struct node_conf *c);
 /* The most data_migrations_remaining any node reports (-1: none reports). */
 long snapshot_reported_data_migrations(const struct snapshot *s);
 struct node *snapshot_node(struct snapshot *s, const char *name);

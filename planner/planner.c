@@ -113,7 +113,7 @@ static void compute_nodes(struct facts *f, struct plan *p)
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const struct node *n = &s->nodes[i];
 		struct plan_node *pn = &p->nodes[i];
-		pn->observable = n->conf->url || n->conf->report_url;
+		pn->observable = node_observable(n->conf);
 		pn->at_target = target && n->obs.state != NS_UNKNOWN && n->obs.release &&
 				strcmp(n->obs.release, target) == 0;
 		if (!pn->observable) {

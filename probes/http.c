@@ -7,9 +7,16 @@
 #include "bs-config.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "core/dburl.h"
 #include "parse.h"
+#include "rabbit.h"
 
-enum req_kind { RQ_DISCOVERY, RQ_BUILD, RQ_HEALTH, RQ_REPORT, RQ__COUNT };
+enum req_kind { RQ_DISCOVERY, RQ_BUILD, RQ_HEALTH, RQ_REPORT, RQ__COUNT,
+		RQ_RABBIT = RQ__COUNT /* the fleet's one request to RabbitMQ */ };
+
+/* RabbitMQ lists every connection: a bigger cap than a node's answer */
+#define RABBIT_MAX_BODY (64L * 1024 * 1024)
+#define RABBIT_COLUMNS "client_properties.connection_name,peer_host,connected_at,user,vhost"
 
 static const char *const req_label[] = {
 	[RQ_DISCOVERY] = "GET /",
@@ -57,6 +64,10 @@ struct prober {
 	size_t *queue;      /* nodes waiting for a slot, FIFO */
 	size_t qhead, qlen;
 	long running;       /* nodes with requests in the multi handle */
+	struct request rabbit;  /* GET /api/connections ([rabbitmq]) */
+	bool rabbit_in_flight;
+	struct timespec rabbit_started;
+	char *rabbit_user, *rabbit_password;
 };
 
 static long now_ms_since(const struct timespec *t0)
@@ -98,6 +109,15 @@ struct prober *prober_new(const struct settings *st)
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)(st->concurrency * 4 + 16));
 	p->discovery_headers = curl_slist_append(NULL, "OpenStack-API-Version: key-manager latest");
 	p->discovery_headers = curl_slist_append(p->discovery_headers, "Accept: application/json");
+	p->rabbit.kind = RQ_RABBIT;
+	sb_init(&p->rabbit.body, (size_t)(st->max_body > RABBIT_MAX_BODY ? st->max_body
+									     : RABBIT_MAX_BODY));
+	if (st->rabbit_user || st->rabbit_password) {
+		p->rabbit_user = xstrdup_or_null(st->rabbit_user);
+		p->rabbit_password = xstrdup_or_null(st->rabbit_password);
+	} else {
+		transport_url_credentials(st->transport_url, &p->rabbit_user, &p->rabbit_password);
+	}
 	p->n = st->nnodes;
 	p->np = xcalloc(p->n ? p->n : 1, sizeof(*p->np));
 	p->queue = xcalloc(p->n ? p->n : 1, sizeof(*p->queue));
@@ -129,6 +149,14 @@ void prober_free(struct prober *p)
 			sb_free(&r->body);
 		}
 	}
+	if (p->rabbit.easy) {
+		curl_multi_remove_handle(p->multi, p->rabbit.easy);
+		curl_easy_cleanup(p->rabbit.easy);
+	}
+	free(p->rabbit.url);
+	sb_free(&p->rabbit.body);
+	free(p->rabbit_user);
+	free(p->rabbit_password);
 	curl_multi_cleanup(p->multi);
 	curl_slist_free_all(p->discovery_headers);
 	free(p->np);
@@ -171,9 +199,14 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	if (p->st->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, p->st->ca_file);
 	/* a Content-Length over the cap fails before the body is read */
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)p->st->max_body);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body.max);
 	if (r->kind == RQ_DISCOVERY)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->discovery_headers);
+	if (r->kind == RQ_RABBIT) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, p->rabbit_user ? p->rabbit_user : "");
+		curl_easy_setopt(e, CURLOPT_PASSWORD, p->rabbit_password ? p->rabbit_password : "");
+	}
 	r->errbuf[0] = '\0';
 	sb_reset(&r->body);
 	r->over_cap = false;
@@ -228,10 +261,30 @@ void prober_start_node(struct prober *p, struct snapshot *s, size_t i)
 	admit(p, s);
 }
 
+static void rabbit_start(struct prober *p, struct snapshot *s)
+{
+	if (!p->st->rabbit_url || p->rabbit_in_flight)
+		return;
+	free(p->rabbit.url);
+	p->rabbit.url = join(p->st->rabbit_url, "/api/connections?columns=" RABBIT_COLUMNS);
+	p->rabbit.redirects = 0;
+	free(p->rabbit.redirect_error);
+	p->rabbit.redirect_error = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &p->rabbit_started);
+	setup_easy(p, &p->rabbit, (long)(p->st->probe_timeout * 1000.0));
+	p->rabbit_in_flight = true;
+}
+
 void prober_start(struct prober *p, struct snapshot *s)
 {
 	for (size_t i = 0; i < s->nnodes; i++)
 		prober_start_node(p, s, i);
+	rabbit_start(p, s);
+}
+
+bool prober_busy(const struct prober *p)
+{
+	return p->rabbit_in_flight;
 }
 
 /* scheme://host:port of a URL, lower-cased by libcurl; NULL if unparsable */
@@ -274,7 +327,8 @@ static bool maybe_redirect(struct prober *p, struct request *r)
 		r->redirect_error = xasprintf("more than %d redirects", MAX_REDIRECTS);
 		return false;
 	}
-	long left = r->np->timeout_ms - now_ms_since(&r->np->started);
+	long left = r->np ? r->np->timeout_ms - now_ms_since(&r->np->started)
+			  : (long)(p->st->probe_timeout * 1000.0) - now_ms_since(&p->rabbit_started);
 	if (left <= 0)
 		return false;
 	char *next = xstrdup(target);
@@ -357,8 +411,8 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 	memset(&o, 0, sizeof(o));
 	o.data_migrations_remaining = -1;
 	o.probed = true;
-	o.seen = n->obs.seen;
-	o.seen_wall = n->obs.seen_wall;
+	o.seen = n->from_http.seen;
+	o.seen_wall = n->from_http.seen_wall;
 	bool any_answer = false;
 	double latency = 0;
 	struct outcome oc = { NS_UP, STRBUF_INIT };
@@ -456,9 +510,41 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 		o.seen_wall = time(NULL);
 	}
 
-	node_obs_clear(&n->obs);
-	n->obs = o;
+	node_obs_clear(&n->from_http);
+	n->from_http = o;
+	node_merge(n);
 	n->in_flight = false;
+}
+
+static void rabbit_finish(struct prober *p, struct snapshot *s)
+{
+	struct request *r = &p->rabbit;
+	struct rabbit_obs *ro = &s->rabbit;
+	rabbit_obs_clear(ro);
+	ro->configured = true;
+	ro->probed = true;
+	ro->latency_ms = (double)now_ms_since(&p->rabbit_started);
+	char *why = NULL;
+	if (r->over_cap || r->result == CURLE_FILESIZE_EXCEEDED) {
+		ro->error = xasprintf("GET /api/connections: more than %zu bytes", r->body.max);
+	} else if (r->result != CURLE_OK) {
+		ro->error = xasprintf("GET /api/connections: %s",
+				      r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result));
+	} else if (r->redirect_error) {
+		ro->error = xasprintf("GET /api/connections: %s", r->redirect_error);
+	} else if (r->status == 401) {
+		ro->error = xstrdup("GET /api/connections: HTTP 401: the credentials were refused "
+				    "([rabbitmq] username and password, or transport_url's)");
+	} else if (r->status != 200) {
+		ro->error = xasprintf("GET /api/connections: HTTP %ld", r->status);
+	} else if (!parse_rabbit_connections(sb_str(&r->body), r->body.len, ro, &why)) {
+		ro->error = why;
+		why = NULL;
+	}
+	free(why);
+	rabbit_resolve_hosts(s);
+	snapshot_apply_rabbit(s);
+	p->rabbit_in_flight = false;
 }
 
 int prober_perform(struct prober *p, struct snapshot *s)
@@ -479,6 +565,10 @@ int prober_perform(struct prober *p, struct snapshot *s)
 		if (maybe_redirect(p, r))
 			continue;
 		r->done = true;
+		if (r->kind == RQ_RABBIT) {
+			rabbit_finish(p, s);
+			continue;
+		}
 		struct node_probe *np = r->np;
 		if (--np->pending == 0) {
 			finish_node(p, s, np);
@@ -498,6 +588,6 @@ int prober_perform(struct prober *p, struct snapshot *s)
 void prober_run(struct prober *p, struct snapshot *s)
 {
 	prober_start(p, s);
-	while (prober_perform(p, s) > 0)
+	while (prober_perform(p, s) > 0 || p->rabbit_in_flight)
 		curl_multi_poll(p->multi, NULL, 0, 100, NULL);
 }

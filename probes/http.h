@@ -32,6 +32,10 @@ void prober_free(struct prober *p);
 void prober_start(struct prober *p, struct snapshot *s);
 /* Start a probe of one node, if it is not in flight. */
 void prober_start_node(struct prober *p, struct snapshot *s, size_t index);
+/* RabbitMQ's management API is asked too ([rabbitmq] management_url): one
+ * GET /api/connections per prober_start, bounded by [probes] timeout, its
+ * answer matched to the nodes (snapshot_apply_rabbit). Is it in flight? */
+bool prober_busy(const struct prober *p);
 /* Let libcurl work (never blocks); every node whose requests have all
  * finished gets its new observation. Returns the number of nodes in flight. */
 int prober_perform(struct prober *p, struct snapshot *s);

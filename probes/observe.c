@@ -9,6 +9,7 @@
 #include "proc/argv.h"
 #include "proc/exec.h"
 #include "db.h"
+#include "cmdprobe.h"
 #include "http.h"
 #include "installed.h"
 #include "policy.h"
@@ -98,47 +99,64 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 				   o->lock_except_token);
 	}
 	struct prober *pr = NULL;
-	if ((o->what & OBS_NODES) && st->nnodes) {
+	struct cmdprober *cp = NULL;
+	if ((o->what & OBS_NODES) && (st->nnodes || st->rabbit_url)) {
 		pr = prober_new(st);
 		if (pr)
 			prober_start(pr, s);
+		cp = cmdprober_new(st);
+		cmdprober_start(cp, s, true);
 	}
 
-	/* one loop waits on libcurl's sockets and the database socket */
+	/* one loop waits on libcurl's sockets, the database socket and the
+	 * report commands' pipes */
 	bool db_done = db == NULL;
 	int inflight = pr ? prober_perform(pr, s) : 0;
-	while (!db_done || inflight > 0) {
+	int cmds = cp ? cmdprober_perform(cp, s) : 0;
+	while (!db_done || inflight > 0 || cmds > 0 || (pr && prober_busy(pr))) {
 		if (!db_done && dbprobe_step(db, &s->db, &s->lock, &s->record)) {
 			db_done = true;
 			continue;
 		}
-		struct curl_waitfd extra[1];
+		enum { MAX_FDS = 65 };
+		struct curl_waitfd extra[MAX_FDS];
 		unsigned nextra = 0;
 		long wait = 100;
 		if (!db_done) {
 			bool w;
 			int fd = dbprobe_socket(db, &w);
-			if (fd >= 0) {
-				extra[0].fd = fd;
-				extra[0].events = w ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN;
-				extra[0].revents = 0;
-				nextra = 1;
-			}
+			if (fd >= 0)
+				extra[nextra++] = (struct curl_waitfd){
+					fd, (short)(w ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN), 0 };
 			long left = dbprobe_timeout_ms(db);
 			if (left + 1 < wait)
 				wait = left + 1;
+		}
+		if (cp) {
+			int fds[MAX_FDS - 1];
+			int k = cmdprober_fds(cp, fds, MAX_FDS - 1);
+			for (int i = 0; i < k; i++)
+				extra[nextra++] = (struct curl_waitfd){ fds[i], CURL_WAIT_POLLIN, 0 };
+			long t = cmdprober_timeout_ms(cp);
+			if (t >= 0 && t + 1 < wait)
+				wait = t + 1;
 		}
 		if (pr) {
 			curl_multi_poll(prober_multi(pr), extra, nextra, (int)wait, NULL);
 			inflight = prober_perform(pr, s);
 		} else {
-			struct pollfd pfd = { nextra ? extra[0].fd : -1,
-					      (short)(nextra && extra[0].events == CURL_WAIT_POLLOUT ? POLLOUT : POLLIN), 0 };
-			poll(&pfd, nextra, (int)wait);
+			struct pollfd pfd[MAX_FDS];
+			for (unsigned i = 0; i < nextra; i++)
+				pfd[i] = (struct pollfd){ extra[i].fd,
+					(short)(extra[i].events == CURL_WAIT_POLLOUT ? POLLOUT : POLLIN), 0 };
+			poll(pfd, nextra, (int)wait);
 		}
+		if (cp)
+			cmds = cmdprober_perform(cp, s);
 	}
 	dbprobe_free(db);
 	prober_free(pr);
+	cmdprober_free(cp);
 	snapshot_derive(s, m);
 	if (o->what & OBS_NODES)
 		observe_data_migrations(s);

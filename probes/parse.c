@@ -226,3 +226,57 @@ bool parse_build(const char *body, size_t len, char **release, char **why)
 	json_decref(j);
 	return true;
 }
+
+/* --- RabbitMQ's management API -------------------------------------------- */
+
+static bool barbican_program(const char *p, size_t n)
+{
+	static const char *const progs[] = { "barbican-worker", "barbican-keystone-listener",
+					     "barbican-retry" };
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (strlen(progs[i]) == n && memcmp(progs[i], p, n) == 0)
+			return true;
+	return false;
+}
+
+bool parse_rabbit_connections(const char *body, size_t len, struct rabbit_obs *out, char **why)
+{
+	json_t *j = load(body, len, why);
+	if (!j)
+		return false;
+	if (!json_is_array(j))
+		return fail(why, j, "GET /api/connections: expected a list, got %s", type_name(j));
+	size_t n = json_array_size(j);
+	out->conns = xcalloc(n ? n : 1, sizeof(*out->conns));
+	for (size_t i = 0; i < n; i++) {
+		json_t *c = json_array_get(j, i);
+		json_t *cp = json_object_get(c, "client_properties");
+		const char *name = json_string_value(json_object_get(cp, "connection_name"));
+		/* oslo.messaging: "<basename of argv[0]>:<pid>:<uuid>" */
+		const char *c1 = name ? strchr(name, ':') : NULL;
+		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c1 || !c2 || !barbican_program(name, (size_t)(c1 - name))) {
+			out->nother++;
+			continue;
+		}
+		struct rabbit_conn *k = &out->conns[out->nconns++];
+		k->program = xstrndup(name, (size_t)(c1 - name));
+		char *end;
+		long pid = strtol(c1 + 1, &end, 10);
+		k->pid = end == c2 && pid > 0 ? pid : 0;
+		const char *peer = json_string_value(json_object_get(c, "peer_host"));
+		k->peer_host = peer ? xstrdup(peer) : NULL;
+		const char *user = json_string_value(json_object_get(c, "user"));
+		k->user = user ? xstrdup(user) : NULL;
+		const char *vhost = json_string_value(json_object_get(c, "vhost"));
+		k->vhost = vhost ? xstrdup(vhost) : NULL;
+		json_t *at = json_object_get(c, "connected_at"); /* ms since the epoch */
+		if (json_is_integer(at) && json_integer_value(at) > 0) {
+			char buf[32];
+			record_format_time((time_t)(json_integer_value(at) / 1000), buf);
+			k->connected_at = xstrdup(buf);
+		}
+	}
+	json_decref(j);
+	return true;
+}

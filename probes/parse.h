@@ -28,4 +28,10 @@ bool parse_discovery(const char *body, size_t len, char **min, char **max, char 
 /* GET /?build: {"build": "15.0.1"}. */
 bool parse_build(const char *body, size_t len, char **release, char **why);
 
+/* GET /api/connections of RabbitMQ's management API: the connections of
+ * Barbican's processes (connection_name "barbican-worker:<pid>:<uuid>",
+ * also barbican-keystone-listener and barbican-retry) into out->conns; the
+ * others are only counted (out->nother). */
+bool parse_rabbit_connections(const char *body, size_t len, struct rabbit_obs *out, char **why);
+
 #endif

@@ -945,8 +945,9 @@ int console_run(struct settings *st, const struct console_opts *o)
 		int before = 0;
 		for (size_t i = 0; i < c->snap.nnodes; i++)
 			before += c->snap.nodes[i].in_flight;
+		bool rabbit_before = prober_busy(c->prober);
 		int inflight = prober_perform(c->prober, &c->snap);
-		if (inflight != before)
+		if (inflight != before || rabbit_before != prober_busy(c->prober))
 			changed = true;
 		if (c->run == RUN_LOCKING) {
 			lock_answered(c);
