@@ -543,6 +543,15 @@ enum bs_status host_observe(const struct host_opts *o, struct host_report *r,
 {
 	memset(r, 0, sizeof(*r));
 	r->service = o->service;
+	if (o->nconf_args) {
+		/* named files must exist and parse, whatever runs */
+		struct conf_args ca = { o->conf_args, o->nconf_args, "/nonexistent", NULL, NULL };
+		struct conf *c = NULL;
+		enum bs_status st = conf_load(&ca, &c, err);
+		if (st != BS_ST_OK)
+			return st;
+		conf_free(c);
+	}
 	DIR *d = opendir(o->proc_dir);
 	if (!d)
 		return bs_fail(err, BS_ST_IO, "cannot read %s: %s", o->proc_dir, strerror(errno));
