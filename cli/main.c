@@ -28,6 +28,8 @@ const struct cmd_entry cmd_table[] = {
 	  "where the database is: revision, target heads, pending migrations", cmd_migrations },
 	{ "journal", "journal [--json]",
 	  "every step upgrade next ran or vouched for", cmd_journal },
+	{ "report", "report --service SERVICE [--json] [--proc DIR] [--root DIR]",
+	  "the version report of SERVICE on this host (run on a Barbican host)", cmd_report },
 };
 
 const size_t cmd_count = ARRAY_SIZE(cmd_table);

@@ -1,5 +1,6 @@
 # bash completion for barbican-status(1): commands, upgrade subcommands,
-# options, and the STEP of upgrade gate --before. Self-contained: it works
+# options, the STEP of upgrade gate --before and the SERVICE of report
+# --service. Self-contained: it works
 # with or without the bash-completion package, which loads it on demand
 # from its completions directory.
 
@@ -15,19 +16,23 @@ _barbican_status()
     fi
 
     local steps="expand roll unpin migrate-data contract offline done"
-    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout"
+    local services="barbican-api barbican-worker barbican-keystone-listener barbican-retry"
+    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --service --proc --root"
 
     case $prev in
         --config-file|--dump)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return 0 ;;
-        --config-dir)
+        --config-dir|--proc|--root)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             return 0 ;;
         --before)
             mapfile -t COMPREPLY < <(compgen -W "$steps" -- "$cur")
+            return 0 ;;
+        --service)
+            mapfile -t COMPREPLY < <(compgen -W "$services" -- "$cur")
             return 0 ;;
         --timeout|--interval|-n|--iterations|--step-timeout)
             COMPREPLY=()
@@ -55,7 +60,7 @@ _barbican_status()
         "") if [[ $cur == -* ]]; then
                 words="--config-file --config-dir --help --version"
             else
-                words="console upgrade nodes migrations journal"
+                words="console upgrade nodes migrations journal report"
             fi ;;
         upgrade)
             case $sub in
@@ -66,6 +71,7 @@ _barbican_status()
             esac ;;
         console) words="--interval --readonly --iterations --dump --no-color --step-timeout --help" ;;
         nodes|migrations|journal) words="--json --help" ;;
+        report) words="--service --json --proc --root --help" ;;
     esac
     # after the command, only options: no command takes other words
     if [[ $cmd && ($cmd != upgrade || $sub) && $cur && $cur != -* ]]; then

@@ -465,8 +465,8 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 				memset(&tmp, 0, sizeof(tmp));
 				tmp.data_migrations_remaining = -1;
 				if (parse_report(sb_str(&r->body), r->body.len, nc->service, &tmp, &why)) {
-					if (tmp.state == NS_DRAINED)
-						note(&oc, NS_DRAINED, "report: %s", tmp.report_state);
+					if (tmp.state == NS_DRAINED || tmp.state == NS_DOWN)
+						note(&oc, tmp.state, "report: %s", tmp.report_state);
 					/* move the report's fields over */
 					o.report_release = tmp.report_release;
 					o.report_state = tmp.report_state;

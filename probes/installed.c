@@ -72,23 +72,40 @@ char *installed_barbican_release(char **where)
 		free(dirs);
 		return r;
 	}
-	static const char *const patterns[] = {
-		"/usr/local/lib/python3*/dist-packages",
-		"/usr/lib/python3/dist-packages",
-		"/usr/lib/python3*/site-packages",
-	};
-	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
-		glob_t g;
-		if (glob(patterns[i], 0, NULL, &g) != 0)
-			continue;
-		for (size_t j = 0; j < g.gl_pathc; j++) {
-			char *r = scan_dir(g.gl_pathv[j], where);
-			if (r) {
-				globfree(&g);
-				return r;
-			}
-		}
+	return installed_barbican_release_at("/", NULL, 0, where);
+}
+
+static const char *const default_patterns[] = {
+	"/usr/local/lib/python3*/dist-packages",
+	"/usr/lib/python3/dist-packages",
+	"/usr/lib/python3*/site-packages",
+};
+
+static char *scan_pattern(const char *root, const char *pattern, char **where)
+{
+	size_t rl = strlen(root);
+	while (rl > 0 && root[rl - 1] == '/')
+		rl--;
+	char *full = xasprintf("%.*s%s", (int)rl, root, pattern);
+	glob_t g;
+	char *r = NULL;
+	if (glob(full, 0, NULL, &g) == 0) {
+		for (size_t j = 0; j < g.gl_pathc && !r; j++)
+			r = scan_dir(g.gl_pathv[j], where);
 		globfree(&g);
 	}
-	return NULL;
+	free(full);
+	return r;
+}
+
+char *installed_barbican_release_at(const char *root, const char *const *dirs, size_t ndirs,
+				    char **where)
+{
+	*where = NULL;
+	char *r = NULL;
+	for (size_t i = 0; i < ndirs && !r; i++)
+		r = scan_pattern(root, dirs[i], where);
+	for (size_t i = 0; i < sizeof(default_patterns) / sizeof(default_patterns[0]) && !r; i++)
+		r = scan_pattern(root, default_patterns[i], where);
+	return r;
 }

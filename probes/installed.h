@@ -11,7 +11,17 @@
 #ifndef BS_INSTALLED_H
 #define BS_INSTALLED_H
 
+#include <stddef.h>
+
 /* The release (malloc'd) or NULL; *where (malloc'd) says where it was read. */
 char *installed_barbican_release(char **where);
+
+/* The same as seen under root ("/", or a container's /proc/PID/root): the
+ * directories dirs[0..ndirs) first (glob patterns, under root), then the
+ * default ones under root; $BARBICAN_STATUS_SITE_DIRS is not read. *where
+ * includes the root ("/proc/812/root/usr/lib/python3/dist-packages/
+ * barbican-15.0.1.egg-info"). */
+char *installed_barbican_release_at(const char *root, const char *const *dirs, size_t ndirs,
+				    char **where);
 
 #endif

@@ -92,8 +92,11 @@ bool parse_report(const char *body, size_t len, enum service_kind configured,
 		ns = NS_UP;
 	else if (strcmp(state, "draining") == 0 || strcmp(state, "stopping") == 0)
 		ns = NS_DRAINED;
+	else if (strcmp(state, "stopped") == 0)
+		ns = NS_DOWN; /* no process of the service runs (barbican-status report) */
 	else
-		return fail(why, j, "reports state '%s' (expected up, draining or stopping)", state);
+		return fail(why, j, "reports state '%s' (expected up, draining, stopping or stopped)",
+			    state);
 
 	/* optional members: wrong types make the report invalid too */
 	json_t *rpc = json_object_get(j, "rpc");

@@ -14,7 +14,8 @@
 /* A version report (DESIGN.md, The version report) into o: release (source
  * report), rpc_version/rpc_cap (source report when "rpc" is present),
  * objects, report_state, started_at, data_migrations_remaining, and the
- * state it implies (up; drained for draining/stopping). An invalid report
+ * state it implies (up; drained for draining/stopping; down for stopped, which
+ * a host's `barbican-status report` says when no process of the service runs). An invalid report
  * (not JSON, not an object, a required field missing or of the wrong type,
  * another schema, an unknown state, a service other than the configured
  * one) returns false: the node is in error with that reason. */

@@ -53,13 +53,24 @@ class Completion(unittest.TestCase):
     def test_commands_and_upgrade_subcommands(self):
         self.assertEqual(complete("barbican-status", "up"), ["upgrade"])
         self.assertEqual(complete("barbican-status", ""),
-                         ["console", "journal", "migrations", "nodes", "upgrade"])
+                         ["console", "journal", "migrations", "nodes", "report", "upgrade"])
         self.assertEqual(complete("barbican-status", "upgrade", ""), ["check", "gate", "next", "plan"])
         self.assertEqual(complete("barbican-status", "upgrade", "n"), ["next"])
         # a global option's value is not the command
         self.assertEqual(complete("barbican-status", "--config-file", "/etc/barbican/barbican.conf",
                                   "m"), ["migrations"])
         self.assertEqual(complete("barbican-status", "--config-dir", "/etc", "upgrade", "c"), ["check"])
+
+    def test_the_service_of_report(self):
+        services = ["barbican-api", "barbican-keystone-listener", "barbican-retry", "barbican-worker"]
+        self.assertEqual(complete("barbican-status", "report", "--service", ""), services)
+        self.assertEqual(complete("barbican-status", "report", "--service", "barbican-w"),
+                         ["barbican-worker"])
+        self.assertEqual(complete("barbican-status", "report", "--service", "=", "barbican-r"),
+                         ["barbican-retry"])
+        # the service given, the options are offered again
+        self.assertEqual(complete("barbican-status", "report", "--service", "barbican-api", "--j"),
+                         ["--json"])
 
     def test_options_of_a_command(self):
         self.assertEqual(complete("barbican-status", "upgrade", "next", "--d"), ["--dry-run"])

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *why = NULL;
 		if (parse_report(body, size, (enum service_kind)svc, &o, &why)) {
 			if (!o.report_release || !o.report_state ||
-			    (o.state != NS_UP && o.state != NS_DRAINED) || why)
+			    (o.state != NS_UP && o.state != NS_DRAINED && o.state != NS_DOWN) || why)
 				abort();
 		} else if (!why) {
 			abort();

@@ -9,7 +9,7 @@ import unittest
 import harness as h
 
 COMMANDS = [["console"], ["upgrade", "check"], ["nodes"], ["migrations"], ["upgrade", "plan"],
-            ["upgrade", "gate"], ["upgrade", "next"], ["journal"]]
+            ["upgrade", "gate"], ["upgrade", "next"], ["journal"], ["report"]]
 
 
 def man_synopsis(page):
@@ -127,6 +127,15 @@ class UsageErrors(unittest.TestCase):
         self.assertUsage(["upgrade", "gate", "--before", "roll", "--bogus"])
         self.assertUsage(["upgrade", "next", "--bogus"])
         self.assertUsage(["console", "--bogus"])
+        self.assertUsage(["report", "--service", "barbican-worker", "--bogus"])
+
+    def test_report_wants_a_known_service_and_names_the_nearest(self):
+        self.assertUsage(["report"])
+        self.assertUsage(["report", "--json"])
+        self.assertUsage(["report", "--service"])
+        self.assertUsage(["report", "--service", "barbican-wroker"], suggestion="barbican-worker")
+        self.assertUsage(["report", "--service", "worker"], suggestion="barbican-worker")
+        self.assertUsage(["report", "--service", "nova-compute"])
 
     def test_missing_option_value(self):
         self.assertUsage(["--config-file"])
@@ -176,6 +185,8 @@ class ConfigErrors(unittest.TestCase):
         for cmd in COMMANDS:
             if cmd == ["upgrade", "gate"]:
                 cmd = cmd + ["--before", "expand"]
+            if cmd == ["report"]:
+                cmd = cmd + ["--service", "barbican-worker"]
             rc, out, err = h.run(["--config-file", "/nonexistent/barbican.conf"] + cmd)
             self.assertEqual(rc, 255, cmd)
             self.assertIn("/nonexistent/barbican.conf", err)
