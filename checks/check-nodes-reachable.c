@@ -25,7 +25,7 @@ void check_nodes_reachable(const struct check_ctx *ctx, struct check_result *r)
 		return;
 	}
 	struct strbuf bad = STRBUF_INIT, unobservable = STRBUF_INIT, drained = STRBUF_INIT,
-		      unknown = STRBUF_INIT;
+		      unknown = STRBUF_INIT, restart = STRBUF_INIT;
 	size_t nbad = 0, napi = 0, napi_up = 0, nup = 0;
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const struct node *n = &s->nodes[i];
@@ -35,6 +35,8 @@ void check_nodes_reachable(const struct check_ctx *ctx, struct check_result *r)
 			if (o->state == NS_UP)
 				napi_up++;
 		}
+		if (o->restart_needed)
+			sb_addf(&restart, "%s%s", restart.len ? ", " : "", n->conf->name);
 		switch (o->state) {
 		case NS_UP:
 			nup++;
@@ -79,6 +81,14 @@ void check_nodes_reachable(const struct check_ctx *ctx, struct check_result *r)
 		check_remedy(r, "Check what could not be asked ([rabbitmq] management_url and its "
 				"credentials, report_command).");
 	}
+	if (restart.len) {
+		check_raise(r, BS_WARNING);
+		check_detail(r, "Restart needed (a process runs code older than the installed "
+				"release): %s.", sb_str(&restart));
+		check_remedy(r, "Restart those services: until then they run the old release, and "
+				"the roll does not count them upgraded.");
+	}
+	sb_free(&restart);
 	sb_free(&unknown);
 	sb_free(&bad);
 	sb_free(&unobservable);

@@ -16,6 +16,7 @@ const struct check_entry check_table[] = {
 	{ "rpc-objects", "RPC and Object Versions", check_rpc_objects },
 	{ "db-vs-nodes", "Database Schema vs Running Nodes", check_db_vs_nodes },
 	{ "db-cluster", "Database Cluster", check_db_cluster },
+	{ "nodes-discovered", "Undescribed Barbican Processes", check_nodes_discovered },
 };
 
 const size_t check_count = ARRAY_SIZE(check_table);

@@ -63,6 +63,7 @@ void check_policy_json(const struct check_ctx *ctx, struct check_result *r);
 void check_db_revision(const struct check_ctx *ctx, struct check_result *r);
 void check_db_pending(const struct check_ctx *ctx, struct check_result *r);
 void check_db_cluster(const struct check_ctx *ctx, struct check_result *r);
+void check_nodes_discovered(const struct check_ctx *ctx, struct check_result *r);
 void check_nodes_reachable(const struct check_ctx *ctx, struct check_result *r);
 void check_version_skew(const struct check_ctx *ctx, struct check_result *r);
 void check_rpc_objects(const struct check_ctx *ctx, struct check_result *r);

@@ -4,6 +4,7 @@
  * document carries "schema" (documented in barbican-status(1)). */
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "cli.h"
@@ -122,7 +123,47 @@ static json_t *node_json(const struct snapshot *s, const struct manifest *m, con
 			    o->data_migrations_remaining >= 0 ? json_integer(o->data_migrations_remaining)
 							      : json_null());
 	json_object_set_new(j, "latency_ms", o->probed && o->seen_wall ? jms(o->latency_ms) : json_null());
+	/* a host's report (barbican-status report): its processes, and whether
+	 * one runs code older than the installed release */
+	json_object_set_new(j, "restart_needed", json_boolean(o->restart_needed));
+	json_t *pids = json_array();
+	for (size_t i = 0; i < o->nreport_pids; i++)
+		json_array_append_new(pids, json_integer(o->report_pids[i]));
+	json_object_set_new(j, "pids", pids);
+	json_object_set_new(j, "report_command", jstr_or_null(n->conf->report_command));
+	json_object_set_new(j, "report_age_s",
+			    o->report_cmd_at ? json_integer((json_int_t)(time(NULL) - o->report_cmd_at))
+					     : json_null());
+	json_t *rq = json_null();
+	if (n->rabbit.asked) {
+		rq = json_object();
+		json_object_set_new(rq, "connections", json_integer((json_int_t)n->rabbit.nconns));
+		json_t *rp = json_array();
+		for (size_t i = 0; i < n->rabbit.nconns; i++)
+			json_array_append_new(rp, json_integer(n->rabbit.pids[i]));
+		json_object_set_new(rq, "pids", rp);
+		json_object_set_new(rq, "connected_since", jstr_or_null(n->rabbit.since));
+	}
+	json_object_set_new(j, "rabbitmq", rq);
 	return j;
+}
+
+/* RabbitMQ's Barbican connections that no configured node describes. */
+static json_t *discovered_json(const struct snapshot *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < s->rabbit.nconns; i++) {
+		const struct rabbit_conn *k = &s->rabbit.conns[i];
+		if (k->matched)
+			continue;
+		json_t *o = json_object();
+		json_object_set_new(o, "service", jstr_or_null(k->program));
+		json_object_set_new(o, "host", jstr_or_null(k->peer_host));
+		json_object_set_new(o, "pid", k->pid ? json_integer(k->pid) : json_null());
+		json_object_set_new(o, "connected_since", jstr_or_null(k->connected_at));
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 static void json_nodes(FILE *f, const struct snapshot *s, const struct manifest *m)
@@ -134,6 +175,16 @@ static void json_nodes(FILE *f, const struct snapshot *s, const struct manifest 
 	for (size_t i = 0; i < s->nnodes; i++)
 		json_array_append_new(nodes, node_json(s, m, &s->nodes[i]));
 	json_object_set_new(doc, "nodes", nodes);
+	json_t *rq = json_null();
+	if (s->rabbit.configured) {
+		rq = json_object();
+		json_object_set_new(rq, "asked", json_boolean(s->rabbit.probed));
+		json_object_set_new(rq, "error", jstr_or_null(s->rabbit.error));
+		json_object_set_new(rq, "barbican_connections", json_integer((json_int_t)s->rabbit.nconns));
+		json_object_set_new(rq, "other_connections", json_integer((json_int_t)s->rabbit.nother));
+	}
+	json_object_set_new(doc, "rabbitmq", rq);
+	json_object_set_new(doc, "discovered", discovered_json(s));
 	emit(f, doc);
 }
 

@@ -148,7 +148,7 @@ static void print_target(FILE *f, const struct snapshot *s, const struct manifes
 
 static void text_nodes(FILE *f, const struct snapshot *s, const struct manifest *m)
 {
-	if (s->nnodes == 0) {
+	if (s->nnodes == 0 && !s->rabbit.nconns) {
 		fprintf(f, "no nodes configured (add [node:NAME] sections; see barbican-status.conf(5))\n");
 		print_target(f, s, m);
 		return;
@@ -209,6 +209,40 @@ static void text_nodes(FILE *f, const struct snapshot *s, const struct manifest 
 			free(a);
 			free(b);
 		}
+		if (n->obs.restart_needed) {
+			char *name = sanitize_term(n->conf->name, false);
+			fprintf(f, "%s: restart needed: a process runs code older than the installed "
+				   "release\n", name);
+			free(name);
+		}
+		if (n->rabbit.asked && n->rabbit.nconns) {
+			char *name = sanitize_term(n->conf->name, false);
+			fprintf(f, "%s: RabbitMQ: %zu connection%s, pid", name, n->rabbit.nconns,
+				n->rabbit.nconns == 1 ? "" : "s");
+			for (size_t k = 0; k < n->rabbit.nconns; k++)
+				fprintf(f, "%s%ld", k ? ", " : " ", n->rabbit.pids[k]);
+			if (n->rabbit.since)
+				fprintf(f, ", connected since %s", n->rabbit.since);
+			fputc('\n', f);
+			free(name);
+		}
+	}
+	if (s->rabbit.configured && s->rabbit.error) {
+		char *e = sanitize_term(s->rabbit.error, false);
+		fprintf(f, "RabbitMQ: %s\n", e);
+		free(e);
+	}
+	for (size_t i = 0; i < s->rabbit.nconns; i++) {
+		const struct rabbit_conn *k = &s->rabbit.conns[i];
+		if (k->matched)
+			continue;
+		char *prog = sanitize_term(k->program, false);
+		char *host = sanitize_term(k->peer_host ? k->peer_host : "?", false);
+		fprintf(f, "discovered: %s on %s, pid %ld%s%s (no [node:NAME] describes it)\n", prog,
+			host, k->pid, k->connected_at ? ", connected since " : "",
+			k->connected_at ? k->connected_at : "");
+		free(prog);
+		free(host);
 	}
 	if (derived)
 		fprintf(f, "* from the release manifest for the node's release, not reported by the node\n");

@@ -68,6 +68,7 @@ void node_obs_clear(struct node_obs *o)
 	free(o->raw_report);
 	free(o->rabbit_pids);
 	free(o->rabbit_since);
+	free(o->report_pids);
 	memset(o, 0, sizeof(*o));
 	o->data_migrations_remaining = -1;
 }
@@ -102,6 +103,11 @@ void node_obs_copy(struct node_obs *d, const struct node_obs *s)
 		memcpy(d->rabbit_pids, s->rabbit_pids, s->rabbit_connections * sizeof(long));
 	}
 	d->rabbit_since = xstrdup_or_null(s->rabbit_since);
+	d->report_pids = NULL;
+	if (s->nreport_pids) {
+		d->report_pids = xcalloc(s->nreport_pids, sizeof(long));
+		memcpy(d->report_pids, s->report_pids, s->nreport_pids * sizeof(long));
+	}
 }
 
 bool node_observable(const struct node_conf *c)
@@ -149,6 +155,12 @@ static void take_report(struct node_obs *o, const struct node_obs *r)
 	}
 	o->data_migrations_remaining = c.data_migrations_remaining;
 	o->report_cmd_at = c.report_cmd_at;
+	o->restart_needed = c.restart_needed;
+	free(o->report_pids);
+	o->report_pids = c.report_pids;
+	o->nreport_pids = c.nreport_pids;
+	c.report_pids = NULL;
+	c.nreport_pids = 0;
 	node_obs_clear(&c);
 }
 

@@ -81,6 +81,10 @@ struct node_obs {
 	char *rabbit_since;         /* the oldest connected_at, record time form */
 	/* From report_command: when it last ran (wall clock; 0 never) */
 	time_t report_cmd_at;
+	/* From the host's report (barbican-status report) */
+	bool restart_needed;        /* a process runs code older than the installed */
+	long *report_pids;
+	size_t nreport_pids;
 };
 
 /* What RabbitMQ says of one node (probes/rabbit.c, core's matching). */

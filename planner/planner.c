@@ -114,8 +114,10 @@ static void compute_nodes(struct facts *f, struct plan *p)
 		const struct node *n = &s->nodes[i];
 		struct plan_node *pn = &p->nodes[i];
 		pn->observable = node_observable(n->conf);
+		/* a node whose package was upgraded but whose processes still run
+		 * the old code is not at the target until they restart */
 		pn->at_target = target && n->obs.state != NS_UNKNOWN && n->obs.release &&
-				strcmp(n->obs.release, target) == 0;
+				strcmp(n->obs.release, target) == 0 && !n->obs.restart_needed;
 		if (!pn->observable) {
 			for (size_t v = 0; target && v < f->in->nvouches; v++)
 				if (strcmp(f->in->vouches[v].node, n->conf->name) == 0 &&

@@ -479,6 +479,9 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 					o.started_at = tmp.started_at;
 					o.report_host = tmp.report_host;
 					o.data_migrations_remaining = tmp.data_migrations_remaining;
+					o.restart_needed = tmp.restart_needed;
+					o.report_pids = tmp.report_pids;
+					o.nreport_pids = tmp.nreport_pids;
 				} else {
 					note(&oc, NS_ERROR, "%s", why);
 					node_obs_clear(&tmp);

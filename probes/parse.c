@@ -182,6 +182,27 @@ bool parse_report(const char *body, size_t len, enum service_kind configured,
 		free(o->report_host);
 		o->report_host = xstrdup(json_string_value(hst));
 	}
+	/* barbican-status report's optional keys: what it derived from the
+	 * release manifest rather than read, and whether a process runs code
+	 * older than the installed release */
+	json_t *derived = json_object_get(j, "derived");
+	size_t di;
+	json_t *dv;
+	json_array_foreach(derived, di, dv) {
+		const char *what = json_string_value(dv);
+		if (what && strcmp(what, "rpc") == 0 && o->rpc_src == SRC_REPORT)
+			o->rpc_src = SRC_DERIVED;
+		if (what && strcmp(what, "objects") == 0 && o->objects_src == SRC_REPORT)
+			o->objects_src = SRC_DERIVED;
+	}
+	o->restart_needed = json_is_true(json_object_get(j, "restart_needed"));
+	json_t *pids = json_object_get(j, "pids");
+	if (json_is_array(pids) && json_array_size(pids)) {
+		o->report_pids = xcalloc(json_array_size(pids), sizeof(long));
+		json_array_foreach(pids, di, dv)
+			if (json_is_integer(dv))
+				o->report_pids[o->nreport_pids++] = (long)json_integer_value(dv);
+	}
 	json_decref(j);
 	return true;
 }

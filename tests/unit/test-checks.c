@@ -359,7 +359,8 @@ static void table_order_is_barbicans_check_first_and_ids_are_unique(void **state
 		for (size_t j = i + 1; j < check_count; j++)
 			assert_string_not_equal(check_table[i].id, check_table[j].id);
 	static const char *const want[] = { "policy-json", "db-revision", "db-pending",
-		"nodes-reachable", "version-skew", "rpc-objects", "db-vs-nodes", "db-cluster" };
+		"nodes-reachable", "version-skew", "rpc-objects", "db-vs-nodes", "db-cluster",
+		"nodes-discovered" };
 	assert_int_equal(check_count, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < check_count; i++)
 		assert_non_null(check_find(want[i]));
