@@ -20,6 +20,7 @@
 #include "core/xalloc.h"
 #include "planner/planner.h"
 #include "probes/db.h"
+#include "probes/cmdprobe.h"
 #include "probes/http.h"
 #include "probes/observe.h"
 #include "probes/policy.h"
@@ -41,6 +42,7 @@ struct console {
 	const struct manifest *m;
 	struct snapshot snap;
 	struct prober *prober;
+	struct cmdprober *cmds;       /* report commands */
 
 	struct dbprobe *db;
 	double db_next_try;
@@ -207,6 +209,8 @@ static void start_tick(struct console *c)
 	for (size_t i = 0; i < c->snap.nnodes; i++)
 		t->nodes[i] = !c->snap.nodes[i].in_flight;
 	prober_start(c->prober, &c->snap);
+	/* report commands run at most every [probes] report_interval */
+	cmdprober_start(c->cmds, &c->snap, false);
 	for (size_t i = 0; i < c->snap.nnodes; i++)
 		t->nodes[i] = t->nodes[i] && c->snap.nodes[i].in_flight;
 	t->db = start_db(c);
@@ -866,6 +870,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
 	snapshot_init(&c->snap, st);
 	c->prober = prober_new(st);
+	c->cmds = cmdprober_new(st);
 	observe_target(&c->snap, true);
 	recompute(c);
 	draw(c);
@@ -885,8 +890,16 @@ int console_run(struct settings *st, const struct console_opts *o)
 		long ct = prober_timeout_ms(c->prober);
 		if (ct >= 0 && ct < wait)
 			wait = ct;
-		struct curl_waitfd extra[6];
+		enum { MAX_CMD_FDS = 64 };
+		struct curl_waitfd extra[6 + MAX_CMD_FDS];
 		unsigned nextra = 0;
+		int cmdfds[MAX_CMD_FDS];
+		int ncmd = cmdprober_fds(c->cmds, cmdfds, MAX_CMD_FDS);
+		for (int i = 0; i < ncmd; i++)
+			extra[nextra++] = (struct curl_waitfd){ cmdfds[i], CURL_WAIT_POLLIN, 0 };
+		long cmdt = cmdprober_timeout_ms(c->cmds);
+		if (cmdt >= 0 && cmdt < wait)
+			wait = cmdt;
 		extra[nextra++] = (struct curl_waitfd){ STDIN_FILENO, CURL_WAIT_POLLIN, 0 };
 		extra[nextra++] = (struct curl_waitfd){ c->sigpipe[0], CURL_WAIT_POLLIN, 0 };
 		if (c->db) {
@@ -949,6 +962,11 @@ int console_run(struct settings *st, const struct console_opts *o)
 		int inflight = prober_perform(c->prober, &c->snap);
 		if (inflight != before || rabbit_before != prober_busy(c->prober))
 			changed = true;
+		int cmds_before = 0;
+		for (size_t i = 0; i < c->snap.nnodes; i++)
+			cmds_before += c->snap.nodes[i].cmd_in_flight;
+		if (cmdprober_perform(c->cmds, &c->snap) != cmds_before)
+			changed = true;
 		if (c->run == RUN_LOCKING) {
 			lock_answered(c);
 			if (c->run != RUN_LOCKING)
@@ -1005,6 +1023,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	if (c->db)
 		dbprobe_free(c->db);
 	prober_free(c->prober);
+	cmdprober_free(c->cmds);
 	clear_run_lines(c);
 	free(c->lines);
 	if (c->checks)

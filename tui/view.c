@@ -264,7 +264,11 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 	bool wide = g->w >= 120;
 	size_t *idx;
 	size_t n = view_nodes(vs, &idx);
-	char *title = xasprintf("Nodes (%zu)", n);
+	size_t discovered = 0;
+	for (size_t i = 0; i < vs->snap->rabbit.nconns; i++)
+		discovered += !vs->snap->rabbit.conns[i].matched;
+	char *title = discovered ? xasprintf("Nodes (%zu, %zu discovered: see Checks)", n, discovered)
+				 : xasprintf("Nodes (%zu)", n);
 	grid_box(g, 0, l->nodes_y, g->w, l->nodes_h, title,
 		 color(vs, COL_CYAN) | (vs->focus == PANE_NODES ? ATTR_BOLD : 0));
 	free(title);
@@ -729,7 +733,26 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_kv(ls, "host", node_host(nd), width);
 		add_kv(ls, "url", nd->conf->url, width);
 		add_kv(ls, "report_url", nd->conf->report_url, width);
+		add_kv(ls, "report_command", nd->conf->report_command, width);
+		if (o->report_cmd_at) {
+			char *age = xasprintf("%lds ago", (long)(time(NULL) - o->report_cmd_at));
+			add_kv(ls, "reported", age, width);
+			free(age);
+		}
 		add_kv(ls, "state", node_state_name(o->state), width);
+		if (o->restart_needed)
+			add_kv(ls, "restart", "needed: a process runs code older than the installed release",
+			       width);
+		if (nd->rabbit.asked) {
+			struct strbuf rb = STRBUF_INIT;
+			sb_addf(&rb, "%zu connection%s", nd->rabbit.nconns, nd->rabbit.nconns == 1 ? "" : "s");
+			for (size_t k = 0; k < nd->rabbit.nconns; k++)
+				sb_addf(&rb, "%s%ld", k ? ", " : ", pid ", nd->rabbit.pids[k]);
+			if (nd->rabbit.since)
+				sb_addf(&rb, ", since %s", nd->rabbit.since);
+			add_kv(ls, "rabbitmq", sb_str(&rb), width);
+			sb_free(&rb);
+		}
 		add_kv(ls, "error", o->error, width);
 		char *rel = o->release ? xasprintf("%s (from %s)", o->release, value_source_name(o->release_src))
 				       : NULL;
