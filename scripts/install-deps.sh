@@ -16,7 +16,8 @@
 # is preseeded so that barbican-* configure no database, RabbitMQ or Keystone,
 # and if this host has no /usr/sbin/policy-rc.d, a temporary one (exit 101)
 # keeps the maintainer scripts from starting any service (PostgreSQL's main
-# cluster, barbican-api on 0.0.0.0:9311); it is removed afterwards, also on
+# cluster, barbican-api on 0.0.0.0:9311, RabbitMQ on 0.0.0.0:5672, the
+# worker and listener, sshd on port 22); it is removed afterwards, also on
 # failure or interrupt. The test environment (tests/env/) starts its own
 # private PostgreSQL and barbican-api on 127.0.0.1.
 set -euo pipefail
@@ -43,12 +44,21 @@ BUILD_PKGS=(gcc meson ninja-build pkg-config
 # oracles (SQLAlchemy's make_url, oslo.config), curl and jq for the HTTP
 # checks, tmux for the console tests, valgrind, iproute2 for `ss`; MariaDB and
 # galera-4 (a private server and a two-node cluster; rsync is Galera's state
-# transfer), PyMySQL (Barbican's MySQL driver and the URL oracle).
+# transfer), PyMySQL (Barbican's MySQL driver and the URL oracle); RabbitMQ
+# 3.10 (a private broker with the management plugin, which it ships), the real
+# barbican-worker and barbican-keystone-listener (their postinst only
+# registers and starts their init script: policy-rc.d below keeps them
+# stopped; they configure no broker or database), python3-amqp (oslo.messaging's
+# AMQP client, named for the tests' own AMQP check), openssh-server and
+# openssh-client (a private sshd on 127.0.0.1 for the remote-command tests;
+# the package's own sshd on port 22 is kept stopped by policy-rc.d too).
 TEST_PKGS=(postgresql curl tmux valgrind jq iproute2
            python3-sqlalchemy python3-oslo.config
            barbican-api barbican-common python3-barbican python3-psycopg2
            uwsgi-core uwsgi-plugin-python3
-           mariadb-server galera-4 rsync python3-pymysql)
+           mariadb-server galera-4 rsync python3-pymysql
+           rabbitmq-server barbican-worker barbican-keystone-listener python3-amqp
+           openssh-server openssh-client)
 
 WANT_TEST=0 CHECK_ONLY=0 LIST_ONLY=0
 for a in "$@"; do
@@ -157,5 +167,7 @@ mapfile -t STILL < <(missing_pkgs)
 if [ "$WANT_TEST" = 1 ]; then
     ls /usr/bin/uwsgi_python3* >/dev/null 2>&1 || die "uwsgi-plugin-python3 installed but no /usr/bin/uwsgi_python3*"
     [ -x /usr/lib/postgresql/15/bin/initdb ] || die "postgresql installed but no /usr/lib/postgresql/15/bin/initdb"
+    [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || die "rabbitmq-server installed but no /usr/lib/rabbitmq/bin/rabbitmq-server"
+    [ -x /usr/sbin/sshd ] || die "openssh-server installed but no /usr/sbin/sshd"
 fi
 log "done: installed ${#MISSING[@]} package(s) (and their dependencies) in $(elapsed)"

@@ -33,6 +33,11 @@ PGSH=$HERE/pg.sh
 APISH=$HERE/barbican-api.sh
 TMPLSH=$HERE/templates.sh
 MYSH=$HERE/mariadb.sh
+RMQSH=$HERE/rabbitmq.sh
+SVCSH=$HERE/barbican-services.sh
+SSHSH=$HERE/sshd.sh
+RMQ_BG=""
+SVC_BG=""
 # the barbican-api instance against MariaDB (files in DIR/api-my)
 MY_API=api-my
 GALERA_BG=""
@@ -65,11 +70,38 @@ stop_galera_bg() {
     GALERA_BG=""
 }
 
+# stop_bg VAR NAME: end a background start of a failed up (its service is
+# then stopped by cmd_down through its pidfile)
+stop_bg() {
+    local pid=${!1}
+    [ -n "$pid" ] || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        log "stopping the background $2 start (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+    printf -v "$1" '%s' ""
+}
+
+# wait_bg VAR NAME LOG: wait for a background start; die with its log if it failed
+wait_bg() {
+    local pid=${!1}
+    if ! wait "$pid"; then
+        printf -v "$1" '%s' ""
+        tail_log "$3" 40
+        die "$2 did not start (log $3)"
+    fi
+    printf -v "$1" '%s' ""
+    sed 's/^/    /' "$3" >&2
+}
+
 on_up_exit() {
     local rc=$?
     [ "$rc" = 0 ] && return 0
     log "FAILED in step '${STEP:-?}' (exit $rc)"
     stop_galera_bg
+    stop_bg SVC_BG "barbican-worker/listener"
+    stop_bg RMQ_BG RabbitMQ
     if [ "${BS_TESTENV_KEEP:-0}" = 1 ]; then
         log "BS_TESTENV_KEEP=1: leaving whatever runs in $DIR; stop it with: $0 down $DIR"
     else
@@ -176,6 +208,9 @@ write_env() {
         grep '^export BS_API_' "$DIR/$MY_API.env" | sed 's/^export BS_API_/export BS_API_MY_/'
         echo "export BS_MY_SQL_CONNECTION=$(sq "mysql+pymysql://$BS_MY_USER:$BS_MY_PASSWORD@$BS_MY_HOST:$BS_MY_PORT/$MY_API_DB")"
         echo "export BS_MY_CONF=$(sq "$DIR/status-my/barbican.conf")"
+        grep '^export ' "$DIR/rabbitmq.env"
+        grep '^export ' "$DIR/services.env"
+        grep '^export ' "$DIR/sshd.env"
     } > "$tmp"
     mv -f "$tmp" "$DIR/env.sh"
 
@@ -233,6 +268,30 @@ write_env() {
                 pid: ($e.BS_API_MY_PID | n), db: $e.BS_API_MY_DB, release: $e.BS_API_MY_RELEASE,
                 disable_file: $e.BS_API_MY_DISABLE_FILE, dir: $e.BS_API_MY_DIR, v1: "noauth"
               },
+              rabbitmq: {
+                host: $e.BS_RMQ_HOST, port: ($e.BS_RMQ_PORT | n), node: $e.BS_RMQ_NODE,
+                mgmt_url: $e.BS_RMQ_MGMT_URL, mgmt_port: ($e.BS_RMQ_MGMT_PORT | n),
+                dist_port: ($e.BS_RMQ_DIST_PORT | n),
+                user: $e.BS_RMQ_USER, password: $e.BS_RMQ_PASSWORD, vhost: $e.BS_RMQ_VHOST,
+                transport_url: $e.BS_RMQ_TRANSPORT_URL,
+                monitor_user: $e.BS_RMQ_MONITOR_USER, monitor_password: $e.BS_RMQ_MONITOR_PASSWORD,
+                admin_user: $e.BS_RMQ_ADMIN_USER, admin_password: $e.BS_RMQ_ADMIN_PASSWORD,
+                pid: ($e.BS_RMQ_PID | n), pidfile: $e.BS_RMQ_PIDFILE, dir: $e.BS_RMQ_DIR, log: $e.BS_RMQ_LOG
+              },
+              services: {
+                conf: $e.BS_SERVICES_CONF, dir: $e.BS_SERVICES_DIR,
+                ctl: $e.BS_SERVICES_CTL,
+                worker: { prog: $e.BS_WORKER_PROG, pid: ($e.BS_WORKER_PID | n),
+                          pidfile: $e.BS_WORKER_PIDFILE, log: $e.BS_WORKER_LOG },
+                listener: { prog: $e.BS_LISTENER_PROG, pid: ($e.BS_LISTENER_PID | n),
+                            pidfile: $e.BS_LISTENER_PIDFILE, log: $e.BS_LISTENER_LOG }
+              },
+              ssh: {
+                host: $e.BS_SSH_HOST, port: ($e.BS_SSH_PORT | n), user: $e.BS_SSH_USER,
+                key: $e.BS_SSH_KEY, known_hosts: $e.BS_SSH_KNOWN_HOSTS,
+                argv: ($e.BS_SSH_ARGV | split(" ")), pid: ($e.BS_SSH_PID | n),
+                pidfile: $e.BS_SSH_PIDFILE, config: $e.BS_SSH_CONFIG, log: $e.BS_SSH_LOG
+              },
               timings_ms: ( [ $ms | split("\n")[] | select(length > 0) | split("\t")
                               | {key: .[0], value: (.[1] | n)} ] | from_entries
                             + {total: $total} ),
@@ -277,6 +336,16 @@ cmd_up() {
     "$MYSH" galera-start "$DIR" > "$DIR/galera-start.log" 2>&1 &
     GALERA_BG=$!
 
+    # RabbitMQ too (Erlang boots in ~5-10 s); waited for before the services
+    RMQ_T=$(now_us)
+    log "== rabbitmq (in the background; log $DIR/rabbitmq-start.log)"
+    "$RMQSH" start "$DIR" > "$DIR/rabbitmq-start.log" 2>&1 &
+    RMQ_BG=$!
+
+    step sshd
+    "$SSHSH" start "$DIR"
+    step_done
+
     step templates
     "$TMPLSH" create "$DIR"
     step_done
@@ -294,6 +363,19 @@ cmd_up() {
     MY_API_DB=$(read_kv "$DIR/$MY_API.env" BS_API_DB)
     my_api_check "$MY_API_URL"
     step_done
+
+    step rabbitmq
+    wait_bg RMQ_BG RabbitMQ "$DIR/rabbitmq-start.log"
+    "$RMQSH" status "$DIR" || die "RabbitMQ does not answer after its start"
+    step_done
+    MS[rabbitmq]=$(( ($(now_us) - RMQ_T) / 1000 ))
+
+    # the worker and listener need the broker and the API's database; they
+    # import Barbican for a few seconds: in the background during the oracle
+    SVC_T=$(now_us)
+    log "== barbican-services (in the background; log $DIR/services-start.log)"
+    "$SVCSH" start "$DIR" > "$DIR/services-start.log" 2>&1 &
+    SVC_BG=$!
 
     step oracle
     write_status_conf
@@ -314,15 +396,24 @@ cmd_up() {
     step_done
     MS[galera]=$(( ($(now_us) - GALERA_T) / 1000 ))
 
+    step barbican-services
+    wait_bg SVC_BG "barbican-worker/barbican-keystone-listener" "$DIR/services-start.log"
+    "$SVCSH" status "$DIR" || die "barbican-worker/listener not connected to RabbitMQ after their start"
+    step_done
+    MS[barbican-services]=$(( ($(now_us) - SVC_T) / 1000 ))
+
     write_env "$(( ($(now_us) - t0) / 1000 ))"
     trap - EXIT INT TERM HUP
     log "test environment up in $(since "$t0")s:" \
         "install-check ${MS[install]}ms, postgresql ${MS[postgresql]}ms, templates ${MS[templates]}ms," \
         "mariadb ${MS[mariadb]}ms, barbican-api ${MS[barbican-api]}ms," \
         "barbican-api-mariadb ${MS[barbican-api-mariadb]}ms, oracle ${MS[oracle]}ms," \
-        "galera ${MS[galera]}ms (in the background from the end of the mariadb step)"
+        "galera ${MS[galera]}ms (in the background from the end of the mariadb step)," \
+        "sshd ${MS[sshd]}ms, rabbitmq ${MS[rabbitmq]}ms (in the background from the end of the mariadb step)," \
+        "barbican-services ${MS[barbican-services]}ms (in the background from the end of the rabbitmq step)"
     log "PostgreSQL 127.0.0.1:$BS_PG_PORT   MariaDB 127.0.0.1:$BS_MY_PORT   Galera 127.0.0.1:$(read_kv "$DIR/galera.env" BS_GALERA1_PORT),$(read_kv "$DIR/galera.env" BS_GALERA2_PORT)"
     log "barbican-api $BS_API_URL (PostgreSQL)   $MY_API_URL (MariaDB, noauth /v1)   env: $DIR/env.sh, $DIR/env.json"
+    log "RabbitMQ amqp://127.0.0.1:$(read_kv "$DIR/rabbitmq.env" BS_RMQ_PORT) management $(read_kv "$DIR/rabbitmq.env" BS_RMQ_MGMT_URL)   worker pid $(read_kv "$DIR/services.env" BS_WORKER_PID), listener pid $(read_kv "$DIR/services.env" BS_LISTENER_PID)   sshd 127.0.0.1:$(read_kv "$DIR/sshd.env" BS_SSH_PORT)"
     log "use it: eval \"\$($0 env $DIR)\"    stop it: $0 down $DIR"
 }
 
@@ -331,7 +422,13 @@ cmd_up() {
 cmd_down() {
     local t0 rc=0
     t0=$(now_us)
-    local ini name
+    local ini name rmq_stop=""
+    # the worker, listener and extra workers first (they leave the broker
+    # cleanly), then RabbitMQ in the background while the rest stops
+    "$SVCSH" stop "$DIR" || { rc=1; warn "barbican-worker/listener stop failed"; }
+    "$RMQSH" stop "$DIR" &
+    rmq_stop=$!
+    "$SSHSH" stop "$DIR" || { rc=1; warn "sshd stop failed"; }
     # every barbican-api instance of DIR: the default "api" and any that a test
     # started with BS_TESTENV_API_NAME
     for ini in "$DIR"/*/uwsgi.ini; do
@@ -342,6 +439,7 @@ cmd_down() {
     "$MYSH" galera-stop "$DIR" || { rc=1; warn "Galera stop failed"; }
     "$MYSH" stop "$DIR" || { rc=1; warn "MariaDB stop failed"; }
     "$PGSH" stop "$DIR" || { rc=1; warn "PostgreSQL stop failed"; }
+    wait "$rmq_stop" || { rc=1; warn "RabbitMQ stop failed"; }
     rm -f "$DIR/env.sh" "$DIR/env.json"
     if [ "$rc" != 0 ]; then
         log "ERROR: down did not finish cleanly (see above)"
@@ -357,6 +455,9 @@ cmd_env() {
     "$MYSH" galera-status "$DIR" >/dev/null || die "the Galera cluster is not running (and Synced) in $DIR; run: $0 up $DIR"
     BS_TESTENV_API_NAME=$MY_API "$APISH" status "$DIR" >/dev/null ||
         die "barbican-api on MariaDB is not running in $DIR; run: $0 up $DIR"
+    "$RMQSH" status "$DIR" || die "RabbitMQ is not running in $DIR; run: $0 up $DIR"
+    "$SVCSH" status "$DIR" || die "barbican-worker/listener are not running (connected) in $DIR; run: $0 up $DIR"
+    "$SSHSH" status "$DIR" || die "sshd is not running in $DIR; run: $0 up $DIR"
     [ -s "$DIR/env.sh" ] || die "$DIR/env.sh missing; run: $0 up $DIR"
     grep '^export ' -- "$DIR/env.sh"
 }
@@ -372,6 +473,9 @@ cmd_status() {
     else
         echo "barbican-api-mariadb: stopped"; rc=1
     fi
+    if "$RMQSH" status "$DIR"; then echo "rabbitmq: running"; else echo "rabbitmq: stopped"; rc=1; fi
+    if "$SVCSH" status "$DIR"; then echo "barbican-worker, barbican-keystone-listener: running (connected)"; else echo "barbican-worker, barbican-keystone-listener: stopped"; rc=1; fi
+    if "$SSHSH" status "$DIR"; then echo "sshd: running"; else echo "sshd: stopped"; rc=1; fi
     return "$rc"
 }
 
