@@ -82,6 +82,8 @@ struct console {
 	struct exec *exec;
 	char **lines;
 	size_t nlines, caplines;
+	struct step_output *outputs; /* the output of the steps that ended */
+	size_t noutputs, capoutputs;
 	double verify_deadline;
 
 	struct term_info ti;
@@ -242,6 +244,8 @@ static void draw(struct console *c)
 	vs->nchecks = check_count;
 	vs->journal = c->journal;
 	vs->njournal = c->njournal;
+	vs->outputs = c->outputs;
+	vs->noutputs = c->noutputs;
 	vs->next_argv = c->next_argv;
 	vs->next_error = c->next_error;
 	vs->now = time(NULL);
@@ -283,7 +287,8 @@ static void run_line(void *ctx, const char *line, size_t len)
 		c->nlines--;
 	}
 	xgrow(&c->lines, &c->caplines, c->nlines + 1, sizeof(*c->lines));
-	c->lines[c->nlines++] = xstrndup(line, len);
+	/* its colours and other escape sequences go, its text stays */
+	c->lines[c->nlines++] = sanitize_output_line(line, len);
 }
 
 static void clear_run_lines(struct console *c)
@@ -293,9 +298,36 @@ static void clear_run_lines(struct console *c)
 	c->nlines = 0;
 }
 
+/* The running step's output, kept under its record's id once it ends (the
+ * journal view shows it). */
+static void keep_output(struct console *c, const char *id)
+{
+	if (!c->nlines || !id)
+		return;
+	xgrow(&c->outputs, &c->capoutputs, c->noutputs + 1, sizeof(*c->outputs));
+	struct step_output *o = &c->outputs[c->noutputs++];
+	o->id = xstrdup(id);
+	o->lines = (const char *const *)c->lines;
+	o->nlines = c->nlines;
+	c->lines = NULL;
+	c->nlines = c->caplines = 0;
+}
+
+static void free_outputs(struct console *c)
+{
+	for (size_t i = 0; i < c->noutputs; i++) {
+		for (size_t j = 0; j < c->outputs[i].nlines; j++)
+			free((char *)c->outputs[i].lines[j]);
+		free((void *)c->outputs[i].lines);
+		free((char *)c->outputs[i].id);
+	}
+	free(c->outputs);
+}
+
 /* End the session (journal, lock) and go back to idle. */
 static void end_step(struct console *c, enum journal_outcome outcome, char *detail)
 {
+	keep_output(c, c->ss->rec.id);
 	struct bs_err err = { 0 };
 	if (session_end(c->ss, outcome, detail, &err) != BS_ST_OK)
 		set_message(c, "the step's record could not be written to the journal: %s", err.detail);
@@ -1006,6 +1038,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	prober_free(c->prober);
 	clear_run_lines(c);
 	free(c->lines);
+	free_outputs(c);
 	if (c->checks)
 		check_results_free(c->checks, check_count);
 	plan_free(&c->plan);

@@ -607,15 +607,36 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 			sb_addf(&sb, " %s", r->node);
 		sb_addf(&sb, " %s", journal_outcome_name(r->outcome));
 		if (r->argv) {
-			sb_addstr(&sb, " (");
-			for (int k = 0; k < 3 && r->argv[k]; k++)
-				sb_addf(&sb, "%s%s", k ? " " : "", r->argv[k]);
-			sb_addf(&sb, ", %.0f s", difftime(r->end, r->start));
+			/* the words are what gets cut when the line is too wide:
+			 * the seconds and the exit status stay (WORD1 is the
+			 * program's name, without its directory) */
+			struct strbuf words = STRBUF_INIT, tail = STRBUF_INIT;
+			for (int k = 0; k < 3 && r->argv[k]; k++) {
+				const char *wd = r->argv[k];
+				if (k == 0 && strrchr(wd, '/') && strrchr(wd, '/')[1])
+					wd = strrchr(wd, '/') + 1;
+				sb_addf(&words, "%s%s", k ? " " : "", wd);
+			}
+			sb_addf(&tail, ", %.0f s", difftime(r->end, r->start));
 			if (r->has_exit)
-				sb_addf(&sb, ", exit %d", r->exit_code);
+				sb_addf(&tail, ", exit %d", r->exit_code);
 			else if (r->has_signal)
-				sb_addf(&sb, ", signal %d", r->signal);
-			sb_addch(&sb, ')');
+				sb_addf(&tail, ", signal %d", r->signal);
+			sb_addch(&tail, ')');
+			char *head_safe = sanitize_term(sb_str(&sb), false);
+			char *words_safe = sanitize_term(sb_str(&words), false);
+			int room = (w - 4) - grid_width(head_safe) - 2 - grid_width(sb_str(&tail));
+			if (grid_width(words_safe) > room && room >= 1) {
+				char *cut = grid_cut(words_safe, room);
+				free(words_safe);
+				words_safe = cut;
+			}
+			sb_reset(&sb);
+			sb_addf(&sb, "%s (%s%s", head_safe, words_safe, sb_str(&tail));
+			free(head_safe);
+			free(words_safe);
+			sb_free(&words);
+			sb_free(&tail);
 		}
 		char *safe = sanitize_term(sb_str(&sb), false);
 		unsigned attr = r->outcome == OUTCOME_FAILED || r->outcome == OUTCOME_CANCELLED
@@ -669,10 +690,10 @@ static void add_line(struct lines *ls, const char *s)
 	ls->v[ls->n++] = xstrdup(s ? s : "");
 }
 
-/* A paragraph wrapped to width (sanitized first). */
-static void add_para(struct lines *ls, const char *text, int width, const char *indent)
+/* One line of text wrapped to width (sanitized first). */
+static void add_wrapped(struct lines *ls, const char *text, int width, const char *indent)
 {
-	char *safe = sanitize_term(text ? text : "", false);
+	char *safe = sanitize_term(text, false);
 	size_t n;
 	char **wrapped = textwrap_wrap(safe, (size_t)width, indent, indent, &n);
 	if (n == 0)
@@ -681,6 +702,21 @@ static void add_para(struct lines *ls, const char *text, int width, const char *
 		add_line(ls, wrapped[i]);
 	textwrap_free(wrapped, n);
 	free(safe);
+}
+
+/* A paragraph wrapped to width, each of its lines (a failed step's output
+ * holds several) wrapped on its own. */
+static void add_para(struct lines *ls, const char *text, int width, const char *indent)
+{
+	char *copy = xstrdup(text ? text : "");
+	for (char *p = copy; p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		add_wrapped(ls, p, width, indent);
+		p = nl ? nl + 1 : NULL;
+	}
+	free(copy);
 }
 
 static void add_kv(struct lines *ls, const char *k, const char *v, int width)
@@ -874,6 +910,17 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 			free(l);
 			if (r->detail && *r->detail)
 				add_para(ls, r->detail, width, "  ");
+			for (size_t k = 0; k < vs->noutputs; k++) {
+				const struct step_output *out = &vs->outputs[k];
+				if (!r->id || strcmp(out->id, r->id) != 0)
+					continue;
+				char *head = xasprintf("  output (%zu line%s):", out->nlines,
+						       out->nlines == 1 ? "" : "s");
+				add_line(ls, head);
+				free(head);
+				for (size_t j = 0; j < out->nlines; j++)
+					add_wrapped(ls, out->lines[j], width, "  | ");
+			}
 		}
 		break;
 	case DLG_MESSAGE:

@@ -188,6 +188,25 @@ class DemoUpgrade(unittest.TestCase):
         self.assertEqual(r["signal"], 15)
         self.assertIn("timed out", r["detail"])
 
+    def test_a_failed_steps_output_keeps_its_text_without_escapes_and_says_its_exit_status(self):
+        # barbican-manage ends its lines in a colour reset (ESC [00m)
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nexpand = sh -c 'printf \"\\033[01;31mRunning upgrade\\033[00m\\n"
+                    "second line\\n\"; exit 3'\n")
+        rc, out, err = self.d.run("upgrade", "next", "--yes")
+        self.assertEqual(rc, 3, out + err)
+        self.assertIn("  | Running upgrade\n  | second line\n", out)
+        self.assertNotIn("\\x1b", out)
+        self.assertIn("The step failed (exit 3) after ", out)
+        r = self.d.records()[-1]
+        self.assertEqual((r["outcome"], r["exit"]), ("failed", 3))
+        self.assertTrue(r["detail"].endswith(":\nRunning upgrade\nsecond line"), r["detail"])
+        rc, out, err = self.d.run("journal")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("\n    Running upgrade\n    second line\n", out)
+        self.assertNotIn("\\x0a", out)
+        self.assertNotIn("\\x1b", out)
+
 
 class PinnedUpgrade(unittest.TestCase):
     """A fleet whose upgraded nodes pin their RPC version and report data

@@ -408,6 +408,30 @@ class Step(ConsoleCase):
         self.quit()
 
 
+class KeptOutput(ConsoleCase):
+    """A step's streamed output stays once it ends: the journal view (L)
+    shows it under its record, without its escape sequences."""
+    size = (120, 40)
+    steps = {"expand": "sh -c 'echo hello-kept; printf \"\\033[01;32mgreen\\033[00m\\n\"'",
+             "settle_timeout": "1"}
+
+    def test_the_journal_view_shows_the_output_of_a_step_that_ended(self):
+        self.start()
+        self.c.wait_ready()
+        self.t.keys("n")
+        self.t.wait(ck.in_dialog, 5, "the confirmation")
+        self.t.keys("y")
+        s = self.t.wait(lambda s: any(" expand not-verified (sh -c " in r for r in log_rows(s)),
+                        30, "the journal record in the Log")
+        self.t.keys("L")
+        s = self.t.wait(ck.in_dialog, 5, "the journal view")
+        self.assertIn("| hello-kept", s)
+        self.assertIn("| green", s)
+        self.assertNotIn("\\x1b", s)
+        self.t.keys("Escape")
+        self.quit()
+
+
 class TakeOver(ConsoleCase):
     """A holder killed mid-step (its session gone, its record running): the
     header says the lock's holder vanished, n asks for the typed word

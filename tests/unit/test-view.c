@@ -655,6 +655,95 @@ static void readonly_says_so_in_next_and_footer(void **state)
 	assert_true(ok);
 }
 
+/* Whether some row of the dump is exactly row (with its box sides). */
+static bool has_row(const char *dump, const char *row)
+{
+	size_t n = strlen(row);
+	for (const char *p = dump; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, row, n) == 0)
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+static bool has_text(const char *dump, const char *text)
+{
+	return strstr(dump, text) != NULL;
+}
+
+#define ASSERT_DUMP(cond_, dump_) do { \
+	bool ok_ = (cond_); \
+	if (!ok_) \
+		print_error("rendered:\n%s", (dump_)); \
+	free(dump_); \
+	assert_true(ok_); \
+} while (0)
+
+/* The Log: "WORD1 ... the first three words of its argv", WORD1 the
+ * program's name without its directory; when the line is wider than the
+ * Log, the words are cut ('~'), never the seconds and the exit status. */
+static char *argv_long[] = { (char *)"/usr/lib/python3/dist-packages/barbican/cmd/"
+			     "a-very-long-program-name-for-the-log-line",
+			     (char *)"db", (char *)"upgrade", (char *)"-v", (char *)"8c74e2d7f1ff", NULL };
+static struct journal_record long_journal[] = {
+	REC("expand", NULL, argv_long, 100, 3, OUTCOME_VERIFIED, true),
+};
+
+static void log_line_names_the_program_and_cuts_its_words_not_the_exit_status(void **state)
+{
+	(void)state;
+	struct world w;
+	mid_roll(&w);
+	w.vs.journal = long_journal;
+	w.vs.njournal = 1;
+	char *d = draw(&w.vs, 80, 24, false);
+	world_free(&w);
+	/* 76 cells: "12:00:00 expand verified (" 26, ", 3 s, exit 0)" 14, so the
+	 * words get 36: 35 of them and '~' */
+	ASSERT_DUMP(has_row(d, "│ 12:00:00 expand verified (a-very-long-program-name-for-the-lo~, 3 s, exit 0) │"),
+		    d);
+}
+
+/* A message whose text has several lines (a failed step's output) shows
+ * them as lines, never as "\x0a". */
+static void a_message_shows_its_lines_as_lines(void **state)
+{
+	(void)state;
+	struct world w;
+	before_upgrade(&w);
+	w.vs.dialog = DLG_MESSAGE;
+	w.vs.dialog_text = "the step did not succeed: exited non-zero (exit 3); output ends:\n"
+			   "Running upgrade\nsecond line";
+	char *d = draw(&w.vs, 80, 24, false);
+	world_free(&w);
+	ASSERT_DUMP(!has_text(d, "\\x0a") && has_text(d, "│ Running upgrade ") &&
+		    has_text(d, "│ second line "), d);
+}
+
+/* A step's streamed output is kept when it ends: the journal view shows
+ * it under its record. */
+static const char *const kept_lines[] = { "hello-kept", "second line of it" };
+
+static void the_journal_view_shows_a_steps_kept_output(void **state)
+{
+	(void)state;
+	struct world w;
+	mid_roll(&w);
+	w.vs.journal = long_journal;
+	w.vs.njournal = 1;
+	struct step_output out = { long_journal[0].id, kept_lines, 2 };
+	w.vs.outputs = &out;
+	w.vs.noutputs = 1;
+	w.vs.dialog = DLG_JOURNAL;
+	char *d = draw(&w.vs, 80, 24, false);
+	world_free(&w);
+	ASSERT_DUMP(has_text(d, "│   output (2 lines): ") && has_text(d, "│   | hello-kept ") &&
+		    has_text(d, "│   | second line of it "), d);
+}
+
 int main(void)
 {
 	/* the view takes the freeze from its state; the variable is set too,
@@ -674,6 +763,9 @@ int main(void)
 		cmocka_unit_test(contract_blocked_120x40_ascii),
 		cmocka_unit_test(smaller_than_80x24_says_so_on_row_0_only),
 		cmocka_unit_test(readonly_says_so_in_next_and_footer),
+		cmocka_unit_test(log_line_names_the_program_and_cuts_its_words_not_the_exit_status),
+		cmocka_unit_test(a_message_shows_its_lines_as_lines),
+		cmocka_unit_test(the_journal_view_shows_a_steps_kept_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
