@@ -78,6 +78,15 @@ static const char *skew_word(const struct view_state *vs, const struct node_obs 
 	}
 }
 
+/* A node that nothing observes and for which the record holds an
+ * operator's vouch that it runs the target. */
+static bool node_vouched(const struct view_state *vs, const struct node *nd)
+{
+	size_t i = (size_t)(nd - vs->snap->nodes);
+	return vs->plan && vs->plan->nodes && i < vs->snap->nnodes && vs->plan->nodes[i].vouched &&
+	       !nd->obs.release;
+}
+
 static char *obj_word(const struct node_obs *o)
 {
 	if (!o->nobjects)
@@ -312,10 +321,13 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		vals[v++] = xstrdup(service_short(nd->conf->service));
 		if (wide)
 			vals[v++] = node_host(nd) ? sanitize_term(node_host(nd), false) : xstrdup("-");
+		bool vouched = node_vouched(vs, nd);
 		if (o->release) {
 			char *rel = sanitize_term(o->release, false);
 			vals[v++] = xasprintf("%s%s", rel, derived ? "*" : "");
 			free(rel);
+		} else if (vouched) {
+			vals[v++] = sanitize_term(s->target, false);
 		} else {
 			vals[v++] = xstrdup("-");
 		}
@@ -329,8 +341,14 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 			vals[v++] = xstrdup("-");
 		}
 		vals[v++] = obj_word(o);
-		vals[v++] = xstrdup(node_state_name(o->state));
-		vals[v++] = xstrdup(skew_word(vs, o));
+		vals[v++] = xstrdup(vouched ? "vouched" : node_state_name(o->state));
+		if (vouched) {
+			struct node_obs as_vouched = *o;
+			as_vouched.release = s->target;
+			vals[v++] = xstrdup(skew_word(vs, &as_vouched));
+		} else {
+			vals[v++] = xstrdup(skew_word(vs, o));
+		}
 		vals[v++] = o->seen_wall ? fmt_age(vs, o->seen_wall) : xstrdup("-");
 		vals[v++] = o->probed && o->seen_wall ? fmt_lat(vs, o->latency_ms) : xstrdup("-");
 		x = 2;
@@ -765,10 +783,16 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_kv(ls, "host", node_host(nd), width);
 		add_kv(ls, "url", nd->conf->url, width);
 		add_kv(ls, "report_url", nd->conf->report_url, width);
-		add_kv(ls, "state", node_state_name(o->state), width);
+		bool vouched = node_vouched(vs, nd);
+		char *st = vouched ? xasprintf("vouched (nothing to ask it: %s)", node_state_name(o->state))
+				   : xstrdup(node_state_name(o->state));
+		add_kv(ls, "state", st, width);
+		free(st);
 		add_kv(ls, "error", o->error, width);
 		char *rel = o->release ? xasprintf("%s (from %s)", o->release, value_source_name(o->release_src))
-				       : NULL;
+			    : vouched ? xasprintf("%s (vouched for by an operator, as the journal "
+						  "records)", s->target)
+				      : NULL;
 		add_kv(ls, "release", rel, width);
 		free(rel);
 		if (o->release_conflict) {

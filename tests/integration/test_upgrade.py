@@ -208,6 +208,30 @@ class DemoUpgrade(unittest.TestCase):
         self.assertNotIn("\\x1b", out)
 
 
+class Vouched(unittest.TestCase):
+    """A stock worker (nothing to ask it) vouched for by its operator."""
+
+    def test_plan_shows_a_vouched_node_in_its_columns(self):
+        fleet = {"nodes": [{"name": "w1", "kind": "none", "release": "14.0.2",
+                            "service": "barbican-worker"}]}
+        d = Deployment(fleet, "tmpl_15x", "15.0.1")
+        self.addCleanup(d.close)
+        with open(d.conf, "a") as f:
+            f.write("[steps]\nupgrade_node = true\n[upgrade]\nallow_api_outage = true\n")
+        rc, out, err = d.run("upgrade", "next", "--yes", "--confirm-unobservable")
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = d.run("upgrade", "plan")
+        self.assertEqual(rc, 0, err)
+        rows = out.split("\n")
+        head = [r for r in rows if r.startswith("COMPONENT ")][0]
+        w1 = [r for r in rows if r.startswith("w1 ")][0]
+        # every column starts where its title does
+        for title, want in (("CURRENT", "15.0.1 "), ("TARGET", "15.0.1 "),
+                            ("STATE", "vouched, done")):
+            col = head.index(title)
+            self.assertTrue(w1[col:].startswith(want), "%r under %r:\n%s\n%s" % (want, title, head, w1))
+
+
 class PinnedUpgrade(unittest.TestCase):
     """A fleet whose upgraded nodes pin their RPC version and report data
     migrations (the phases stock Barbican lacks): unpin and migrate-data

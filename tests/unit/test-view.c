@@ -744,6 +744,35 @@ static void the_journal_view_shows_a_steps_kept_output(void **state)
 		    has_text(d, "│   | second line of it "), d);
 }
 
+/* A vouched node (nothing to ask it; the journal records an operator's
+ * vouch that it runs the target): RELEASE the release vouched for, STATE
+ * "vouched", in the row and in its details. */
+static void a_vouched_node_shows_its_release_and_vouched(void **state)
+{
+	(void)state;
+	struct world w;
+	done(&w);
+	w.vs.filter = NULL;
+	w.vs.sort = SORT_CONFIG;
+	w.vs.sort_desc = false;
+	char *d = draw(&w.vs, 120, 40, false);
+	/* NAME 18, SERVICE 9, HOST 14, RELEASE 10, RPC 8, OBJ 4, STATE 8 */
+	bool row = has_text(d, "│ ctl1-retry         retry     ctl-1          15.0.1     -        -    vouched  ");
+	if (!row)
+		print_error("rendered:\n%s", d);
+	free(d);
+	w.vs.node_sel = 6;
+	w.vs.dialog = DLG_NODE;
+	d = draw(&w.vs, 120, 40, false);
+	world_free(&w);
+	bool details = has_text(d, "state          vouched") && has_text(d, "release        15.0.1 (vouched") &&
+		       !has_text(d, "state          unknown");
+	if (!details)
+		print_error("details rendered:\n%s", d);
+	free(d);
+	assert_true(row && details);
+}
+
 int main(void)
 {
 	/* the view takes the freeze from its state; the variable is set too,
@@ -766,6 +795,7 @@ int main(void)
 		cmocka_unit_test(log_line_names_the_program_and_cuts_its_words_not_the_exit_status),
 		cmocka_unit_test(a_message_shows_its_lines_as_lines),
 		cmocka_unit_test(the_journal_view_shows_a_steps_kept_output),
+		cmocka_unit_test(a_vouched_node_shows_its_release_and_vouched),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
