@@ -61,21 +61,22 @@ static unsigned state_attr(const struct view_state *vs, enum node_state s)
 	}
 }
 
+/* The CLI's words (rel_relation_name): one vocabulary; "-" without a
+ * release or a target. */
 static const char *skew_word(const struct view_state *vs, const struct node_obs *o)
 {
-	if (!o->release)
+	if (!o->release || !vs->snap->target)
 		return "-";
-	if (!vs->snap->target)
-		return "?";
-	switch (mf_relate(vs->in->m, o->release, vs->snap->target, NULL)) {
-	case REL_SAME:
-	case REL_SAME_SERIES: return "ok";
-	case REL_N1: return "n-1";
-	case REL_SLURP_PREV: return "slurp";
-	case REL_OLDER: return "OLD";
-	case REL_NEWER: return "NEW";
-	default: return "?";
-	}
+	return rel_relation_name(mf_relate(vs->in->m, o->release, vs->snap->target, NULL));
+}
+
+static unsigned skew_attr(const struct view_state *vs, const char *word)
+{
+	if (strcmp(word, "older") == 0 || strcmp(word, "newer") == 0)
+		return color(vs, COL_RED) | ATTR_BOLD;
+	if (strcmp(word, "unknown") == 0)
+		return color(vs, COL_YELLOW);
+	return 0;
 }
 
 /* A node that nothing observes and for which the record holds an
@@ -94,7 +95,10 @@ static char *obj_word(const struct node_obs *o)
 	for (size_t i = 1; i < o->nobjects; i++)
 		if (strcmp(o->objects[i].version, o->objects[0].version) != 0)
 			return xstrdup("mix");
-	return sanitize_term(o->objects[0].version, false);
+	char *v = sanitize_term(o->objects[0].version, false);
+	char *r = xasprintf("%s%s", v, o->objects_src == SRC_DERIVED ? "*" : "");
+	free(v);
+	return r;
 }
 
 /* ---- the shown nodes ---- */
@@ -314,7 +318,6 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		const struct node *nd = &s->nodes[idx[k]];
 		const struct node_obs *o = &nd->obs;
 		int yy = y + 1 + r;
-		bool derived = o->rpc_src == SRC_DERIVED || o->objects_src == SRC_DERIVED;
 		char *vals[10];
 		size_t v = 0;
 		vals[v++] = sanitize_term(nd->conf->name, false);
@@ -324,8 +327,7 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		bool vouched = node_vouched(vs, nd);
 		if (o->release) {
 			char *rel = sanitize_term(o->release, false);
-			vals[v++] = xasprintf("%s%s", rel, derived ? "*" : "");
-			free(rel);
+			vals[v++] = rel;
 		} else if (vouched) {
 			vals[v++] = sanitize_term(s->target, false);
 		} else {
@@ -334,7 +336,7 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		if (o->rpc_version) {
 			char *rv = sanitize_term(o->rpc_version, false);
 			char *cap = o->rpc_cap ? sanitize_term(o->rpc_cap, false) : xstrdup("-");
-			vals[v++] = xasprintf("%s/%s", rv, cap);
+			vals[v++] = xasprintf("%s/%s%s", rv, cap, o->rpc_src == SRC_DERIVED ? "*" : "");
 			free(rv);
 			free(cap);
 		} else {
@@ -353,7 +355,8 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		vals[v++] = o->probed && o->seen_wall ? fmt_lat(vs, o->latency_ms) : xstrdup("-");
 		x = 2;
 		for (size_t c = 0; c < ncols; c++) {
-			unsigned attr = strcmp(cols[c].title, "STATE") == 0 ? state_attr(vs, o->state) : 0;
+			unsigned attr = strcmp(cols[c].title, "STATE") == 0 ? state_attr(vs, o->state)
+					: strcmp(cols[c].title, "SKEW") == 0 ? skew_attr(vs, vals[c]) : 0;
 			grid_text(g, x, yy, cols[c].w, attr, vals[c]);
 			x += cols[c].w + 1;
 			free(vals[c]);
@@ -361,6 +364,14 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		if (vs->focus == PANE_NODES && k == vs->node_sel && vs->dialog == DLG_NONE)
 			grid_attr_row(g, 1, yy, g->w - 2, ATTR_REVERSE);
 	}
+	/* the legend of '*', on the bottom border, when a node shown has one */
+	bool derived = false;
+	for (size_t k = 0; k < n; k++) {
+		const struct node_obs *o = &s->nodes[idx[k]].obs;
+		derived |= o->rpc_src == SRC_DERIVED || o->objects_src == SRC_DERIVED;
+	}
+	if (derived)
+		grid_text(g, 2, l->nodes_y + l->nodes_h - 1, g->w - 4, ATTR_DIM, " " DERIVED_LEGEND " ");
 	free(idx);
 }
 
@@ -613,11 +624,12 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 		const struct journal_record *r = &vs->journal[i];
 		char when[16];
 		if (vs->freeze) {
-			snprintf(when, sizeof(when), "12:00:00");
+			snprintf(when, sizeof(when), "12:00:00Z");
 		} else {
+			/* UTC, as the journal and every other time shown */
 			struct tm tm;
-			localtime_r(&r->start, &tm);
-			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+			gmtime_r(&r->start, &tm);
+			strftime(when, sizeof(when), "%H:%M:%SZ", &tm);
 		}
 		struct strbuf sb = STRBUF_INIT;
 		sb_addf(&sb, "%s %s", when, r->step ? r->step : "?");
@@ -764,6 +776,11 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_line(ls, "c          cancel the running step (confirm)");
 		add_line(ls, "L          the journal");
 		add_line(ls, "Ctrl-L     redraw");
+		add_line(ls, "");
+		add_line(ls, DERIVED_LEGEND " (RPC, OBJ)");
+		add_line(ls, "SKEW: same, series (same series), n-1, slurp (previous SLURP),");
+		add_line(ls, "      older, newer (than the target), unknown; - no release");
+		add_line(ls, "Times are UTC (Z).");
 		break;
 	case DLG_NODE: {
 		size_t *idx;

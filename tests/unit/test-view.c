@@ -5,7 +5,7 @@
  * output: when one differs, decide by the specification which is wrong.
  *
  * Every screen is drawn with the test freeze on (ages 1s, latencies 1ms,
- * clock times 12:00:00), colours off and UTF-8 box drawing; the inputs below
+ * clock times 12:00:00Z), colours off and UTF-8 box drawing; the inputs below
  * deliberately use other ages, latencies and times, so that the goldens also
  * show that the freeze applies. Reverse video (the selection bar) does not
  * show in the plain-text dump; the state chosen is noted per scenario.
@@ -269,7 +269,7 @@ static void demo(struct world *w, const char *head, const char *wrk_release, con
 	report_up(&w->s.nodes[5], ksl_release, "1.0", 1.4);
 }
 
-/* journal records: the times vary; the freeze shows every one as 12:00:00 */
+/* journal records: the times vary; the freeze shows every one as 12:00:00Z */
 static char *argv_expand[] = { (char *)"barbican-manage", (char *)"db", (char *)"upgrade",
 			       (char *)"-v", (char *)"8c74e2d7f1ff", NULL };
 static char *argv_ctl1[] = { (char *)"ssh", (char *)"ctl-1", (char *)"upgrade", (char *)"--release",
@@ -300,8 +300,8 @@ static struct journal_record demo_journal[] = {
 
 /* a. Before the upgrade: the demo deployment as scripts/demo.sh starts it.
  * Target 15.0.1, the database at 0f8c192a061f (the 14.x head), every node
- * at 14.0.2: the APIs known through ?build only (RELEASE "14.0.2*", RPC and
- * OBJ from the manifest), the workers and the listener through their
+ * at 14.0.2: the APIs known through ?build only (RPC "1.1/-*" and OBJ "1.0*",
+ * from the manifest, the legend on the Nodes border), the workers and the listener through their
  * reports, ctl1-retry with no URL (unknown, every column "-"). All up, lock
  * free, empty journal. Phase expand; the next step, expand to 8c74e2d7f1ff,
  * is ready ("[n] run"). Checks: one Warning (pending migrations), the rest
@@ -339,7 +339,7 @@ static void before_upgrade_120x40(void **state)
 }
 
 /* b. Mid-roll: the same fleet after the expand (database at 8c74e2d7f1ff,
- * the zed head) and the upgrade of the three workers to 15.0.1 (SKEW ok,
+ * the zed head) and the upgrade of the three workers to 15.0.1 (SKEW same,
  * the others n-1). Journal: 4 records, expand and three upgrade_node, all
  * verified. Phase roll 3/7; next: upgrade ctl1-ksl, ready, then ctl1-retry
  * (row 2 "then: NODE (SERVICE)", with the short service name of the Nodes
@@ -701,9 +701,9 @@ static void log_line_names_the_program_and_cuts_its_words_not_the_exit_status(vo
 	w.vs.njournal = 1;
 	char *d = draw(&w.vs, 80, 24, false);
 	world_free(&w);
-	/* 76 cells: "12:00:00 expand verified (" 26, ", 3 s, exit 0)" 14, so the
-	 * words get 36: 35 of them and '~' */
-	ASSERT_DUMP(has_row(d, "│ 12:00:00 expand verified (a-very-long-program-name-for-the-lo~, 3 s, exit 0) │"),
+	/* 76 cells: "12:00:00Z expand verified (" 27, ", 3 s, exit 0)" 14, so the
+	 * words get 35: 34 of them and '~' */
+	ASSERT_DUMP(has_row(d, "│ 12:00:00Z expand verified (a-very-long-program-name-for-the-l~, 3 s, exit 0) │"),
 		    d);
 }
 
