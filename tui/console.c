@@ -77,6 +77,7 @@ struct console {
 	/* a step (runner/session.h) */
 	enum run_state run;
 	bool take_over;             /* n was pressed while the lock's holder had vanished */
+	enum pane focus_before;     /* the focus before a step took it to the Log */
 	struct step_session *ss;
 	unsigned long prepare_seq;  /* the first refresh started under the lock */
 	struct exec *exec;
@@ -260,6 +261,8 @@ static void draw(struct console *c)
 	vs->own_lock = c->ss && c->run != RUN_LOCKING ? c->ss->lock_name : NULL;
 	vs->take_over = c->take_over;
 	vs->nrun_lines = c->nlines;
+	double vleft = c->verify_deadline - mono();
+	vs->verify_left = c->run == RUN_VERIFYING && vleft > 0 ? (int)(vleft + 0.999) : 0;
 	double left = c->db_next_try - mono();
 	vs->db_retry_in = !c->db && left > 0 && !c->snap.db.reachable ? (int)(left + 0.999) : 0;
 	if (vs->dialog == DLG_MESSAGE)
@@ -335,6 +338,9 @@ static void end_step(struct console *c, enum journal_outcome outcome, char *deta
 	exec_free(c->exec);
 	c->exec = NULL;
 	c->run = RUN_IDLE;
+	if (c->vs.focus == PANE_LOG)
+		c->vs.focus = c->focus_before;
+	c->vs.log_scroll = 0;
 	reload_journal(c);
 	c->next_tick = mono(); /* see the effect at once */
 }
@@ -465,6 +471,7 @@ static void step_prepared(struct console *c)
 		return;
 	}
 	c->run = RUN_RUNNING;
+	c->focus_before = c->vs.focus; /* given back when the step ends */
 	c->vs.focus = PANE_LOG;
 	c->vs.log_scroll = 0;
 }
@@ -635,6 +642,7 @@ static void key(struct console *c, int k)
 		term_force_redraw();
 		return;
 	}
+	vs->notice = NULL; /* a notice lasts until the next key */
 	switch (vs->dialog) {
 	case DLG_NONE:
 		break;
@@ -790,7 +798,7 @@ static void key(struct console *c, int k)
 		if (c->run == RUN_RUNNING)
 			vs->dialog = DLG_CANCEL;
 		else
-			set_message(c, "no step is running");
+			vs->notice = "c: no step is running (nothing to cancel)";
 		break;
 	case 'L':
 		vs->dialog = DLG_JOURNAL;

@@ -225,6 +225,10 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 	sb_addf(&sb, "  phase %s", phase_name(p->phase));
 	if (p->phase == PH_ROLL)
 		sb_addf(&sb, " %zu/%zu", p->roll_done, p->roll_total);
+	/* the lock's text is what gets cut when the line is too wide: the
+	 * time since the last refresh always shows */
+	char *head = sb_detach(&sb);
+	sb_init(&sb, 0);
 	if (vs->own_lock) {
 		const char *h = vs->own_lock;
 		if (strncmp(h, "barbican-status: ", 17) == 0)
@@ -242,6 +246,8 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 	} else {
 		sb_addstr(&sb, "  lock: -");
 	}
+	char *lock = sb_detach(&sb);
+	sb_init(&sb, 0);
 	if (vs->refreshed) {
 		char *age = fmt_age(vs, vs->refreshed);
 		sb_addf(&sb, "  refreshed %s ago", age);
@@ -251,17 +257,35 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 	}
 	if (vs->paused)
 		sb_addstr(&sb, " (paused)");
+	const char *tail = sb_str(&sb);
 	/* the deployment only when everything fits with it */
 	char *dep = deployment(vs);
-	char *line = xasprintf("barbican-status  %s%s", dep, sb_str(&sb));
+	char *line = xasprintf("barbican-status  %s%s%s%s", dep, head, lock, tail);
 	if (grid_width(line) > g->w) {
 		free(line);
-		line = xasprintf("barbican-status%s", sb_str(&sb));
+		int room = g->w - grid_width("barbican-status") - grid_width(head) - grid_width(tail);
+		char *cut = grid_cut(lock, room);
+		line = xasprintf("barbican-status%s%s%s", head, cut, tail);
+		free(cut);
 	}
 	grid_text(g, 0, 0, g->w, ATTR_BOLD, line);
 	free(line);
 	free(dep);
+	free(head);
+	free(lock);
 	sb_free(&sb);
+}
+
+/* " N more below " (and above) at the right end of a box's bottom border
+ * when rows of its list are not shown. */
+static void more_marker(struct grid *g, int xr, int y, size_t above, size_t below)
+{
+	char *t = above && below ? xasprintf(" %zu more above, %zu below ", above, below)
+		  : above ? xasprintf(" %zu more above ", above)
+		  : below ? xasprintf(" %zu more below ", below) : NULL;
+	if (t)
+		grid_text_right(g, xr, y, ATTR_BOLD, t);
+	free(t);
 }
 
 /* ---- nodes ---- */
@@ -372,6 +396,8 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 	}
 	if (derived)
 		grid_text(g, 2, l->nodes_y + l->nodes_h - 1, g->w - 4, ATTR_DIM, " " DERIVED_LEGEND " ");
+	more_marker(g, g->w - 2, l->nodes_y + l->nodes_h - 1, top,
+		    n > top + (size_t)rows ? n - top - (size_t)rows : 0);
 	free(idx);
 }
 
@@ -487,6 +513,8 @@ static void draw_checks(struct grid *g, const struct view_state *vs, const struc
 		if (vs->focus == PANE_CHECKS && top + (size_t)r == vs->check_sel && vs->dialog == DLG_NONE)
 			grid_attr_row(g, x + 1, yy, w - 2, ATTR_REVERSE);
 	}
+	more_marker(g, x + w - 2, y + l->M + 1, top,
+		    vs->nchecks > top + (size_t)l->M ? vs->nchecks - top - (size_t)l->M : 0);
 }
 
 /* ---- next and log ---- */
@@ -534,9 +562,13 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 	if (vs->run != RUN_IDLE) {
 		char *el = vs->freeze ? xstrdup("1s") : fmt_age(vs, vs->run_started);
 		char *desc = vs->run_step ? step_desc(vs, vs->run_step) : xstrdup("?");
-		row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running"
-				 : vs->run == RUN_PREPARING ? "starting"
-				 : vs->run == RUN_LOCKING ? "taking the lock for" : "verifying", desc, el);
+		if (vs->run == RUN_VERIFYING)
+			row1 = xasprintf("verifying: %s (%s; gives up in %ds)", desc, el,
+					 vs->verify_left);
+		else
+			row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running"
+					 : vs->run == RUN_PREPARING ? "starting"
+					 : "taking the lock for", desc, el);
 		free(desc);
 		free(el);
 		if (vs->run == RUN_RUNNING)
@@ -689,6 +721,8 @@ static void draw_footer(struct grid *g, const struct view_state *vs)
 		text = owned;
 	} else if (vs->dialog != DLG_NONE) {
 		text = "Esc close";
+	} else if (vs->notice) {
+		text = vs->notice;
 	} else if (vs->readonly) {
 		text = "q quit  ? help  read-only  / filter  s sort  Enter details  L journal  p pause";
 	} else {

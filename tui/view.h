@@ -95,11 +95,13 @@ struct view_state {
 	const char *run_desc;            /* the long description (for dialogs) */
 	const struct plan_step *run_step; /* the step running or being verified */
 	time_t run_started;
+	int verify_left;                 /* verifying: seconds until it gives up */
 	const char *const *run_lines;    /* its output, oldest first */
 	size_t nrun_lines;
 	int db_retry_in;                 /* seconds until the database is tried again; 0 none */
 	const char *own_lock;            /* this console holds the lock: its application_name */
 	bool take_over;                  /* the confirmation takes a vanished holder's lock */
+	const char *notice;              /* a short word in the footer until the next key */
 };
 
 /* The shown nodes: indexes into snap->nodes, filtered and sorted (stable).

@@ -773,6 +773,22 @@ static void a_vouched_node_shows_its_release_and_vouched(void **state)
 	assert_true(row && details);
 }
 
+/* Verifying counts down to the end of the settle window: "verifying:
+ * DESCRIPTION (ELAPSED; gives up in Ns)". */
+static void verifying_shows_the_seconds_until_it_gives_up(void **state)
+{
+	(void)state;
+	struct world w;
+	before_upgrade(&w);
+	w.vs.run = RUN_VERIFYING;
+	w.vs.run_step = &w.p.next;
+	w.vs.run_started = NOW - 40;
+	w.vs.verify_left = 27;
+	char *d = draw(&w.vs, 80, 24, false);
+	world_free(&w);
+	ASSERT_DUMP(has_text(d, "│ verifying: expand to 8c74e2d7f1ff (1s; gives up in 27s) "), d);
+}
+
 int main(void)
 {
 	/* the view takes the freeze from its state; the variable is set too,
@@ -796,6 +812,7 @@ int main(void)
 		cmocka_unit_test(a_message_shows_its_lines_as_lines),
 		cmocka_unit_test(the_journal_view_shows_a_steps_kept_output),
 		cmocka_unit_test(a_vouched_node_shows_its_release_and_vouched),
+		cmocka_unit_test(verifying_shows_the_seconds_until_it_gives_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
