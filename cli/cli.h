@@ -81,5 +81,6 @@ int cmd_journal(struct cli *cli, int argc, char **argv);
 int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_nodes(struct cli *cli, int argc, char **argv);
 int cmd_migrations(struct cli *cli, int argc, char **argv);
+int cmd_vouch(struct cli *cli, int argc, char **argv);
 
 #endif

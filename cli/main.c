@@ -28,6 +28,8 @@ const struct cmd_entry cmd_table[] = {
 	  "where the database is: revision, target heads, pending migrations", cmd_migrations },
 	{ "journal", "journal [--json]",
 	  "every step upgrade next ran or vouched for", cmd_journal },
+	{ "vouch", "vouch NODE [--release R] --reason TEXT [--yes]",
+	  "record that a node with nothing to ask runs a release, and why", cmd_vouch },
 };
 
 const size_t cmd_count = ARRAY_SIZE(cmd_table);

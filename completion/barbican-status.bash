@@ -15,7 +15,7 @@ _barbican_status()
     fi
 
     local steps="expand roll unpin migrate-data contract offline done"
-    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout"
+    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --release --reason"
 
     case $prev in
         --config-file|--dump)
@@ -29,7 +29,7 @@ _barbican_status()
         --before)
             mapfile -t COMPREPLY < <(compgen -W "$steps" -- "$cur")
             return 0 ;;
-        --timeout|--interval|-n|--iterations|--step-timeout)
+        --timeout|--interval|-n|--iterations|--step-timeout|--release|--reason)
             COMPREPLY=()
             return 0 ;;
     esac
@@ -55,7 +55,7 @@ _barbican_status()
         "") if [[ $cur == -* ]]; then
                 words="--config-file --config-dir --help --version"
             else
-                words="console upgrade nodes migrations journal"
+                words="console upgrade nodes migrations journal vouch"
             fi ;;
         upgrade)
             case $sub in
@@ -66,9 +66,10 @@ _barbican_status()
             esac ;;
         console) words="--interval --readonly --iterations --dump --no-color --step-timeout --help" ;;
         nodes|migrations|journal) words="--json --help" ;;
+        vouch) words="--release --reason --yes --help" ;;
     esac
     # after the command, only options: no command takes other words
-    if [[ $cmd && ($cmd != upgrade || $sub) && $cur && $cur != -* ]]; then
+    if [[ $cmd && $cmd != vouch && ($cmd != upgrade || $sub) && $cur && $cur != -* ]]; then
         words=
     fi
     mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")

@@ -9,7 +9,7 @@ import unittest
 import harness as h
 
 COMMANDS = [["console"], ["upgrade", "check"], ["nodes"], ["migrations"], ["upgrade", "plan"],
-            ["upgrade", "gate"], ["upgrade", "next"], ["journal"]]
+            ["upgrade", "gate"], ["upgrade", "next"], ["journal"], ["vouch"]]
 
 
 def man_synopsis(page):
@@ -176,6 +176,8 @@ class ConfigErrors(unittest.TestCase):
         for cmd in COMMANDS:
             if cmd == ["upgrade", "gate"]:
                 cmd = cmd + ["--before", "expand"]
+            if cmd == ["vouch"]:
+                cmd = cmd + ["w1", "--reason", "r"]
             rc, out, err = h.run(["--config-file", "/nonexistent/barbican.conf"] + cmd)
             self.assertEqual(rc, 255, cmd)
             self.assertIn("/nonexistent/barbican.conf", err)

@@ -231,6 +231,32 @@ class Vouched(unittest.TestCase):
             col = head.index(title)
             self.assertTrue(w1[col:].startswith(want), "%r under %r:\n%s\n%s" % (want, title, head, w1))
 
+    def test_vouch_records_who_which_node_release_and_why_in_the_shared_record(self):
+        fleet = {"nodes": [{"name": "w1", "kind": "none", "release": "14.0.2",
+                            "service": "barbican-worker"},
+                           {"name": "a1", "release": "15.0.1"}]}
+        d = Deployment(fleet, "tmpl_15x", "15.0.1")
+        self.addCleanup(d.close)
+        rc, out, err = d.run("vouch", "a1", "--reason", "x", "--yes")
+        self.assertEqual(rc, 2, out + err)
+        self.assertIn("can be observed", err)
+        rc, out, err = d.run("vouch", "w1", "--yes")
+        self.assertEqual(rc, 64, out + err)
+        rc, out, err = d.run("vouch", "w1", "--reason", "dpkg -l on ctl-1 says 15.0.1", "--yes")
+        self.assertEqual(rc, 0, out + err)
+        node = [n for n in d.plan()["nodes"] if n["name"] == "w1"][0]
+        self.assertTrue(node["vouched"], node)
+        r = d.records()[-1]
+        self.assertEqual((r["outcome"], r["node"], r["release"], r["argv"]),
+                         ("vouched", "w1", "15.0.1", None))
+        self.assertIn("dpkg -l on ctl-1 says 15.0.1", r["detail"])
+        self.assertIn("@", r["detail"])
+        conn = h.pg_connect(d.db)
+        with conn.cursor() as cur:
+            cur.execute("SELECT outcome, node FROM barbican_status.record")
+            self.assertEqual(cur.fetchall(), [("vouched", "w1")])
+        conn.close()
+
 
 class PinnedUpgrade(unittest.TestCase):
     """A fleet whose upgraded nodes pin their RPC version and report data
