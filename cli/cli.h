@@ -82,5 +82,6 @@ int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_nodes(struct cli *cli, int argc, char **argv);
 int cmd_migrations(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_vouch(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -31,7 +31,8 @@ static void print_text(const char *path, const struct journal_record *r, size_t 
 		char *node = r[i].node ? sanitize_term(r[i].node, false) : NULL;
 		char *line = r[i].argv ? argv_display(r[i].argv) : NULL;
 		char *line_safe = line ? sanitize_term(line, false) : NULL;
-		char *detail = r[i].detail ? sanitize_term(r[i].detail, false) : NULL;
+		/* a detail's lines (a failed step's output) each on a line of their own */
+		char *detail = r[i].detail ? sanitize_term(r[i].detail, true) : NULL;
 		char *user = sanitize_term(r[i].user ? r[i].user : "?", false);
 		char *host = sanitize_term(r[i].host ? r[i].host : "?", false);
 		printf("%s  %-12s %-16s %-13s %s@%s", start, journal_outcome_name(r[i].outcome),
@@ -43,8 +44,11 @@ static void print_text(const char *path, const struct journal_record *r, size_t 
 		printf("  (%.0f s)\n", difftime(r[i].end, r[i].start));
 		if (line_safe)
 			printf("    %s\n", line_safe);
-		if (detail && *detail)
-			printf("    %s\n", detail);
+		for (const char *p = detail && *detail ? detail : NULL; p;) {
+			const char *nl = strchr(p, '\n');
+			printf("    %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+			p = nl ? nl + 1 : NULL;
+		}
 		free(node);
 		free(line);
 		free(line_safe);

@@ -86,7 +86,8 @@ static bool ask(const char *prompt, char *buf, size_t n)
 static void stream_line(void *ctx, const char *line, size_t len)
 {
 	(void)ctx;
-	char *s = sanitize_term_n(line, len, false);
+	/* a program's colours and other escape sequences go, its text stays */
+	char *s = sanitize_output_line(line, len);
 	printf("  | %s\n", s);
 	fflush(stdout);
 	free(s);
@@ -333,10 +334,15 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 					 EXIT_STEP_FAILED);
 			goto out_signals;
 		}
-		printf("The step %s after %.1f s.\n",
+		char status[64] = "";
+		if (res.exited && res.exit_code)
+			snprintf(status, sizeof(status), " (exit %d)", res.exit_code);
+		else if (res.signaled)
+			snprintf(status, sizeof(status), " (signal %d)", res.signal);
+		printf("The step %s%s after %.1f s.\n",
 		       res.cancelled ? "was cancelled" : res.timed_out ? "timed out"
 		       : res.exited ? (res.exit_code ? "failed" : "exited 0") : "was killed",
-		       res.seconds);
+		       status, res.seconds);
 		next = session_exited(ss, &res);
 		if (next == SESSION_FAILED) {
 			rc = end_session(ss, res.cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED,

@@ -30,6 +30,8 @@ const struct cmd_entry cmd_table[] = {
 	  "every step upgrade next ran or vouched for", cmd_journal },
 	{ "report", "report --service SERVICE [--json] [--proc DIR] [--root DIR]",
 	  "the version report of SERVICE on this host (run on a Barbican host)", cmd_report },
+	{ "vouch", "vouch NODE [--release R] --reason TEXT [--yes]",
+	  "record that a node with nothing to ask runs a release, and why", cmd_vouch },
 };
 
 const size_t cmd_count = ARRAY_SIZE(cmd_table);

@@ -107,10 +107,13 @@ void plan_print_text(FILE *f, const struct plan_ctx *c)
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const struct node *n = &s->nodes[i];
 		char *name = safe(n->conf->name);
-		char *rel = p->nodes[i].vouched ? xasprintf("%s (vouched)", s->target)
-						: safe(n->obs.release);
+		/* a vouched node: the release vouched for, and "vouched" as its
+		 * state (nothing observes it), each in its own column */
+		bool vouched = p->nodes[i].vouched;
+		char *rel = vouched ? xstrdup(s->target) : safe(n->obs.release);
 		fprintf(f, "%-20s %-9s %-14s %-14s %s%s\n", name, service_short(n->conf->service), rel,
-			s->target, node_state_name(n->obs.state), p->nodes[i].done ? ", done" : "");
+			s->target, vouched ? "vouched" : node_state_name(n->obs.state),
+			p->nodes[i].done ? ", done" : "");
 		free(name);
 		free(rel);
 	}

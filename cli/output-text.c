@@ -111,14 +111,14 @@ static char *safe_or_dash(const char *s)
 	return s && *s ? sanitize_term(s, false) : xstrdup("-");
 }
 
-/* One version when every object has it, else "mixed". */
+/* One version when every object has it, else "mix" (the console's word). */
 static char *objects_summary(const struct node_obs *o)
 {
 	if (!o->nobjects)
 		return xstrdup("-");
 	for (size_t i = 1; i < o->nobjects; i++)
 		if (strcmp(o->objects[i].version, o->objects[0].version) != 0)
-			return xstrdup("mixed");
+			return xstrdup("mix");
 	char *v = sanitize_term(o->objects[0].version, false);
 	char *r = xasprintf("%s%s", v, o->objects_src == SRC_DERIVED ? "*" : "");
 	free(v);
@@ -245,7 +245,7 @@ static void text_nodes(FILE *f, const struct snapshot *s, const struct manifest 
 		free(host);
 	}
 	if (derived)
-		fprintf(f, "* from the release manifest for the node's release, not reported by the node\n");
+		fprintf(f, "%s\n", DERIVED_LEGEND);
 	print_target(f, s, m);
 }
 

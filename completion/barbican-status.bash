@@ -17,7 +17,7 @@ _barbican_status()
 
     local steps="expand roll unpin migrate-data contract offline done"
     local services="barbican-api barbican-worker barbican-keystone-listener barbican-retry"
-    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --service --proc --root"
+    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --service --proc --root --release --reason"
 
     case $prev in
         --config-file|--dump)
@@ -34,7 +34,7 @@ _barbican_status()
         --service)
             mapfile -t COMPREPLY < <(compgen -W "$services" -- "$cur")
             return 0 ;;
-        --timeout|--interval|-n|--iterations|--step-timeout)
+        --timeout|--interval|-n|--iterations|--step-timeout|--release|--reason)
             COMPREPLY=()
             return 0 ;;
     esac
@@ -60,7 +60,7 @@ _barbican_status()
         "") if [[ $cur == -* ]]; then
                 words="--config-file --config-dir --help --version"
             else
-                words="console upgrade nodes migrations journal report"
+                words="console upgrade nodes migrations journal report vouch"
             fi ;;
         upgrade)
             case $sub in
@@ -72,9 +72,10 @@ _barbican_status()
         console) words="--interval --readonly --iterations --dump --no-color --step-timeout --help" ;;
         nodes|migrations|journal) words="--json --help" ;;
         report) words="--service --json --proc --root --help" ;;
+        vouch) words="--release --reason --yes --help" ;;
     esac
     # after the command, only options: no command takes other words
-    if [[ $cmd && ($cmd != upgrade || $sub) && $cur && $cur != -* ]]; then
+    if [[ $cmd && $cmd != vouch && ($cmd != upgrade || $sub) && $cur && $cur != -* ]]; then
         words=
     fi
     mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")

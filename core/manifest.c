@@ -21,7 +21,7 @@ const char *rel_relation_name(enum rel_relation r)
 {
 	switch (r) {
 	case REL_SAME: return "same";
-	case REL_SAME_SERIES: return "same-series";
+	case REL_SAME_SERIES: return "series";
 	case REL_N1: return "n-1";
 	case REL_SLURP_PREV: return "slurp";
 	case REL_OLDER: return "older";

@@ -103,6 +103,9 @@ enum rel_relation {
 	REL_UNKNOWN,       /* cannot tell (no release, or unparsable) */
 };
 
+/* The one vocabulary of the SKEW column (nodes, its JSON, the console):
+ * "same", "series" (another release of the target's series), "n-1",
+ * "slurp", "older", "newer", "unknown" (cannot be compared). */
 const char *rel_relation_name(enum rel_relation r);
 /* True for SAME, SAME_SERIES, N1, SLURP_PREV: may run beside the target. */
 bool rel_relation_ok(enum rel_relation r);

@@ -76,6 +76,46 @@ char *sanitize_term_n(const char *s, size_t len, bool keep_newlines)
 	return sanitize(s, len, keep_newlines, false);
 }
 
+char *sanitize_output_line(const char *s, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if (c != 0x1b) {
+			sb_addch(&sb, (char)c);
+			i++;
+			continue;
+		}
+		if (i + 1 >= len) {
+			i++; /* a lone ESC at the end */
+			continue;
+		}
+		unsigned char k = (unsigned char)s[i + 1];
+		if (k == '[') { /* CSI: parameters and intermediates, then a final byte */
+			i += 2;
+			while (i < len && ((unsigned char)s[i] < 0x40 || (unsigned char)s[i] > 0x7e))
+				i++;
+			i++;
+		} else if (k == ']' || k == 'P' || k == '_' || k == '^') {
+			/* OSC, DCS, APC, PM: up to BEL or ESC \ */
+			i += 2;
+			while (i < len && s[i] != '\a' && !(s[i] == 0x1b && i + 1 < len && s[i + 1] == '\\'))
+				i++;
+			i += i < len && s[i] == '\a' ? 1 : 2;
+		} else {
+			i += 2; /* ESC and one byte: charset selection, keypad modes */
+		}
+	}
+	size_t n = sb.len;
+	const char *t = sb_str(&sb);
+	while (n > 0 && t[n - 1] == '\r')
+		n--;
+	char *r = sanitize(t, n, false, false);
+	sb_free(&sb);
+	return r;
+}
+
 char *sanitize_term_keep_ws(const char *s)
 {
 	return s ? sanitize(s, strlen(s), true, true) : NULL;

@@ -16,6 +16,12 @@ char *sanitize_term(const char *s, bool keep_newlines);
 char *sanitize_term_keep_ws(const char *s);
 /* Same, for a byte range that may hold NULs. */
 char *sanitize_term_n(const char *s, size_t len, bool keep_newlines);
+/* A program's output line (a step's, shown to people): its terminal escape
+ * sequences removed (CSI such as the colour reset "\x1b[00m", OSC ended by
+ * BEL or ESC \, and two-byte ESC sequences), a '\r' that ends it dropped,
+ * then sanitized as sanitize_term_n (newlines escaped). The text is kept,
+ * only the sequences go. Caller frees. */
+char *sanitize_output_line(const char *s, size_t len);
 /* True when s needs no escaping. */
 bool is_term_safe(const char *s);
 

@@ -35,6 +35,10 @@ enum value_source {
 
 const char *value_source_name(enum value_source s);
 
+/* The legend of the '*' that marks derived RPC and object versions, the
+ * same in the CLI and the console. */
+#define DERIVED_LEGEND "* from the release manifest, not reported by the node"
+
 struct obs_object {
 	char *name;
 	char *version;

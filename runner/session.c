@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "probes/db.h"
+#include "core/sanitize.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "proc/argv.h"
 
@@ -185,8 +187,24 @@ char *session_failure_detail(const struct exec_result *r)
 	const char *why = r->cancelled ? "cancelled (Ctrl-C or a signal)"
 			  : r->timed_out ? "timed out"
 			  : r->exited ? "exited non-zero" : "killed by a signal";
-	return xasprintf("%s%s%s", why, r->output_tail && *r->output_tail ? "; output ends: " : "",
-			 r->output_tail ? r->output_tail : "");
+	/* the output's lines as the operator saw them: escape sequences
+	 * (colours) removed, one line per line */
+	struct strbuf tail = STRBUF_INIT;
+	for (const char *p = r->output_tail; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		char *line = sanitize_output_line(p, n);
+		if (*line || p[n])
+			sb_addf(&tail, "%s%s", tail.len ? "\n" : "", line);
+		free(line);
+		p += n + (p[n] ? 1 : 0);
+	}
+	char *status = r->exited && r->exit_code ? xasprintf(" (exit %d)", r->exit_code)
+		       : r->signaled ? xasprintf(" (signal %d)", r->signal) : xstrdup("");
+	char *d = xasprintf("%s%s%s%s", why, status, tail.len ? "; output ends:\n" : "",
+			    sb_str(&tail));
+	free(status);
+	sb_free(&tail);
+	return d;
 }
 
 enum bs_status session_end(struct step_session *ss, enum journal_outcome outcome, char *detail,

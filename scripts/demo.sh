@@ -120,11 +120,13 @@ services = {"api": "barbican-api", "wrk": "barbican-worker", "ksl": "barbican-ke
 for name, port in sorted(p.items()):
     svc = services[name.split("-")[1]]
     out += ["[node:%s]" % name, "service = %s" % svc]
+    # every node names the machine it runs on: HOST is that, never the
+    # address its URL happens to use (all simulated on 127.0.0.1 here)
+    out.append("host = ctl-%s" % name[3])
     if svc == "barbican-api":
         out.append("url = http://127.0.0.1:%d" % port)
     else:
         out.append("report_url = http://127.0.0.1:%d/version-report" % port)
-        out.append("host = ctl-%s" % name[3])
     out.append("")
 out += ["[node:ctl1-retry]", "service = barbican-retry", "host = ctl-1", ""]
 fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -79,11 +79,14 @@ struct console {
 	/* a step (runner/session.h) */
 	enum run_state run;
 	bool take_over;             /* n was pressed while the lock's holder had vanished */
+	enum pane focus_before;     /* the focus before a step took it to the Log */
 	struct step_session *ss;
 	unsigned long prepare_seq;  /* the first refresh started under the lock */
 	struct exec *exec;
 	char **lines;
 	size_t nlines, caplines;
+	struct step_output *outputs; /* the output of the steps that ended */
+	size_t noutputs, capoutputs;
 	double verify_deadline;
 
 	struct term_info ti;
@@ -246,6 +249,8 @@ static void draw(struct console *c)
 	vs->nchecks = check_count;
 	vs->journal = c->journal;
 	vs->njournal = c->njournal;
+	vs->outputs = c->outputs;
+	vs->noutputs = c->noutputs;
 	vs->next_argv = c->next_argv;
 	vs->next_error = c->next_error;
 	vs->now = time(NULL);
@@ -260,6 +265,8 @@ static void draw(struct console *c)
 	vs->own_lock = c->ss && c->run != RUN_LOCKING ? c->ss->lock_name : NULL;
 	vs->take_over = c->take_over;
 	vs->nrun_lines = c->nlines;
+	double vleft = c->verify_deadline - mono();
+	vs->verify_left = c->run == RUN_VERIFYING && vleft > 0 ? (int)(vleft + 0.999) : 0;
 	double left = c->db_next_try - mono();
 	vs->db_retry_in = !c->db && left > 0 && !c->snap.db.reachable ? (int)(left + 0.999) : 0;
 	if (vs->dialog == DLG_MESSAGE)
@@ -287,7 +294,8 @@ static void run_line(void *ctx, const char *line, size_t len)
 		c->nlines--;
 	}
 	xgrow(&c->lines, &c->caplines, c->nlines + 1, sizeof(*c->lines));
-	c->lines[c->nlines++] = xstrndup(line, len);
+	/* its colours and other escape sequences go, its text stays */
+	c->lines[c->nlines++] = sanitize_output_line(line, len);
 }
 
 static void clear_run_lines(struct console *c)
@@ -297,9 +305,36 @@ static void clear_run_lines(struct console *c)
 	c->nlines = 0;
 }
 
+/* The running step's output, kept under its record's id once it ends (the
+ * journal view shows it). */
+static void keep_output(struct console *c, const char *id)
+{
+	if (!c->nlines || !id)
+		return;
+	xgrow(&c->outputs, &c->capoutputs, c->noutputs + 1, sizeof(*c->outputs));
+	struct step_output *o = &c->outputs[c->noutputs++];
+	o->id = xstrdup(id);
+	o->lines = (const char *const *)c->lines;
+	o->nlines = c->nlines;
+	c->lines = NULL;
+	c->nlines = c->caplines = 0;
+}
+
+static void free_outputs(struct console *c)
+{
+	for (size_t i = 0; i < c->noutputs; i++) {
+		for (size_t j = 0; j < c->outputs[i].nlines; j++)
+			free((char *)c->outputs[i].lines[j]);
+		free((void *)c->outputs[i].lines);
+		free((char *)c->outputs[i].id);
+	}
+	free(c->outputs);
+}
+
 /* End the session (journal, lock) and go back to idle. */
 static void end_step(struct console *c, enum journal_outcome outcome, char *detail)
 {
+	keep_output(c, c->ss->rec.id);
 	struct bs_err err = { 0 };
 	if (session_end(c->ss, outcome, detail, &err) != BS_ST_OK)
 		set_message(c, "the step's record could not be written to the journal: %s", err.detail);
@@ -307,6 +342,9 @@ static void end_step(struct console *c, enum journal_outcome outcome, char *deta
 	exec_free(c->exec);
 	c->exec = NULL;
 	c->run = RUN_IDLE;
+	if (c->vs.focus == PANE_LOG)
+		c->vs.focus = c->focus_before;
+	c->vs.log_scroll = 0;
 	reload_journal(c);
 	c->next_tick = mono(); /* see the effect at once */
 }
@@ -437,6 +475,7 @@ static void step_prepared(struct console *c)
 		return;
 	}
 	c->run = RUN_RUNNING;
+	c->focus_before = c->vs.focus; /* given back when the step ends */
 	c->vs.focus = PANE_LOG;
 	c->vs.log_scroll = 0;
 }
@@ -607,6 +646,7 @@ static void key(struct console *c, int k)
 		term_force_redraw();
 		return;
 	}
+	vs->notice = NULL; /* a notice lasts until the next key */
 	switch (vs->dialog) {
 	case DLG_NONE:
 		break;
@@ -762,7 +802,7 @@ static void key(struct console *c, int k)
 		if (c->run == RUN_RUNNING)
 			vs->dialog = DLG_CANCEL;
 		else
-			set_message(c, "no step is running");
+			vs->notice = "c: no step is running (nothing to cancel)";
 		break;
 	case 'L':
 		vs->dialog = DLG_JOURNAL;
@@ -1026,6 +1066,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	cmdprober_free(c->cmds);
 	clear_run_lines(c);
 	free(c->lines);
+	free_outputs(c);
 	if (c->checks)
 		check_results_free(c->checks, check_count);
 	plan_free(&c->plan);

@@ -77,6 +77,18 @@ int grid_width(const char *utf8)
 	return n;
 }
 
+char *grid_cut(const char *utf8, int maxw)
+{
+	if (grid_width(utf8) <= maxw)
+		return xstrdup(utf8);
+	if (maxw <= 0)
+		return xstrdup("");
+	const char *s = utf8;
+	for (int i = 0; i < maxw - 1; i++)
+		next_cp(&s);
+	return xasprintf("%.*s~", (int)(s - utf8), utf8);
+}
+
 int grid_text(struct grid *g, int x, int y, int maxw, unsigned attr, const char *utf8)
 {
 	if (!utf8)

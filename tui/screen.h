@@ -59,5 +59,7 @@ char *grid_dump(const struct grid *g);
 
 /* Display width of a UTF-8 string as the grid counts it (code points). */
 int grid_width(const char *utf8);
+/* utf8 cut to maxw cells as grid_text cuts it (last cell '~'); caller frees. */
+char *grid_cut(const char *utf8, int maxw);
 
 #endif

@@ -61,21 +61,31 @@ static unsigned state_attr(const struct view_state *vs, enum node_state s)
 	}
 }
 
+/* The CLI's words (rel_relation_name): one vocabulary; "-" without a
+ * release or a target. */
 static const char *skew_word(const struct view_state *vs, const struct node_obs *o)
 {
-	if (!o->release)
+	if (!o->release || !vs->snap->target)
 		return "-";
-	if (!vs->snap->target)
-		return "?";
-	switch (mf_relate(vs->in->m, o->release, vs->snap->target, NULL)) {
-	case REL_SAME:
-	case REL_SAME_SERIES: return "ok";
-	case REL_N1: return "n-1";
-	case REL_SLURP_PREV: return "slurp";
-	case REL_OLDER: return "OLD";
-	case REL_NEWER: return "NEW";
-	default: return "?";
-	}
+	return rel_relation_name(mf_relate(vs->in->m, o->release, vs->snap->target, NULL));
+}
+
+static unsigned skew_attr(const struct view_state *vs, const char *word)
+{
+	if (strcmp(word, "older") == 0 || strcmp(word, "newer") == 0)
+		return color(vs, COL_RED) | ATTR_BOLD;
+	if (strcmp(word, "unknown") == 0)
+		return color(vs, COL_YELLOW);
+	return 0;
+}
+
+/* A node that nothing observes and for which the record holds an
+ * operator's vouch that it runs the target. */
+static bool node_vouched(const struct view_state *vs, const struct node *nd)
+{
+	size_t i = (size_t)(nd - vs->snap->nodes);
+	return vs->plan && vs->plan->nodes && i < vs->snap->nnodes && vs->plan->nodes[i].vouched &&
+	       !nd->obs.release;
 }
 
 static char *obj_word(const struct node_obs *o)
@@ -85,7 +95,10 @@ static char *obj_word(const struct node_obs *o)
 	for (size_t i = 1; i < o->nobjects; i++)
 		if (strcmp(o->objects[i].version, o->objects[0].version) != 0)
 			return xstrdup("mix");
-	return sanitize_term(o->objects[0].version, false);
+	char *v = sanitize_term(o->objects[0].version, false);
+	char *r = xasprintf("%s%s", v, o->objects_src == SRC_DERIVED ? "*" : "");
+	free(v);
+	return r;
 }
 
 /* ---- the shown nodes ---- */
@@ -212,6 +225,10 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 	sb_addf(&sb, "  phase %s", phase_name(p->phase));
 	if (p->phase == PH_ROLL)
 		sb_addf(&sb, " %zu/%zu", p->roll_done, p->roll_total);
+	/* the lock's text is what gets cut when the line is too wide: the
+	 * time since the last refresh always shows */
+	char *head = sb_detach(&sb);
+	sb_init(&sb, 0);
 	if (vs->own_lock) {
 		const char *h = vs->own_lock;
 		if (strncmp(h, "barbican-status: ", 17) == 0)
@@ -229,6 +246,8 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 	} else {
 		sb_addstr(&sb, "  lock: -");
 	}
+	char *lock = sb_detach(&sb);
+	sb_init(&sb, 0);
 	if (vs->refreshed) {
 		char *age = fmt_age(vs, vs->refreshed);
 		sb_addf(&sb, "  refreshed %s ago", age);
@@ -238,17 +257,35 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 	}
 	if (vs->paused)
 		sb_addstr(&sb, " (paused)");
+	const char *tail = sb_str(&sb);
 	/* the deployment only when everything fits with it */
 	char *dep = deployment(vs);
-	char *line = xasprintf("barbican-status  %s%s", dep, sb_str(&sb));
+	char *line = xasprintf("barbican-status  %s%s%s%s", dep, head, lock, tail);
 	if (grid_width(line) > g->w) {
 		free(line);
-		line = xasprintf("barbican-status%s", sb_str(&sb));
+		int room = g->w - grid_width("barbican-status") - grid_width(head) - grid_width(tail);
+		char *cut = grid_cut(lock, room);
+		line = xasprintf("barbican-status%s%s%s", head, cut, tail);
+		free(cut);
 	}
 	grid_text(g, 0, 0, g->w, ATTR_BOLD, line);
 	free(line);
 	free(dep);
+	free(head);
+	free(lock);
 	sb_free(&sb);
+}
+
+/* " N more below " (and above) at the right end of a box's bottom border
+ * when rows of its list are not shown. */
+static void more_marker(struct grid *g, int xr, int y, size_t above, size_t below)
+{
+	char *t = above && below ? xasprintf(" %zu more above, %zu below ", above, below)
+		  : above ? xasprintf(" %zu more above ", above)
+		  : below ? xasprintf(" %zu more below ", below) : NULL;
+	if (t)
+		grid_text_right(g, xr, y, ATTR_BOLD, t);
+	free(t);
 }
 
 /* ---- nodes ---- */
@@ -309,37 +346,45 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		const struct node *nd = &s->nodes[idx[k]];
 		const struct node_obs *o = &nd->obs;
 		int yy = y + 1 + r;
-		bool derived = o->rpc_src == SRC_DERIVED || o->objects_src == SRC_DERIVED;
 		char *vals[10];
 		size_t v = 0;
 		vals[v++] = sanitize_term(nd->conf->name, false);
 		vals[v++] = xstrdup(service_short(nd->conf->service));
 		if (wide)
 			vals[v++] = node_host(nd) ? sanitize_term(node_host(nd), false) : xstrdup("-");
+		bool vouched = node_vouched(vs, nd);
 		if (o->release) {
 			char *rel = sanitize_term(o->release, false);
-			vals[v++] = xasprintf("%s%s", rel, derived ? "*" : "");
-			free(rel);
+			vals[v++] = rel;
+		} else if (vouched) {
+			vals[v++] = sanitize_term(s->target, false);
 		} else {
 			vals[v++] = xstrdup("-");
 		}
 		if (o->rpc_version) {
 			char *rv = sanitize_term(o->rpc_version, false);
 			char *cap = o->rpc_cap ? sanitize_term(o->rpc_cap, false) : xstrdup("-");
-			vals[v++] = xasprintf("%s/%s", rv, cap);
+			vals[v++] = xasprintf("%s/%s%s", rv, cap, o->rpc_src == SRC_DERIVED ? "*" : "");
 			free(rv);
 			free(cap);
 		} else {
 			vals[v++] = xstrdup("-");
 		}
 		vals[v++] = obj_word(o);
-		vals[v++] = xstrdup(node_state_name(o->state));
-		vals[v++] = xstrdup(skew_word(vs, o));
+		vals[v++] = xstrdup(vouched ? "vouched" : node_state_name(o->state));
+		if (vouched) {
+			struct node_obs as_vouched = *o;
+			as_vouched.release = s->target;
+			vals[v++] = xstrdup(skew_word(vs, &as_vouched));
+		} else {
+			vals[v++] = xstrdup(skew_word(vs, o));
+		}
 		vals[v++] = o->seen_wall ? fmt_age(vs, o->seen_wall) : xstrdup("-");
 		vals[v++] = o->probed && o->seen_wall ? fmt_lat(vs, o->latency_ms) : xstrdup("-");
 		x = 2;
 		for (size_t c = 0; c < ncols; c++) {
-			unsigned attr = strcmp(cols[c].title, "STATE") == 0 ? state_attr(vs, o->state) : 0;
+			unsigned attr = strcmp(cols[c].title, "STATE") == 0 ? state_attr(vs, o->state)
+					: strcmp(cols[c].title, "SKEW") == 0 ? skew_attr(vs, vals[c]) : 0;
 			grid_text(g, x, yy, cols[c].w, attr, vals[c]);
 			x += cols[c].w + 1;
 			free(vals[c]);
@@ -347,6 +392,16 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 		if (vs->focus == PANE_NODES && k == vs->node_sel && vs->dialog == DLG_NONE)
 			grid_attr_row(g, 1, yy, g->w - 2, ATTR_REVERSE);
 	}
+	/* the legend of '*', on the bottom border, when a node shown has one */
+	bool derived = false;
+	for (size_t k = 0; k < n; k++) {
+		const struct node_obs *o = &s->nodes[idx[k]].obs;
+		derived |= o->rpc_src == SRC_DERIVED || o->objects_src == SRC_DERIVED;
+	}
+	if (derived)
+		grid_text(g, 2, l->nodes_y + l->nodes_h - 1, g->w - 4, ATTR_DIM, " " DERIVED_LEGEND " ");
+	more_marker(g, g->w - 2, l->nodes_y + l->nodes_h - 1, top,
+		    n > top + (size_t)rows ? n - top - (size_t)rows : 0);
 	free(idx);
 }
 
@@ -462,6 +517,8 @@ static void draw_checks(struct grid *g, const struct view_state *vs, const struc
 		if (vs->focus == PANE_CHECKS && top + (size_t)r == vs->check_sel && vs->dialog == DLG_NONE)
 			grid_attr_row(g, x + 1, yy, w - 2, ATTR_REVERSE);
 	}
+	more_marker(g, x + w - 2, y + l->M + 1, top,
+		    vs->nchecks > top + (size_t)l->M ? vs->nchecks - top - (size_t)l->M : 0);
 }
 
 /* ---- next and log ---- */
@@ -509,9 +566,13 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 	if (vs->run != RUN_IDLE) {
 		char *el = vs->freeze ? xstrdup("1s") : fmt_age(vs, vs->run_started);
 		char *desc = vs->run_step ? step_desc(vs, vs->run_step) : xstrdup("?");
-		row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running"
-				 : vs->run == RUN_PREPARING ? "starting"
-				 : vs->run == RUN_LOCKING ? "taking the lock for" : "verifying", desc, el);
+		if (vs->run == RUN_VERIFYING)
+			row1 = xasprintf("verifying: %s (%s; gives up in %ds)", desc, el,
+					 vs->verify_left);
+		else
+			row1 = xasprintf("%s: %s (%s)", vs->run == RUN_RUNNING ? "running"
+					 : vs->run == RUN_PREPARING ? "starting"
+					 : "taking the lock for", desc, el);
 		free(desc);
 		free(el);
 		if (vs->run == RUN_RUNNING)
@@ -599,11 +660,12 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 		const struct journal_record *r = &vs->journal[i];
 		char when[16];
 		if (vs->freeze) {
-			snprintf(when, sizeof(when), "12:00:00");
+			snprintf(when, sizeof(when), "12:00:00Z");
 		} else {
+			/* UTC, as the journal and every other time shown */
 			struct tm tm;
-			localtime_r(&r->start, &tm);
-			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+			gmtime_r(&r->start, &tm);
+			strftime(when, sizeof(when), "%H:%M:%SZ", &tm);
 		}
 		struct strbuf sb = STRBUF_INIT;
 		sb_addf(&sb, "%s %s", when, r->step ? r->step : "?");
@@ -611,15 +673,36 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 			sb_addf(&sb, " %s", r->node);
 		sb_addf(&sb, " %s", journal_outcome_name(r->outcome));
 		if (r->argv) {
-			sb_addstr(&sb, " (");
-			for (int k = 0; k < 3 && r->argv[k]; k++)
-				sb_addf(&sb, "%s%s", k ? " " : "", r->argv[k]);
-			sb_addf(&sb, ", %.0f s", difftime(r->end, r->start));
+			/* the words are what gets cut when the line is too wide:
+			 * the seconds and the exit status stay (WORD1 is the
+			 * program's name, without its directory) */
+			struct strbuf words = STRBUF_INIT, tail = STRBUF_INIT;
+			for (int k = 0; k < 3 && r->argv[k]; k++) {
+				const char *wd = r->argv[k];
+				if (k == 0 && strrchr(wd, '/') && strrchr(wd, '/')[1])
+					wd = strrchr(wd, '/') + 1;
+				sb_addf(&words, "%s%s", k ? " " : "", wd);
+			}
+			sb_addf(&tail, ", %.0f s", difftime(r->end, r->start));
 			if (r->has_exit)
-				sb_addf(&sb, ", exit %d", r->exit_code);
+				sb_addf(&tail, ", exit %d", r->exit_code);
 			else if (r->has_signal)
-				sb_addf(&sb, ", signal %d", r->signal);
-			sb_addch(&sb, ')');
+				sb_addf(&tail, ", signal %d", r->signal);
+			sb_addch(&tail, ')');
+			char *head_safe = sanitize_term(sb_str(&sb), false);
+			char *words_safe = sanitize_term(sb_str(&words), false);
+			int room = (w - 4) - grid_width(head_safe) - 2 - grid_width(sb_str(&tail));
+			if (grid_width(words_safe) > room && room >= 1) {
+				char *cut = grid_cut(words_safe, room);
+				free(words_safe);
+				words_safe = cut;
+			}
+			sb_reset(&sb);
+			sb_addf(&sb, "%s (%s%s", head_safe, words_safe, sb_str(&tail));
+			free(head_safe);
+			free(words_safe);
+			sb_free(&words);
+			sb_free(&tail);
 		}
 		char *safe = sanitize_term(sb_str(&sb), false);
 		unsigned attr = r->outcome == OUTCOME_FAILED || r->outcome == OUTCOME_CANCELLED
@@ -642,6 +725,8 @@ static void draw_footer(struct grid *g, const struct view_state *vs)
 		text = owned;
 	} else if (vs->dialog != DLG_NONE) {
 		text = "Esc close";
+	} else if (vs->notice) {
+		text = vs->notice;
 	} else if (vs->readonly) {
 		text = "q quit  ? help  read-only  / filter  s sort  Enter details  L journal  p pause";
 	} else {
@@ -673,10 +758,10 @@ static void add_line(struct lines *ls, const char *s)
 	ls->v[ls->n++] = xstrdup(s ? s : "");
 }
 
-/* A paragraph wrapped to width (sanitized first). */
-static void add_para(struct lines *ls, const char *text, int width, const char *indent)
+/* One line of text wrapped to width (sanitized first). */
+static void add_wrapped(struct lines *ls, const char *text, int width, const char *indent)
 {
-	char *safe = sanitize_term(text ? text : "", false);
+	char *safe = sanitize_term(text, false);
 	size_t n;
 	char **wrapped = textwrap_wrap(safe, (size_t)width, indent, indent, &n);
 	if (n == 0)
@@ -685,6 +770,21 @@ static void add_para(struct lines *ls, const char *text, int width, const char *
 		add_line(ls, wrapped[i]);
 	textwrap_free(wrapped, n);
 	free(safe);
+}
+
+/* A paragraph wrapped to width, each of its lines (a failed step's output
+ * holds several) wrapped on its own. */
+static void add_para(struct lines *ls, const char *text, int width, const char *indent)
+{
+	char *copy = xstrdup(text ? text : "");
+	for (char *p = copy; p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		add_wrapped(ls, p, width, indent);
+		p = nl ? nl + 1 : NULL;
+	}
+	free(copy);
 }
 
 static void add_kv(struct lines *ls, const char *k, const char *v, int width)
@@ -714,6 +814,11 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_line(ls, "c          cancel the running step (confirm)");
 		add_line(ls, "L          the journal");
 		add_line(ls, "Ctrl-L     redraw");
+		add_line(ls, "");
+		add_line(ls, DERIVED_LEGEND " (RPC, OBJ)");
+		add_line(ls, "SKEW: same, series (same series), n-1, slurp (previous SLURP),");
+		add_line(ls, "      older, newer (than the target), unknown; - no release");
+		add_line(ls, "Times are UTC (Z).");
 		break;
 	case DLG_NODE: {
 		size_t *idx;
@@ -739,7 +844,11 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 			add_kv(ls, "reported", age, width);
 			free(age);
 		}
-		add_kv(ls, "state", node_state_name(o->state), width);
+		bool vouched = node_vouched(vs, nd);
+		char *st = vouched ? xasprintf("vouched (nothing to ask it: %s)", node_state_name(o->state))
+				   : xstrdup(node_state_name(o->state));
+		add_kv(ls, "state", st, width);
+		free(st);
 		if (o->restart_needed)
 			add_kv(ls, "restart", "needed: a process runs code older than the installed release",
 			       width);
@@ -755,7 +864,9 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		}
 		add_kv(ls, "error", o->error, width);
 		char *rel = o->release ? xasprintf("%s (from %s)", o->release, value_source_name(o->release_src))
-				       : NULL;
+			    : vouched ? xasprintf("%s (vouched for by an operator, as the journal "
+						  "records)", s->target)
+				      : NULL;
 		add_kv(ls, "release", rel, width);
 		free(rel);
 		if (o->release_conflict) {
@@ -897,6 +1008,17 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 			free(l);
 			if (r->detail && *r->detail)
 				add_para(ls, r->detail, width, "  ");
+			for (size_t k = 0; k < vs->noutputs; k++) {
+				const struct step_output *out = &vs->outputs[k];
+				if (!r->id || strcmp(out->id, r->id) != 0)
+					continue;
+				char *head = xasprintf("  output (%zu line%s):", out->nlines,
+						       out->nlines == 1 ? "" : "s");
+				add_line(ls, head);
+				free(head);
+				for (size_t j = 0; j < out->nlines; j++)
+					add_wrapped(ls, out->lines[j], width, "  | ");
+			}
 		}
 		break;
 	case DLG_MESSAGE:

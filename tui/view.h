@@ -49,6 +49,14 @@ enum run_state {
 	RUN_VERIFYING,  /* it exited 0; probing until settle_timeout */
 };
 
+/* The output a step streamed while this console ran it, kept after it
+ * ended (its journal record's id), for the journal view. */
+struct step_output {
+	const char *id;
+	const char *const *lines;        /* oldest first, already sanitized */
+	size_t nlines;
+};
+
 struct view_state {
 	/* what the program knows */
 	const struct snapshot *snap;
@@ -58,6 +66,8 @@ struct view_state {
 	size_t nchecks;
 	const struct journal_record *journal;
 	size_t njournal;
+	const struct step_output *outputs; /* the steps this console ran */
+	size_t noutputs;
 	const char *next_argv;           /* the next step's argv for display, NULL manual */
 	const char *next_error;          /* its template does not expand: why */
 
@@ -85,11 +95,13 @@ struct view_state {
 	const char *run_desc;            /* the long description (for dialogs) */
 	const struct plan_step *run_step; /* the step running or being verified */
 	time_t run_started;
+	int verify_left;                 /* verifying: seconds until it gives up */
 	const char *const *run_lines;    /* its output, oldest first */
 	size_t nrun_lines;
 	int db_retry_in;                 /* seconds until the database is tried again; 0 none */
 	const char *own_lock;            /* this console holds the lock: its application_name */
 	bool take_over;                  /* the confirmation takes a vanished holder's lock */
+	const char *notice;              /* a short word in the footer until the next key */
 };
 
 /* The shown nodes: indexes into snap->nodes, filtered and sorted (stable).

@@ -53,7 +53,7 @@ class Completion(unittest.TestCase):
     def test_commands_and_upgrade_subcommands(self):
         self.assertEqual(complete("barbican-status", "up"), ["upgrade"])
         self.assertEqual(complete("barbican-status", ""),
-                         ["console", "journal", "migrations", "nodes", "report", "upgrade"])
+                         ["console", "journal", "migrations", "nodes", "report", "upgrade", "vouch"])
         self.assertEqual(complete("barbican-status", "upgrade", ""), ["check", "gate", "next", "plan"])
         self.assertEqual(complete("barbican-status", "upgrade", "n"), ["next"])
         # a global option's value is not the command

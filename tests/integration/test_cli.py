@@ -9,7 +9,7 @@ import unittest
 import harness as h
 
 COMMANDS = [["console"], ["upgrade", "check"], ["nodes"], ["migrations"], ["upgrade", "plan"],
-            ["upgrade", "gate"], ["upgrade", "next"], ["journal"], ["report"]]
+            ["upgrade", "gate"], ["upgrade", "next"], ["journal"], ["report"], ["vouch"]]
 
 
 def man_synopsis(page):
@@ -187,6 +187,8 @@ class ConfigErrors(unittest.TestCase):
                 cmd = cmd + ["--before", "expand"]
             if cmd == ["report"]:
                 cmd = cmd + ["--service", "barbican-worker"]
+            if cmd == ["vouch"]:
+                cmd = cmd + ["w1", "--reason", "r"]
             rc, out, err = h.run(["--config-file", "/nonexistent/barbican.conf"] + cmd)
             self.assertEqual(rc, 255, cmd)
             self.assertIn("/nonexistent/barbican.conf", err)

@@ -188,6 +188,75 @@ class DemoUpgrade(unittest.TestCase):
         self.assertEqual(r["signal"], 15)
         self.assertIn("timed out", r["detail"])
 
+    def test_a_failed_steps_output_keeps_its_text_without_escapes_and_says_its_exit_status(self):
+        # barbican-manage ends its lines in a colour reset (ESC [00m)
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nexpand = sh -c 'printf \"\\033[01;31mRunning upgrade\\033[00m\\n"
+                    "second line\\n\"; exit 3'\n")
+        rc, out, err = self.d.run("upgrade", "next", "--yes")
+        self.assertEqual(rc, 3, out + err)
+        self.assertIn("  | Running upgrade\n  | second line\n", out)
+        self.assertNotIn("\\x1b", out)
+        self.assertIn("The step failed (exit 3) after ", out)
+        r = self.d.records()[-1]
+        self.assertEqual((r["outcome"], r["exit"]), ("failed", 3))
+        self.assertTrue(r["detail"].endswith(":\nRunning upgrade\nsecond line"), r["detail"])
+        rc, out, err = self.d.run("journal")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("\n    Running upgrade\n    second line\n", out)
+        self.assertNotIn("\\x0a", out)
+        self.assertNotIn("\\x1b", out)
+
+
+class Vouched(unittest.TestCase):
+    """A stock worker (nothing to ask it) vouched for by its operator."""
+
+    def test_plan_shows_a_vouched_node_in_its_columns(self):
+        fleet = {"nodes": [{"name": "w1", "kind": "none", "release": "14.0.2",
+                            "service": "barbican-worker"}]}
+        d = Deployment(fleet, "tmpl_15x", "15.0.1")
+        self.addCleanup(d.close)
+        with open(d.conf, "a") as f:
+            f.write("[steps]\nupgrade_node = true\n[upgrade]\nallow_api_outage = true\n")
+        rc, out, err = d.run("upgrade", "next", "--yes", "--confirm-unobservable")
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = d.run("upgrade", "plan")
+        self.assertEqual(rc, 0, err)
+        rows = out.split("\n")
+        head = [r for r in rows if r.startswith("COMPONENT ")][0]
+        w1 = [r for r in rows if r.startswith("w1 ")][0]
+        # every column starts where its title does
+        for title, want in (("CURRENT", "15.0.1 "), ("TARGET", "15.0.1 "),
+                            ("STATE", "vouched, done")):
+            col = head.index(title)
+            self.assertTrue(w1[col:].startswith(want), "%r under %r:\n%s\n%s" % (want, title, head, w1))
+
+    def test_vouch_records_who_which_node_release_and_why_in_the_shared_record(self):
+        fleet = {"nodes": [{"name": "w1", "kind": "none", "release": "14.0.2",
+                            "service": "barbican-worker"},
+                           {"name": "a1", "release": "15.0.1"}]}
+        d = Deployment(fleet, "tmpl_15x", "15.0.1")
+        self.addCleanup(d.close)
+        rc, out, err = d.run("vouch", "a1", "--reason", "x", "--yes")
+        self.assertEqual(rc, 2, out + err)
+        self.assertIn("can be observed", err)
+        rc, out, err = d.run("vouch", "w1", "--yes")
+        self.assertEqual(rc, 64, out + err)
+        rc, out, err = d.run("vouch", "w1", "--reason", "dpkg -l on ctl-1 says 15.0.1", "--yes")
+        self.assertEqual(rc, 0, out + err)
+        node = [n for n in d.plan()["nodes"] if n["name"] == "w1"][0]
+        self.assertTrue(node["vouched"], node)
+        r = d.records()[-1]
+        self.assertEqual((r["outcome"], r["node"], r["release"], r["argv"]),
+                         ("vouched", "w1", "15.0.1", None))
+        self.assertIn("dpkg -l on ctl-1 says 15.0.1", r["detail"])
+        self.assertIn("@", r["detail"])
+        conn = h.pg_connect(d.db)
+        with conn.cursor() as cur:
+            cur.execute("SELECT outcome, node FROM barbican_status.record")
+            self.assertEqual(cur.fetchall(), [("vouched", "w1")])
+        conn.close()
+
 
 class PinnedUpgrade(unittest.TestCase):
     """A fleet whose upgraded nodes pin their RPC version and report data

@@ -122,6 +122,18 @@ class Keys(ConsoleCase):
         self.t.wait(ck.main_footer, 5, "the main footer after ? closed the help")
         self.quit()
 
+    def test_c_without_a_step_says_so_and_the_next_key_works(self):
+        self.start()
+        self.c.wait_ready()
+        self.t.keys("c")
+        s = self.t.wait(lambda s: "no step is running" in ck.footer(s), 5, "the footer's notice")
+        self.assertFalse(ck.in_dialog(s), s)
+        self.t.keys("?")
+        s = self.t.wait(ck.in_dialog, 5, "the help, at once")
+        self.assertIn("┌ Help ", s)
+        self.t.keys("Escape")
+        self.quit()
+
     def test_q_in_the_help_does_not_quit(self):
         self.start()
         self.c.wait_ready()
@@ -405,6 +417,37 @@ class Step(ConsoleCase):
             cur.execute("SELECT version_num FROM alembic_version")
             self.assertEqual(cur.fetchall(), [("8c74e2d7f1ff",)])
         conn.close()
+        self.quit()
+
+
+class KeptOutput(ConsoleCase):
+    """A step's streamed output stays once it ends: the journal view (L)
+    shows it under its record, without its escape sequences."""
+    size = (120, 40)
+    steps = {"expand": "sh -c 'echo hello-kept; printf \"\\033[01;32mgreen\\033[00m\\n\"'",
+             "settle_timeout": "1"}
+
+    def test_the_journal_view_shows_the_output_of_a_step_that_ended(self):
+        self.start()
+        self.c.wait_ready()
+        self.t.keys("n")
+        self.t.wait(ck.in_dialog, 5, "the confirmation")
+        self.t.keys("y")
+        s = self.t.wait(lambda s: any(" expand not-verified (sh -c " in r for r in log_rows(s)),
+                        30, "the journal record in the Log")
+        self.t.keys("L")
+        s = self.t.wait(ck.in_dialog, 5, "the journal view")
+        self.assertIn("| hello-kept", s)
+        self.assertIn("| green", s)
+        self.assertNotIn("\\x1b", s)
+        self.t.keys("Escape")
+        self.t.wait(ck.main_footer, 5, "the main screen")
+        # the focus the step took to the Log is given back: Enter on a node
+        # shows its details
+        self.t.keys("Enter")
+        s = self.t.wait(ck.in_dialog, 5, "the node's details after the step")
+        self.assertIn("┌ Node ", s)
+        self.t.keys("Escape")
         self.quit()
 
 

@@ -5,7 +5,7 @@
  * output: when one differs, decide by the specification which is wrong.
  *
  * Every screen is drawn with the test freeze on (ages 1s, latencies 1ms,
- * clock times 12:00:00), colours off and UTF-8 box drawing; the inputs below
+ * clock times 12:00:00Z), colours off and UTF-8 box drawing; the inputs below
  * deliberately use other ages, latencies and times, so that the goldens also
  * show that the freeze applies. Reverse video (the selection bar) does not
  * show in the plain-text dump; the state chosen is noted per scenario.
@@ -269,7 +269,7 @@ static void demo(struct world *w, const char *head, const char *wrk_release, con
 	report_up(&w->s.nodes[5], ksl_release, "1.0", 1.4);
 }
 
-/* journal records: the times vary; the freeze shows every one as 12:00:00 */
+/* journal records: the times vary; the freeze shows every one as 12:00:00Z */
 static char *argv_expand[] = { (char *)"barbican-manage", (char *)"db", (char *)"upgrade",
 			       (char *)"-v", (char *)"8c74e2d7f1ff", NULL };
 static char *argv_ctl1[] = { (char *)"ssh", (char *)"ctl-1", (char *)"upgrade", (char *)"--release",
@@ -300,8 +300,8 @@ static struct journal_record demo_journal[] = {
 
 /* a. Before the upgrade: the demo deployment as scripts/demo.sh starts it.
  * Target 15.0.1, the database at 0f8c192a061f (the 14.x head), every node
- * at 14.0.2: the APIs known through ?build only (RELEASE "14.0.2*", RPC and
- * OBJ from the manifest), the workers and the listener through their
+ * at 14.0.2: the APIs known through ?build only (RPC "1.1/-*" and OBJ "1.0*",
+ * from the manifest, the legend on the Nodes border), the workers and the listener through their
  * reports, ctl1-retry with no URL (unknown, every column "-"). All up, lock
  * free, empty journal. Phase expand; the next step, expand to 8c74e2d7f1ff,
  * is ready ("[n] run"). Checks: one Warning (pending migrations), the rest
@@ -339,7 +339,7 @@ static void before_upgrade_120x40(void **state)
 }
 
 /* b. Mid-roll: the same fleet after the expand (database at 8c74e2d7f1ff,
- * the zed head) and the upgrade of the three workers to 15.0.1 (SKEW ok,
+ * the zed head) and the upgrade of the three workers to 15.0.1 (SKEW same,
  * the others n-1). Journal: 4 records, expand and three upgrade_node, all
  * verified. Phase roll 3/7; next: upgrade ctl1-ksl, ready, then ctl1-retry
  * (row 2 "then: NODE (SERVICE)", with the short service name of the Nodes
@@ -655,6 +655,140 @@ static void readonly_says_so_in_next_and_footer(void **state)
 	assert_true(ok);
 }
 
+/* Whether some row of the dump is exactly row (with its box sides). */
+static bool has_row(const char *dump, const char *row)
+{
+	size_t n = strlen(row);
+	for (const char *p = dump; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, row, n) == 0)
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+static bool has_text(const char *dump, const char *text)
+{
+	return strstr(dump, text) != NULL;
+}
+
+#define ASSERT_DUMP(cond_, dump_) do { \
+	bool ok_ = (cond_); \
+	if (!ok_) \
+		print_error("rendered:\n%s", (dump_)); \
+	free(dump_); \
+	assert_true(ok_); \
+} while (0)
+
+/* The Log: "WORD1 ... the first three words of its argv", WORD1 the
+ * program's name without its directory; when the line is wider than the
+ * Log, the words are cut ('~'), never the seconds and the exit status. */
+static char *argv_long[] = { (char *)"/usr/lib/python3/dist-packages/barbican/cmd/"
+			     "a-very-long-program-name-for-the-log-line",
+			     (char *)"db", (char *)"upgrade", (char *)"-v", (char *)"8c74e2d7f1ff", NULL };
+static struct journal_record long_journal[] = {
+	REC("expand", NULL, argv_long, 100, 3, OUTCOME_VERIFIED, true),
+};
+
+static void log_line_names_the_program_and_cuts_its_words_not_the_exit_status(void **state)
+{
+	(void)state;
+	struct world w;
+	mid_roll(&w);
+	w.vs.journal = long_journal;
+	w.vs.njournal = 1;
+	char *d = draw(&w.vs, 80, 24, false);
+	world_free(&w);
+	/* 76 cells: "12:00:00Z expand verified (" 27, ", 3 s, exit 0)" 14, so the
+	 * words get 35: 34 of them and '~' */
+	ASSERT_DUMP(has_row(d, "│ 12:00:00Z expand verified (a-very-long-program-name-for-the-l~, 3 s, exit 0) │"),
+		    d);
+}
+
+/* A message whose text has several lines (a failed step's output) shows
+ * them as lines, never as "\x0a". */
+static void a_message_shows_its_lines_as_lines(void **state)
+{
+	(void)state;
+	struct world w;
+	before_upgrade(&w);
+	w.vs.dialog = DLG_MESSAGE;
+	w.vs.dialog_text = "the step did not succeed: exited non-zero (exit 3); output ends:\n"
+			   "Running upgrade\nsecond line";
+	char *d = draw(&w.vs, 80, 24, false);
+	world_free(&w);
+	ASSERT_DUMP(!has_text(d, "\\x0a") && has_text(d, "│ Running upgrade ") &&
+		    has_text(d, "│ second line "), d);
+}
+
+/* A step's streamed output is kept when it ends: the journal view shows
+ * it under its record. */
+static const char *const kept_lines[] = { "hello-kept", "second line of it" };
+
+static void the_journal_view_shows_a_steps_kept_output(void **state)
+{
+	(void)state;
+	struct world w;
+	mid_roll(&w);
+	w.vs.journal = long_journal;
+	w.vs.njournal = 1;
+	struct step_output out = { long_journal[0].id, kept_lines, 2 };
+	w.vs.outputs = &out;
+	w.vs.noutputs = 1;
+	w.vs.dialog = DLG_JOURNAL;
+	char *d = draw(&w.vs, 80, 24, false);
+	world_free(&w);
+	ASSERT_DUMP(has_text(d, "│   output (2 lines): ") && has_text(d, "│   | hello-kept ") &&
+		    has_text(d, "│   | second line of it "), d);
+}
+
+/* A vouched node (nothing to ask it; the journal records an operator's
+ * vouch that it runs the target): RELEASE the release vouched for, STATE
+ * "vouched", in the row and in its details. */
+static void a_vouched_node_shows_its_release_and_vouched(void **state)
+{
+	(void)state;
+	struct world w;
+	done(&w);
+	w.vs.filter = NULL;
+	w.vs.sort = SORT_CONFIG;
+	w.vs.sort_desc = false;
+	char *d = draw(&w.vs, 120, 40, false);
+	/* NAME 18, SERVICE 9, HOST 14, RELEASE 10, RPC 8, OBJ 4, STATE 8 */
+	bool row = has_text(d, "│ ctl1-retry         retry     ctl-1          15.0.1     -        -    vouched  ");
+	if (!row)
+		print_error("rendered:\n%s", d);
+	free(d);
+	w.vs.node_sel = 6;
+	w.vs.dialog = DLG_NODE;
+	d = draw(&w.vs, 120, 40, false);
+	world_free(&w);
+	bool details = has_text(d, "state          vouched") && has_text(d, "release        15.0.1 (vouched") &&
+		       !has_text(d, "state          unknown");
+	if (!details)
+		print_error("details rendered:\n%s", d);
+	free(d);
+	assert_true(row && details);
+}
+
+/* Verifying counts down to the end of the settle window: "verifying:
+ * DESCRIPTION (ELAPSED; gives up in Ns)". */
+static void verifying_shows_the_seconds_until_it_gives_up(void **state)
+{
+	(void)state;
+	struct world w;
+	before_upgrade(&w);
+	w.vs.run = RUN_VERIFYING;
+	w.vs.run_step = &w.p.next;
+	w.vs.run_started = NOW - 40;
+	w.vs.verify_left = 27;
+	char *d = draw(&w.vs, 80, 24, false);
+	world_free(&w);
+	ASSERT_DUMP(has_text(d, "│ verifying: expand to 8c74e2d7f1ff (1s; gives up in 27s) "), d);
+}
+
 int main(void)
 {
 	/* the view takes the freeze from its state; the variable is set too,
@@ -674,6 +808,11 @@ int main(void)
 		cmocka_unit_test(contract_blocked_120x40_ascii),
 		cmocka_unit_test(smaller_than_80x24_says_so_on_row_0_only),
 		cmocka_unit_test(readonly_says_so_in_next_and_footer),
+		cmocka_unit_test(log_line_names_the_program_and_cuts_its_words_not_the_exit_status),
+		cmocka_unit_test(a_message_shows_its_lines_as_lines),
+		cmocka_unit_test(the_journal_view_shows_a_steps_kept_output),
+		cmocka_unit_test(a_vouched_node_shows_its_release_and_vouched),
+		cmocka_unit_test(verifying_shows_the_seconds_until_it_gives_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
