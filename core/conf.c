@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include "ini.h"
 #include "sanitize.h"
 #include "strbuf.h"
+#include "strmap.h"
 #include "xalloc.h"
 
 struct dep {
@@ -32,6 +34,10 @@ struct opt {
 struct file {
 	struct ini_file *ini;
 	char **norm;  /* the normalized name of each section */
+	/* its sections by normalized name: the first, then each the next of
+	 * the same name ([Database] and [database] are one group) */
+	struct strmap by_norm;
+	size_t *next_same;   /* SIZE_MAX: none */
 };
 
 struct conf {
@@ -49,7 +55,22 @@ struct conf {
 	char *home;                  /* NULL: "~" stays as it is */
 	struct opt *opts;            /* in registration order */
 	size_t nopts, cap_opts;
+	struct strmap opt_index;     /* (group, name) -> index in opts */
+	struct strmap groups;        /* registered groups (not DEFAULT) */
+	struct strmap dep_index;     /* deprecated (group, name) -> the last opt with it */
 };
+
+/* The map key of (group, name): group (NULL: DEFAULT as "\x01"), NUL, name. */
+static char *opt_key(const char *group, const char *name, size_t *len)
+{
+	const char *g = group ? group : "\x01";
+	size_t gl = strlen(g), nl = strlen(name);
+	char *k = xmalloc(gl + 1 + nl + 1);
+	memcpy(k, g, gl + 1);
+	memcpy(k + gl + 1, name, nl + 1);
+	*len = gl + 1 + nl;
+	return k;
+}
 
 /* ---- paths, as Python's os.path does them ---- */
 
@@ -259,8 +280,22 @@ static void add_file(struct conf *c, struct ini_file *ini)
 	struct file *f = &c->files[c->nfiles++];
 	f->ini = ini;
 	f->norm = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*f->norm));
-	for (size_t i = 0; i < ini->nsections; i++)
+	f->next_same = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*f->next_same));
+	memset(&f->by_norm, 0, sizeof(f->by_norm));
+	size_t *last = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*last));
+	for (size_t i = 0; i < ini->nsections; i++) {
 		f->norm[i] = norm_group(ini->sections[i].name);
+		f->next_same[i] = SIZE_MAX;
+		size_t first;
+		if (strmap_get(&f->by_norm, f->norm[i], strlen(f->norm[i]), &first)) {
+			f->next_same[last[first]] = i;
+			last[first] = i;
+		} else {
+			strmap_put(&f->by_norm, f->norm[i], strlen(f->norm[i]), i);
+			last[i] = i;
+		}
+	}
+	free(last);
 }
 
 struct missing {
@@ -378,21 +413,18 @@ static void finish(struct conf *c)
 	for (size_t i = 0; i < c->nfiles; i++)
 		c->paths[i] = c->files[i].ini->path;
 
-	char **seen = NULL;
-	size_t nseen = 0;
+	struct strmap seen = { 0 };
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const struct file *f = &c->files[i];
 		for (size_t j = 0; j < f->ini->nsections; j++) {
-			size_t k = 0;
-			while (k < nseen && strcmp(seen[k], f->norm[j]) != 0)
-				k++;
-			if (k < nseen)
+			size_t k;
+			if (strmap_get(&seen, f->norm[j], strlen(f->norm[j]), &k))
 				continue;
-			push(&seen, &nseen, f->norm[j]);
+			strmap_put(&seen, f->norm[j], strlen(f->norm[j]), j);
 			push(&c->sections, &c->nsections, xstrdup(f->ini->sections[j].name));
 		}
 	}
-	free(seen); /* the strings belong to the files */
+	strmap_free(&seen);
 }
 
 enum bs_status conf_load(const struct conf_args *a, struct conf **out, struct bs_err *err)
@@ -450,6 +482,8 @@ void conf_free(struct conf *c)
 		for (size_t j = 0; j < c->files[i].ini->nsections; j++)
 			free(c->files[i].norm[j]);
 		free(c->files[i].norm);
+		free(c->files[i].next_same);
+		strmap_free(&c->files[i].by_norm);
 		ini_free(c->files[i].ini);
 	}
 	free(c->files);
@@ -462,6 +496,9 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nopts; i++)
 		opt_free(&c->opts[i]);
 	free(c->opts);
+	strmap_free(&c->opt_index);
+	strmap_free(&c->groups);
+	strmap_free(&c->dep_index);
 	free(c);
 }
 
@@ -547,23 +584,33 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 		n.deps[i].name = xstrdup(d->name);
 		n.deps[i].env = env_name(default_null(n.deps[i].group), d->name);
 	}
-	for (size_t i = 0; i < c->nopts; i++) {
-		if (same_group(c->opts[i].group, group) && strcmp(c->opts[i].name, o->name) == 0) {
-			opt_free(&c->opts[i]);
-			c->opts[i] = n;
-			return;
-		}
+	size_t klen, at;
+	char *key = opt_key(group, o->name, &klen);
+	if (strmap_get(&c->opt_index, key, klen, &at)) {
+		opt_free(&c->opts[at]);
+		c->opts[at] = n;
+	} else {
+		xgrow(&c->opts, &c->cap_opts, c->nopts + 1, sizeof(*c->opts));
+		at = c->nopts++;
+		c->opts[at] = n;
+		strmap_put(&c->opt_index, key, klen, at);
 	}
-	xgrow(&c->opts, &c->cap_opts, c->nopts + 1, sizeof(*c->opts));
-	c->opts[c->nopts++] = n;
+	free(key);
+	if (group)
+		strmap_put(&c->groups, group, strlen(group), 1);
+	/* the last registered option with a deprecated name wins it */
+	for (size_t i = 0; i < c->opts[at].ndeps; i++) {
+		const struct dep *d = &c->opts[at].deps[i];
+		char *dk = opt_key(d->group, d->name, &klen);
+		strmap_put(&c->dep_index, dk, klen, at);
+		free(dk);
+	}
 }
 
 static bool group_registered(const struct conf *c, const char *g)
 {
-	for (size_t i = 0; i < c->nopts; i++)
-		if (c->opts[i].group && strcmp(c->opts[i].group, g) == 0)
-			return true;
-	return false;
+	size_t v;
+	return strmap_get(&c->groups, g, strlen(g), &v);
 }
 
 /* How an option was found: its environment variable and group name (owned
@@ -581,25 +628,30 @@ static const struct opt *resolve(const struct conf *c, const char *group, const 
 {
 	if (group && !group_registered(c, group))
 		return NULL;
-	for (size_t i = 0; i < c->nopts; i++) {
-		const struct opt *o = &c->opts[i];
-		if (same_group(o->group, group) && strcmp(o->name, name) == 0) {
-			*a = (struct asked){ o->env, o->group ? o->group : "DEFAULT" };
+	size_t klen, at;
+	char *key = opt_key(group, name, &klen);
+	bool found = strmap_get(&c->opt_index, key, klen, &at);
+	free(key);
+	if (found) {
+		const struct opt *o = &c->opts[at];
+		*a = (struct asked){ o->env, o->group ? o->group : "DEFAULT" };
+		return o;
+	}
+	/* deprecated names are keyed by the group as written, DEFAULT by name */
+	key = opt_key(group ? group : "DEFAULT", name, &klen);
+	found = strmap_get(&c->dep_index, key, klen, &at);
+	free(key);
+	if (!found)
+		return NULL;
+	const struct opt *o = &c->opts[at];
+	for (size_t j = 0; j < o->ndeps; j++) {
+		const struct dep *d = &o->deps[j];
+		if (strcmp(d->group, group ? group : "DEFAULT") == 0 && strcmp(d->name, name) == 0) {
+			*a = (struct asked){ d->env, d->group };
 			return o;
 		}
 	}
-	const struct opt *found = NULL;
-	for (size_t i = 0; i < c->nopts; i++) {
-		for (size_t j = 0; j < c->opts[i].ndeps; j++) {
-			const struct dep *d = &c->opts[i].deps[j];
-			if (strcmp(d->group, group ? group : "DEFAULT") == 0 &&
-			    strcmp(d->name, name) == 0) {
-				found = &c->opts[i];
-				*a = (struct asked){ d->env, d->group };
-			}
-		}
-	}
-	return found;
+	return NULL;
 }
 
 /* ---- values ---- */
@@ -617,9 +669,11 @@ static size_t file_values(const struct file *f, const char *group, const char *n
 {
 	size_t n = 0;
 	*out = NULL;
-	for (size_t i = 0; i < f->ini->nsections; i++) {
-		const struct ini_key *k = strcmp(f->norm[i], group) == 0 ?
-					  ini_key(&f->ini->sections[i], name) : NULL;
+	size_t first;
+	if (!strmap_get(&f->by_norm, group, strlen(group), &first))
+		return 0;
+	for (size_t i = first; i != SIZE_MAX; i = f->next_same[i]) {
+		const struct ini_key *k = ini_key(&f->ini->sections[i], name);
 		for (size_t j = 0; k && j < k->nvalues; j++) {
 			size_t at = n++;
 			*out = xreallocarray(*out, n, sizeof(**out));

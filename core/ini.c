@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sanitize.h"
+#include "strmap.h"
 #include "xalloc.h"
 
 /* ---- Python's str methods on UTF-8 ---- */
@@ -253,6 +254,7 @@ void ini_free(struct ini_file *f)
 
 struct parser {
 	struct ini_file *f;
+	struct strmap sections; /* name -> index in f->sections */
 	size_t section;         /* index in f->sections; SIZE_MAX before any */
 	int lineno;
 	char *key;              /* the pending assignment, or NULL */
@@ -276,14 +278,14 @@ static enum bs_status parse_error(struct parser *p, const char *msg, const char 
 static void new_section(struct parser *p, const char *name, size_t len)
 {
 	struct ini_file *f = p->f;
-	for (size_t i = 0; i < f->nsections; i++) {
-		if (strlen(f->sections[i].name) == len && memcmp(f->sections[i].name, name, len) == 0) {
-			p->section = i;
-			return;
-		}
+	size_t i;
+	if (strmap_get(&p->sections, name, len, &i)) {
+		p->section = i;
+		return;
 	}
 	xgrow(&f->sections, &f->cap, f->nsections + 1, sizeof(*f->sections));
 	f->sections[f->nsections] = (struct ini_section){ .name = xstrndup(name, len) };
+	strmap_put(&p->sections, name, len, f->nsections);
 	p->section = f->nsections++;
 }
 
@@ -416,6 +418,7 @@ enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
 		st = flush(&p);
 	free(p.key);
 	sb_free(&p.value);
+	strmap_free(&p.sections);
 	if (st) {
 		ini_free(p.f);
 		return st;

@@ -10,6 +10,7 @@
 
 #include "strbuf.h"
 #include "version.h"
+#include "strmap.h"
 #include "xalloc.h"
 
 static const char *const service_names[] = {
@@ -326,7 +327,7 @@ static bool is_http_url(const char *u)
 }
 
 static enum bs_status load_node(struct conf *c, const char *section, struct settings *s,
-				struct bs_err *err)
+				struct strmap *names, struct bs_err *err)
 {
 	const char *name = section + strlen("node:");
 	struct node_conf n = { 0 };
@@ -338,9 +339,9 @@ static enum bs_status load_node(struct conf *c, const char *section, struct sett
 	if (!*name)
 		return bs_fail(err, BS_ST_CONFIG_VALUE, "[%s]: a node section needs a name, as [node:ctl1-api]",
 			       section);
-	for (size_t i = 0; i < s->nnodes; i++)
-		if (strcmp(s->nodes[i].name, name) == 0)
-			return bs_fail(err, BS_ST_CONFIG_VALUE, "[%s]: node defined twice", section);
+	size_t dup;
+	if (strmap_get(names, name, strlen(name), &dup))
+		return bs_fail(err, BS_ST_CONFIG_VALUE, "[%s]: node defined twice", section);
 
 	for (size_t i = 0; i < ARRAY_SIZE(node_keys); i++) {
 		struct conf_opt opt = { section, node_keys[i], NULL, 0, false, NULL };
@@ -419,6 +420,7 @@ static enum bs_status load_node(struct conf *c, const char *section, struct sett
 	}
 
 	n.name = xstrdup(name);
+	strmap_put(names, name, strlen(name), s->nnodes);
 	s->nodes = xreallocarray(s->nodes, s->nnodes + 1, sizeof(*s->nodes));
 	s->nodes[s->nnodes++] = n;
 	return BS_ST_OK;
@@ -651,15 +653,15 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 
 	const char *const *sections;
 	size_t nsections = conf_sections(c, &sections);
-	for (size_t i = 0; i < nsections; i++) {
-		if (strncasecmp(sections[i], "node:", 5) == 0 &&
-		    (st = load_node(c, sections[i], s, err)))
-			return st;
-		if (strncasecmp(sections[i], "waiver:", 7) == 0 &&
-		    (st = load_waiver(c, sections[i], s, err)))
-			return st;
+	struct strmap names = { 0 };
+	for (size_t i = 0; i < nsections && !st; i++) {
+		if (strncasecmp(sections[i], "node:", 5) == 0)
+			st = load_node(c, sections[i], s, &names, err);
+		if (!st && strncasecmp(sections[i], "waiver:", 7) == 0)
+			st = load_waiver(c, sections[i], s, err);
 	}
-	return BS_ST_OK;
+	strmap_free(&names);
+	return st;
 }
 
 void settings_free(struct settings *s)

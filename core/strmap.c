@@ -1,0 +1,82 @@
+#include "strmap.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+struct strmap_slot {
+	char *key;       /* NULL: empty */
+	size_t len;
+	size_t value;
+	uint64_t hash;
+};
+
+static uint64_t fnv1a(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct strmap_slot *find(const struct strmap *m, const char *key, size_t len, uint64_t h)
+{
+	size_t mask = m->cap - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		struct strmap_slot *s = &m->slots[i];
+		if (!s->key || (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0))
+			return s;
+	}
+}
+
+static void grow(struct strmap *m)
+{
+	struct strmap old = *m;
+	m->cap = old.cap ? old.cap * 2 : 16;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.slots[i].key)
+			*find(m, old.slots[i].key, old.slots[i].len, old.slots[i].hash) = old.slots[i];
+	free(old.slots);
+}
+
+void strmap_put(struct strmap *m, const char *key, size_t len, size_t value)
+{
+	if ((m->n + 1) * 2 > m->cap)
+		grow(m);
+	uint64_t h = fnv1a(key, len);
+	struct strmap_slot *s = find(m, key, len, h);
+	if (!s->key) {
+		s->key = xmalloc(len + 1);
+		memcpy(s->key, key, len);
+		s->key[len] = '\0';
+		s->len = len;
+		s->hash = h;
+		m->n++;
+	}
+	s->value = value;
+}
+
+bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value)
+{
+	if (!m->cap)
+		return false;
+	struct strmap_slot *s = find(m, key, len, fnv1a(key, len));
+	if (!s->key)
+		return false;
+	*value = s->value;
+	return true;
+}
+
+void strmap_free(struct strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].key);
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->n = 0;
+}

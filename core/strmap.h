@@ -1,0 +1,22 @@
+/* strmap.h: a string -> size_t hash map (open addressing, FNV-1a), for the
+ * lookups that would otherwise scan a list: registered options, groups,
+ * sections by name. Keys are copied; a key is any byte string (len given),
+ * so two strings can be joined with a NUL into one key. */
+#ifndef BS_STRMAP_H
+#define BS_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strmap {
+	struct strmap_slot *slots;
+	size_t cap, n;
+};
+
+/* Set key -> value (replacing). */
+void strmap_put(struct strmap *m, const char *key, size_t len, size_t value);
+/* The value of key, or false. */
+bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value);
+void strmap_free(struct strmap *m);
+
+#endif
