@@ -1,9 +1,11 @@
 #include "snapshot.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "manifest.h"
+#include "strmap.h"
 #include "xalloc.h"
 
 const char *node_state_name(enum node_state s)
@@ -251,11 +253,52 @@ static bool conn_belongs(const struct rabbit_conn *k, const struct node *n)
 	return false;
 }
 
+static void take_conn(struct node_rabbit *r, struct rabbit_conn *c)
+{
+	c->matched = true;
+	r->pids = xreallocarray(r->pids, r->nconns + 1, sizeof(*r->pids));
+	r->pids[r->nconns++] = c->pid;
+	if (c->connected_at && (!r->since || strcmp(c->connected_at, r->since) < 0)) {
+		free(r->since);
+		r->since = xstrdup(c->connected_at);
+	}
+}
+
+/* "program\0peer", the key of the connections index. */
+static char *conn_key(const char *program, const char *peer, size_t *len)
+{
+	size_t a = strlen(program), b = strlen(peer);
+	char *k = xmalloc(a + 1 + b + 1);
+	memcpy(k, program, a + 1);
+	memcpy(k + a + 1, peer, b + 1);
+	*len = a + 1 + b;
+	return k;
+}
+
 void snapshot_apply_rabbit(struct snapshot *s)
 {
 	struct rabbit_obs *ro = &s->rabbit;
-	for (size_t k = 0; k < ro->nconns; k++)
-		ro->conns[k].matched = false;
+	/* the connections by (program, peer), chained; loopback ones apart */
+	struct strmap first = { 0 };
+	size_t *next = xcalloc(ro->nconns ? ro->nconns : 1, sizeof(*next));
+	size_t *last = xcalloc(ro->nconns ? ro->nconns : 1, sizeof(*last));
+	for (size_t k = 0; k < ro->nconns; k++) {
+		struct rabbit_conn *c = &ro->conns[k];
+		c->matched = false;
+		next[k] = SIZE_MAX;
+		if (!c->program || !c->peer_host || is_loopback(c->peer_host))
+			continue;
+		size_t len, f;
+		char *key = conn_key(c->program, c->peer_host, &len);
+		if (strmap_get(&first, key, len, &f)) {
+			next[last[f]] = k;
+			last[f] = k;
+		} else {
+			strmap_put(&first, key, len, k);
+			last[k] = k;
+		}
+		free(key);
+	}
 	for (size_t i = 0; i < s->nnodes; i++) {
 		struct node *n = &s->nodes[i];
 		struct node_rabbit *r = &n->rabbit;
@@ -273,20 +316,31 @@ void snapshot_apply_rabbit(struct snapshot *s)
 			continue;
 		}
 		r->asked = true;
-		for (size_t k = 0; k < ro->nconns; k++) {
-			struct rabbit_conn *c = &ro->conns[k];
-			if (!conn_belongs(c, n))
-				continue;
-			c->matched = true;
-			r->pids = xreallocarray(r->pids, r->nconns + 1, sizeof(*r->pids));
-			r->pids[r->nconns++] = c->pid;
-			if (c->connected_at && (!r->since || strcmp(c->connected_at, r->since) < 0)) {
-				free(r->since);
-				r->since = xstrdup(c->connected_at);
-			}
+		const char *prog = service_name(n->conf->service);
+		/* its host as written, then each address it resolves to */
+		size_t nnames = n->naddrs + (n->conf->host ? 1 : 0);
+		for (size_t a = 0; a < nnames; a++) {
+			const char *peer = a < n->naddrs ? n->addrs[a] : n->conf->host;
+			bool again = false; /* a numeric host is also its own address */
+			for (size_t b = 0; b < a && !again; b++)
+				again = strcmp(b < n->naddrs ? n->addrs[b] : n->conf->host, peer) == 0;
+			size_t len, k;
+			char *key = conn_key(prog, peer, &len);
+			bool found = !again && strmap_get(&first, key, len, &k);
+			free(key);
+			for (; found && k != SIZE_MAX; k = next[k])
+				take_conn(r, &ro->conns[k]);
 		}
+		if (n->is_local)
+			for (size_t k = 0; k < ro->nconns; k++)
+				if (ro->conns[k].peer_host && is_loopback(ro->conns[k].peer_host) &&
+				    conn_belongs(&ro->conns[k], n))
+					take_conn(r, &ro->conns[k]);
 		node_merge(n);
 	}
+	strmap_free(&first);
+	free(next);
+	free(last);
 }
 
 void rabbit_obs_clear(struct rabbit_obs *r)

@@ -160,6 +160,20 @@ static void a_report_that_says_up_without_a_connection_is_down(void **state)
 	snapshot_free(&w.s);
 }
 
+static void a_numeric_host_counts_its_connection_once(void **state)
+{
+	struct world w;
+	confs[1].host = (char *)"10.0.0.2"; /* resolves to itself */
+	confs[1].service = SVC_KEYSTONE_LISTENER;
+	world(&w, reply);
+	assert_int_equal(w.s.nodes[1].rabbit.nconns, 1);
+	assert_int_equal(w.s.nodes[1].rabbit.pids[0], 77);
+	assert_int_equal(w.s.nodes[1].obs.state, NS_UP);
+	confs[1].host = (char *)"ctl2";
+	confs[1].service = SVC_WORKER;
+	snapshot_free(&w.s);
+}
+
 static void transport_url_gives_its_first_hosts_credentials(void **state)
 {
 	char *u, *p;
@@ -198,6 +212,7 @@ int main(void)
 		cmocka_unit_test(an_undescribed_process_is_discovered_and_warned_about),
 		cmocka_unit_test(an_unanswering_api_leaves_the_nodes_unknown_never_down),
 		cmocka_unit_test(a_report_that_says_up_without_a_connection_is_down),
+		cmocka_unit_test(a_numeric_host_counts_its_connection_once),
 		cmocka_unit_test(transport_url_gives_its_first_hosts_credentials),
 		cmocka_unit_test(a_reply_that_is_not_a_list_is_an_error),
 	};
