@@ -20,6 +20,14 @@ static bool is_ours(const char *key)
 	return strcmp(key, "application_name") == 0 || strcmp(key, "connect_timeout") == 0;
 }
 
+/* The server's notices ("schema ... already exists, skipping") are not ours
+ * to print: libpq's default writes them to stderr. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static void pg_start(struct db_conn *c, const struct db_target *t, const char *appname,
 		     double timeout_s)
 {
@@ -52,6 +60,7 @@ static void pg_start(struct db_conn *c, const struct db_target *t, const char *a
 	} else if (PQstatus(pg->conn) == CONNECTION_BAD) {
 		db_fail(c, DBE_CONNECT, true, xstrdup(PQerrorMessage(pg->conn)));
 	} else {
+		PQsetNoticeProcessor(pg->conn, quiet, NULL);
 		pg->poll = PGRES_POLLING_WRITING;
 	}
 }

@@ -97,7 +97,31 @@ start() {
     esac
 
     rm -f "$DEMO/ports.json" "$DEMO/journal.jsonl"
-    "$SIM" --fleet tests/sim/fleets/demo-14.json --ports-file "$DEMO/ports.json" \
+    # the demo fleet, plus what a stock deployment shows besides its nodes:
+    # RabbitMQ's management API (simulated here: a fixed GET /api/connections
+    # listing the workers, the listener, barbican-retry and one worker on
+    # ctl-4 that no node describes) and ctl3-wrk's report saying a restart is
+    # needed (its package was upgraded under it; the roll's restart clears it)
+    /usr/bin/python3 - tests/sim/fleets/demo-14.json "$DEMO/fleet.json" <<'PY'
+import json, sys
+fleet = json.load(open(sys.argv[1]))
+conns = []
+for i, (prog, host) in enumerate([("barbican-worker", "ctl-1"), ("barbican-worker", "ctl-2"),
+                                  ("barbican-worker", "ctl-3"),
+                                  ("barbican-keystone-listener", "ctl-1"),
+                                  ("barbican-retry", "ctl-1"), ("barbican-worker", "ctl-4")]):
+    conns.append({"client_properties": {"connection_name": "%s:%d:demo-%d" % (prog, 2101 + i, i)},
+                  "peer_host": host, "connected_at": 1796500000000 + i * 1000,
+                  "user": "barbican", "vhost": "/"})
+for n in fleet["nodes"]:
+    if n["name"] == "ctl3-wrk":
+        n["report_extra"] = {"restart_needed": True}
+fleet["nodes"].append({"name": "rabbitmq-mgmt", "kind": "report", "release": "14.0.2",
+                       "report_path": "/api/connections", "report_raw": json.dumps(conns),
+                       "content_length": True})
+json.dump(fleet, open(sys.argv[2], "w"), indent=1)
+PY
+    "$SIM" --fleet "$DEMO/fleet.json" --ports-file "$DEMO/ports.json" \
         --pidfile "$DEMO/nodesim.pid" >"$DEMO/nodesim.log" 2>&1 &
     for _ in $(seq 1 100); do [ -s "$DEMO/ports.json" ] && break; sleep 0.05; done
     [ -s "$DEMO/ports.json" ] || { echo "demo.sh: the node simulator did not start; see $DEMO/nodesim.log" >&2; exit 1; }
@@ -117,6 +141,9 @@ out = ["# barbican-status demo: a 14.0.2 fleet, upgrading to 15.0.1 (database: %
        % (sim, ports),
        "settle_timeout = 30", "", "[journal]", "path = %s/journal.jsonl" % demo, ""]
 services = {"api": "barbican-api", "wrk": "barbican-worker", "ksl": "barbican-keystone-listener"}
+out += ["# RabbitMQ's management API (simulated by bs-nodesim in this demo)", "[rabbitmq]",
+        "management_url = http://127.0.0.1:%d" % p.pop("rabbitmq-mgmt"),
+        "username = bs_monitor", "password = demo", ""]
 for name, port in sorted(p.items()):
     svc = services[name.split("-")[1]]
     out += ["[node:%s]" % name, "service = %s" % svc]

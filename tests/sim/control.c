@@ -309,6 +309,10 @@ static void node_come_up(struct node *n)
 	static const char *const restart_keys[] = { "health", "state", "started_at", "api_versions" };
 	for (size_t i = 0; i < ARRAY_SIZE(restart_keys); i++)
 		json_object_del(n->desc, restart_keys[i]);
+	/* a restarted process runs the installed code */
+	json_t *extra = json_object_get(n->desc, "report_extra");
+	if (json_is_object(extra))
+		json_object_del(extra, "restart_needed");
 	const char *k;
 	json_t *v;
 	json_object_foreach(n->upgrade, k, v) {
