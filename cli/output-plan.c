@@ -111,8 +111,9 @@ void plan_print_text(FILE *f, const struct plan_ctx *c)
 		 * state (nothing observes it), each in its own column */
 		bool vouched = p->nodes[i].vouched;
 		char *rel = vouched ? xstrdup(s->target) : safe(n->obs.release);
-		fprintf(f, "%-20s %-9s %-14s %-14s %s%s\n", name, service_short(n->conf->service), rel,
+		fprintf(f, "%-20s %-9s %-14s %-14s %s%s%s\n", name, service_short(n->conf->service), rel,
 			s->target, vouched ? "vouched" : node_state_name(n->obs.state),
+			n->obs.restart_needed ? ", restart needed" : "",
 			p->nodes[i].done ? ", done" : "");
 		free(name);
 		free(rel);
@@ -268,6 +269,7 @@ void plan_print_json(FILE *f, const struct plan_ctx *c)
 		json_object_set_new(o, "state", json_string(node_state_name(n->obs.state)));
 		json_object_set_new(o, "done", json_boolean(p->nodes[i].done));
 		json_object_set_new(o, "vouched", json_boolean(p->nodes[i].vouched));
+		json_object_set_new(o, "restart_needed", json_boolean(n->obs.restart_needed));
 		json_array_append_new(nodes, o);
 	}
 	json_object_set_new(doc, "nodes", nodes);

@@ -106,6 +106,31 @@ static const struct spec fleet14[] = {
 	WRK("ctl3-wrk", NS_UP, "14.0.2"),
 };
 
+/* A worker whose package was upgraded but whose process still runs the old
+ * code reports the new release with restart_needed: the roll upgrades
+ * (restarts) it next, it is not done. */
+static void a_node_that_needs_a_restart_is_not_done(void **state)
+{
+	(void)state;
+	static const struct spec fleet[] = {
+		API("ctl1-api", NS_UP, "15.0.1"), API("ctl2-api", NS_UP, "15.0.1"),
+		WRK("ctl1-wrk", NS_UP, "15.0.1"), WRK("ctl2-wrk", NS_UP, "15.0.1"),
+	};
+	struct world w;
+	world(&w, manifest_builtin(), "15.0.1", "8c74e2d7f1ff", fleet, 4);
+	plan(&w);
+	assert_int_equal(w.p.phase, PH_DONE);
+	plan_free(&w.p);
+	world(&w, manifest_builtin(), "15.0.1", "8c74e2d7f1ff", fleet, 4);
+	w.nodes[3].obs.restart_needed = true;
+	plan(&w);
+	assert_int_equal(w.p.phase, PH_ROLL);
+	assert_false(w.p.nodes[3].done);
+	assert_int_equal(w.p.next.kind, STEP_UPGRADE_NODE);
+	assert_int_equal(w.p.next.node, 3);
+	plan_free(&w.p);
+}
+
 static void a_14_fleet_before_expand_expands_to_the_15_head(void **state)
 {
 	(void)state;
@@ -537,6 +562,7 @@ static void names_of_phases_steps_and_blockers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_node_that_needs_a_restart_is_not_done),
 		cmocka_unit_test(a_14_fleet_before_expand_expands_to_the_15_head),
 		cmocka_unit_test(after_expand_the_roll_takes_workers_first_and_apis_last),
 		cmocka_unit_test(a_node_below_target_is_named_with_its_release),
