@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -31,6 +32,7 @@
 #include "proc/exec.h"
 #include "runner/lock.h"
 #include "runner/session.h"
+#include "runner/stepmachine.h"
 #include "upgrade.h"
 
 #define USAGE "upgrade next [--dry-run] [--yes] [--timeout S] [--confirm-unobservable] [--take-over]"
@@ -57,15 +59,6 @@ struct next_opts {
 	bool dry_run, yes, confirm_unobservable, take_over;
 	double timeout;
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-	exec_cancel_request();
-}
 
 static bool interactive(void)
 {
@@ -122,6 +115,379 @@ static int end_session(struct step_session *ss, enum journal_outcome outcome, ch
 		fprintf(stderr, BS_PROG ": the step's record could not be written to the journal\n");
 		return rc == EXIT_VERIFIED ? EXIT_CANNOT_TELL : rc;
 	}
+	return rc;
+}
+
+/* --- one step, driven by runner/stepmachine.h ----------------------------- */
+
+static volatile sig_atomic_t got_signal; /* SIGINT, SIGTERM or SIGHUP to us */
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	exec_cancel_request();
+}
+
+static const char *sig_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* What the deployment shows now of the step's object, for the record. */
+static char *now_shows(const struct plan_ctx *c, const struct plan_step *step)
+{
+	if (step->node >= 0) {
+		const struct node *n = &c->s.nodes[step->node];
+		const struct node_obs *o = &n->obs;
+		return xasprintf("%s now reports %s (%s)%s%s", n->conf->name,
+				 o->release ? o->release : "no release", node_state_name(o->state),
+				 o->started_at ? ", started " : "", o->started_at ? o->started_at : "");
+	}
+	if (c->s.db.reachable && c->s.db.nheads)
+		return xasprintf("the database is at %s", c->s.db.heads[0]);
+	return xasprintf("the database cannot be read: %s",
+			 c->s.db.error ? c->s.db.error : "not reachable");
+}
+
+/* The step after its confirmation: the step machine from the lock to the
+ * record. Returns the exit code. */
+static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step *step,
+		 char **cmd, const char *what, const char *node_name, bool unobservable)
+{
+	struct step_what w = { step->kind == STEP_EXPAND || step->kind == STEP_CONTRACT ||
+				       step->kind == STEP_OFFLINE,
+			       unobservable, cmd == NULL };
+	struct step_session *ss = NULL;
+	struct bs_err err = { 0 };
+	struct exec_result res = { 0 };
+	bool have_res = false;
+	char *detail = NULL;
+	int rc = EXIT_CANNOT_TELL;
+	struct timespec verify_t0 = { 0 };
+
+	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	exec_cancel_reset();
+
+	enum step_state s = SS_IDLE;
+	enum step_event e = SE_START;
+	while (s != SS_DONE) {
+		/* a signal before anything ran stops it there */
+		if (got_signal && (e == SE_LOCK_TAKEN || e == SE_SAME_STEP))
+			e = SE_SIGNAL;
+		struct step_transition t = step_next(s, e, &w);
+		s = t.next;
+		switch (t.action) {
+		case SA_NONE:
+			break;
+		case SA_TAKE_LOCK: {
+			struct lock_obs holder = { 0 };
+			enum lock_outcome refused;
+			if (session_begin(&c->st, &c->s, &c->plan, step, cmd, o->take_over, &ss, &holder,
+					  &refused, &err) != BS_ST_OK) {
+				bs_err_print(&err);
+				fprintf(stderr, BS_PROG ": the step does not start (the journal or the "
+						"upgrade lock cannot be used); nothing ran\n");
+				rc = EXIT_CANNOT_TELL;
+				e = SE_LOCK_ERROR;
+			} else if (!ss) {
+				char *h = sanitize_term(holder.holder && *holder.holder ? holder.holder
+											: "another session",
+							false);
+				if (refused == LOCK_VANISHED)
+					fprintf(stderr, BS_PROG ": the upgrade lock's holder vanished: %s%s%s; "
+							"it may still be running; nothing ran. Check, then "
+							"take over with: barbican-status upgrade next "
+							"--take-over\n",
+						h, holder.lease_until ? ", lease ran out at " : "",
+						holder.lease_until ? holder.lease_until : "");
+				else if (holder.holder_pid)
+					fprintf(stderr, BS_PROG ": the upgrade lock is held by %s (pid %d); "
+							"nothing ran\n", h, holder.holder_pid);
+				else
+					fprintf(stderr, BS_PROG ": the upgrade lock is held by %s%s%s%s; "
+							"nothing ran\n", h,
+						holder.lease_until ? ", lease until " : "",
+						holder.lease_until ? holder.lease_until : "",
+						holder.lost_race ? " (taken at the same moment as ours: the "
+								   "database let theirs win)" : "");
+				free(h);
+				rc = EXIT_REFUSED;
+				e = SE_LOCK_REFUSED;
+			} else {
+				cmd = NULL; /* the session owns the argv now */
+				e = SE_LOCK_TAKEN;
+			}
+			lock_obs_clear(&holder);
+			break;
+		}
+		case SA_REFRESH:
+			/* under the lock, the plan must still propose the same step */
+			plan_ctx_refresh(c, ss);
+			if (session_same(ss, &c->plan)) {
+				e = SE_SAME_STEP;
+			} else {
+				fprintf(stderr, BS_PROG ": the deployment changed before the lock was "
+						"taken: the next step is no longer \"%s\"; nothing ran (see "
+						"upgrade plan)\n", what);
+				rc = EXIT_REFUSED;
+				e = SE_STEP_CHANGED;
+			}
+			break;
+		case SA_DISCARD:
+			if (ss)
+				session_discard(ss); /* nothing ran: no record */
+			ss = NULL;
+			if (got_signal && rc == EXIT_CANNOT_TELL)
+				rc = EXIT_REFUSED;
+			break;
+		case SA_RUN: {
+			printf("Running (lock held as \"%s\")...\n", ss->lock_name);
+			fflush(stdout);
+			char **env = step_env(&c->st);
+			enum bs_status st = exec_run(ss->argv, env, o->timeout, 10.0, stream_line, NULL,
+						     &res, &err);
+			argv_free(env);
+			if (st != BS_ST_OK) {
+				bs_err_print(&err);
+				detail = xasprintf("could not start: %s", err.detail);
+				e = SE_RUN_FAILED;
+				break;
+			}
+			have_res = true;
+			char status[64] = "";
+			if (res.exited && res.exit_code)
+				snprintf(status, sizeof(status), " (exit %d)", res.exit_code);
+			else if (res.signaled)
+				snprintf(status, sizeof(status), " (signal %d)", res.signal);
+			printf("The step %s%s after %.1f s.\n",
+			       res.cancelled ? "was cancelled" : res.timed_out ? "timed out"
+			       : res.exited ? (res.exit_code ? "failed" : "exited 0") : "was killed",
+			       status, res.seconds);
+			session_exited(ss, &res);
+			bool ok = res.exited && res.exit_code == 0;
+			if (got_signal) {
+				/* the signal stopped it (or came as it ended): CANCELLING first */
+				s = step_next(s, SE_SIGNAL, &w).next;
+			}
+			e = ok ? SE_EXIT_OK : SE_EXIT_FAILED;
+			break;
+		}
+		case SA_STOP_RUN:
+			/* exec_run stops the group itself on our signal (exec_cancel_request);
+			 * its end arrives with the result */
+			e = have_res && res.exited && res.exit_code == 0 ? SE_EXIT_OK : SE_EXIT_FAILED;
+			break;
+		case SA_VERIFY:
+		case SA_VERIFY_NOW: {
+			clock_gettime(CLOCK_MONOTONIC, &verify_t0);
+			/* a database step's revision is final once its command exits:
+			 * one fresh read, a short retry for a replica catching up */
+			double limit = t.action == SA_VERIFY_NOW ? 2.0 : c->st.settle_timeout;
+			if (t.action == SA_VERIFY)
+				printf("Verifying (up to %.0f s)...\n", limit);
+			fflush(stdout);
+			bool ok = false;
+			for (;;) {
+				plan_ctx_refresh(c, ss);
+				if ((ok = step_verified(&c->s, &c->plan, &ss->step)) || got_signal)
+					break;
+				if (since(&verify_t0) >= limit)
+					break;
+				usleep(t.action == SA_VERIFY_NOW ? 200 * 1000 : 500 * 1000);
+			}
+			e = ok ? SE_VERIFIED : got_signal ? SE_SIGNAL : SE_SETTLE_TIMEOUT;
+			break;
+		}
+		case SA_ASK_VOUCH: {
+			/* nothing to ask: only the operator can vouch */
+			bool vouch = o->confirm_unobservable;
+			if (!vouch && interactive() && !got_signal) {
+				char answer[16];
+				char q[512];
+				snprintf(q, sizeof(q), "%s cannot be observed. Does it run %s now? [y/N] ",
+					 node_name, step->release);
+				vouch = ask(q, answer, sizeof(answer)) &&
+					tolower((unsigned char)answer[0]) == 'y';
+			}
+			e = got_signal ? SE_SIGNAL : vouch ? SE_VOUCH_YES : SE_VOUCH_NO;
+			break;
+		}
+		case SA_OBSERVE_END:
+		case SA_END: {
+			if (t.action == SA_OBSERVE_END)
+				plan_ctx_refresh(c, ss);
+			char *shows = t.action == SA_OBSERVE_END ? now_shows(c, step) : NULL;
+			char *why = NULL;
+			switch (t.outcome) {
+			case OUTCOME_VERIFIED:
+				why = xasprintf("verified: %s", what);
+				rc = EXIT_VERIFIED;
+				break;
+			case OUTCOME_VOUCHED:
+				why = xasprintf("%s@%s vouched that %s runs %s", ss->rec.user, ss->rec.host,
+						node_name, step->release);
+				rc = EXIT_VERIFIED;
+				break;
+			case OUTCOME_NOT_VERIFIED:
+				if (e == SE_SIGNAL || e == SE_CANCEL)
+					why = s == SS_DONE && w.unobservable && !verify_t0.tv_sec
+						      ? xasprintf("interrupted by %s before anyone vouched "
+								  "for %s", sig_name(got_signal), node_name)
+						      : xasprintf("verification interrupted by %s after %.1f "
+								  "s: %s", sig_name(got_signal),
+								  since(&verify_t0), what);
+				else if (w.unobservable)
+					why = xasprintf("%s cannot be observed and nobody vouched for it "
+							"(use --confirm-unobservable)", node_name);
+				else
+					why = xasprintf("not verified within %.0f s: %s",
+							w.db_step ? 2.0 : c->st.settle_timeout, what);
+				rc = EXIT_NOT_VERIFIED;
+				break;
+			case OUTCOME_CANCELLED: {
+				char *f = have_res ? session_failure_detail(&res) : xstrdup("cancelled");
+				char *tail = strstr(f, "; output ends:");
+				size_t head = tail ? (size_t)(tail - f) : strlen(f);
+				why = xasprintf("%.*s%s%s; %s%s", (int)head, f, got_signal ? " by " : "",
+						got_signal ? sig_name(got_signal) : "", shows,
+						tail ? tail : "");
+				free(f);
+				rc = EXIT_STEP_FAILED;
+				break;
+			}
+			default: { /* failed */
+				char *f = detail ? xstrdup(detail)
+						 : have_res ? session_failure_detail(&res) : xstrdup("failed");
+				/* what the deployment shows goes before the output's tail,
+				 * which ends the record */
+				char *tail = strstr(f, "; output ends:");
+				if (shows && tail)
+					why = xasprintf("%.*s; %s%s", (int)(tail - f), f, shows, tail);
+				else
+					why = shows ? xasprintf("%s; %s", f, shows) : xstrdup(f);
+				free(f);
+				rc = EXIT_STEP_FAILED;
+				break;
+			}
+			}
+			printf("%s\n", why);
+			rc = end_session(ss, t.outcome, why, rc);
+			ss = NULL;
+			free(shows);
+			break;
+		}
+		}
+		if (t.action == SA_NONE && s != SS_DONE) {
+			/* an event the state ignores: nothing else can come */
+			if (ss)
+				session_discard(ss);
+			ss = NULL;
+			break;
+		}
+	}
+	if (have_res)
+		exec_result_free(&res);
+	free(detail);
+	argv_free(cmd);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	return rc;
+}
+
+/* The planner's next step (c->plan.next, ready): show it, confirm it
+ * (unless confirmed), take it. */
+static int take_step(struct plan_ctx *c, const struct next_opts *o, bool confirmed)
+{
+	char *release = xstrdup_or_null(c->plan.next.release);
+	struct plan_step step = c->plan.next;
+	step.release = release;
+	const char *node_name = step.node >= 0 ? c->s.nodes[step.node].conf->name : NULL;
+	bool unobservable = step.node >= 0 && !c->plan.nodes[step.node].observable;
+	char *what = plan_step_describe(c, &step);
+	int rc = EXIT_CANNOT_TELL;
+	char **cmd = NULL;
+	char *display = NULL, *display_safe = NULL;
+	struct bs_err err = { 0 };
+	if (plan_step_argv(c, &step, &cmd, &err) != BS_ST_OK) {
+		bs_err_print(&err);
+		goto out;
+	}
+	display = cmd ? argv_display(cmd) : NULL;
+	display_safe = display ? sanitize_term(display, false) : NULL;
+	printf("Next step: %s\n", what);
+	if (cmd)
+		printf("  %s\n", display_safe);
+	else
+		printf("  manual: no [steps] %s template is set\n", step_kind_name(step.kind));
+
+	if (!cmd && !(step.kind == STEP_UPGRADE_NODE && unobservable)) {
+		fprintf(stderr, BS_PROG ": %s is a manual step: do it by hand (or set [steps] %s); "
+				"nothing ran\n", step_kind_name(step.kind), step_kind_name(step.kind));
+		rc = EXIT_REFUSED;
+		goto out;
+	}
+	if (o->dry_run) {
+		char **env = step_env(&c->st);
+		printf("Dry run: nothing ran.");
+		if (cmd && env[0]) {
+			printf(" The step would get");
+			for (char **en = env; *en; en++) {
+				size_t n = strcspn(*en, "=");
+				printf(" %.*s", (int)n, *en);
+			}
+			printf(" in its environment (values not shown).");
+		}
+		printf("\n");
+		argv_free(env);
+		rc = EXIT_VERIFIED;
+		goto out;
+	}
+
+	/* confirmation */
+	if (!o->yes && !confirmed) {
+		if (!interactive()) {
+			fprintf(stderr, BS_PROG ": not a terminal: pass --yes to take the step "
+					"without confirmation; nothing ran\n");
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+		char answer[128];
+		if (step.kind == STEP_CONTRACT || step.kind == STEP_OFFLINE) {
+			printf("There is no way back from %s. Type \"%s\" to go on: ",
+			       step_kind_name(step.kind), step_kind_name(step.kind));
+			if (!ask("", answer, sizeof(answer)) || strcmp(answer, step_kind_name(step.kind))) {
+				printf("Not confirmed: nothing ran.\n");
+				rc = EXIT_REFUSED;
+				goto out;
+			}
+		} else if (!ask("Run it? [y/N] ", answer, sizeof(answer)) ||
+			   (tolower((unsigned char)answer[0]) != 'y')) {
+			printf("Not confirmed: nothing ran.\n");
+			rc = EXIT_REFUSED;
+			goto out;
+		}
+	}
+	rc = drive(c, o, &step, cmd, what, node_name, unobservable);
+	cmd = NULL; /* drive owns it */
+out:
+	argv_free(cmd);
+	free(display);
+	free(display_safe);
+	free(what);
+	free(release);
 	return rc;
 }
 
@@ -184,225 +550,12 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (o.take_over)
 		plan_ctx_take_over(&c);
-	/* the step outlives refreshes of the snapshot: keep its own release */
-	char *release = xstrdup_or_null(c.plan.next.release);
-	struct plan_step step = c.plan.next;
-	step.release = release;
 	if (!c.plan.next_ready) {
-		free(release);
 		rc = refuse_blocked(&c);
 		plan_ctx_free(&c);
 		return rc;
 	}
-	const char *node_name = step.node >= 0 ? c.s.nodes[step.node].conf->name : NULL;
-	bool unobservable = step.node >= 0 && !c.plan.nodes[step.node].observable;
-	char *what = plan_step_describe(&c, &step);
-
-	char **cmd = NULL;
-	struct bs_err err = { 0 };
-	if (plan_step_argv(&c, &step, &cmd, &err) != BS_ST_OK) {
-		bs_err_print(&err);
-		free(what);
-		free(release);
-		plan_ctx_free(&c);
-		return EXIT_CANNOT_TELL;
-	}
-	char *display = cmd ? argv_display(cmd) : NULL;
-	char *display_safe = display ? sanitize_term(display, false) : NULL;
-	printf("Next step: %s\n", what);
-	if (cmd)
-		printf("  %s\n", display_safe);
-	else
-		printf("  manual: no [steps] %s template is set\n", step_kind_name(step.kind));
-
-	if (!cmd && !(step.kind == STEP_UPGRADE_NODE && unobservable)) {
-		fprintf(stderr, BS_PROG ": %s is a manual step: do it by hand (or set [steps] %s); "
-				"nothing ran\n", step_kind_name(step.kind), step_kind_name(step.kind));
-		rc = EXIT_REFUSED;
-		goto out;
-	}
-	if (o.dry_run) {
-		char **env = step_env(&c.st);
-		printf("Dry run: nothing ran.");
-		if (cmd && env[0]) {
-			printf(" The step would get");
-			for (char **e = env; *e; e++) {
-				size_t n = strcspn(*e, "=");
-				printf(" %.*s", (int)n, *e);
-			}
-			printf(" in its environment (values not shown).");
-		}
-		printf("\n");
-		argv_free(env);
-		rc = EXIT_VERIFIED;
-		goto out;
-	}
-
-	/* confirmation */
-	if (!o.yes) {
-		if (!interactive()) {
-			fprintf(stderr, BS_PROG ": not a terminal: pass --yes to take the step "
-					"without confirmation; nothing ran\n");
-			rc = EXIT_REFUSED;
-			goto out;
-		}
-		char answer[128];
-		if (step.kind == STEP_CONTRACT || step.kind == STEP_OFFLINE) {
-			printf("There is no way back from %s. Type \"%s\" to go on: ",
-			       step_kind_name(step.kind), step_kind_name(step.kind));
-			if (!ask("", answer, sizeof(answer)) || strcmp(answer, step_kind_name(step.kind))) {
-				printf("Not confirmed: nothing ran.\n");
-				rc = EXIT_REFUSED;
-				goto out;
-			}
-		} else if (!ask("Run it? [y/N] ", answer, sizeof(answer)) ||
-			   (tolower((unsigned char)answer[0]) != 'y')) {
-			printf("Not confirmed: nothing ran.\n");
-			rc = EXIT_REFUSED;
-			goto out;
-		}
-	}
-
-	/* the journal, then the lock (runner/session.h) */
-	struct step_session *ss = NULL;
-	struct lock_obs holder = { 0 };
-	enum lock_outcome refused;
-	if (session_begin(&c.st, &c.s, &c.plan, &step, cmd, o.take_over, &ss, &holder, &refused,
-			  &err) != BS_ST_OK) {
-		bs_err_print(&err);
-		fprintf(stderr, BS_PROG ": the step does not start (the journal or the upgrade lock "
-				"cannot be used); nothing ran\n");
-		rc = EXIT_CANNOT_TELL;
-		lock_obs_clear(&holder);
-		goto out;
-	}
-	if (!ss) {
-		char *h = sanitize_term(holder.holder && *holder.holder ? holder.holder
-									: "another session", false);
-		if (refused == LOCK_VANISHED)
-			fprintf(stderr, BS_PROG ": the upgrade lock's holder vanished: %s%s%s; it may "
-					"still be running; nothing ran. Check, then take over with: "
-					"barbican-status upgrade next --take-over\n",
-				h, holder.lease_until ? ", lease ran out at " : "",
-				holder.lease_until ? holder.lease_until : "");
-		else if (holder.holder_pid)
-			fprintf(stderr, BS_PROG ": the upgrade lock is held by %s (pid %d); nothing "
-					"ran\n", h, holder.holder_pid);
-		else
-			fprintf(stderr, BS_PROG ": the upgrade lock is held by %s%s%s%s; nothing ran\n",
-				h, holder.lease_until ? ", lease until " : "",
-				holder.lease_until ? holder.lease_until : "",
-				holder.lost_race ? " (taken at the same moment as ours: the database "
-						   "let theirs win)" : "");
-		free(h);
-		lock_obs_clear(&holder);
-		rc = EXIT_REFUSED;
-		goto out;
-	}
-	cmd = NULL; /* the session owns the argv now */
-
-	/* under the lock, the plan must still propose the same step */
-	plan_ctx_refresh(&c, ss);
-	if (!session_same(ss, &c.plan)) {
-		fprintf(stderr, BS_PROG ": the deployment changed before the lock was taken: the "
-				"next step is no longer \"%s\"; nothing ran (see upgrade plan)\n", what);
-		session_discard(ss); /* nothing ran: no record */
-		rc = EXIT_REFUSED;
-		goto out;
-	}
-
-	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	interrupted = 0;
-	exec_cancel_reset();
-
-	enum session_next next = SESSION_VOUCH; /* a manual step on an unobservable node */
-	if (ss->argv) {
-		printf("Running (lock held as \"%s\")...\n", ss->lock_name);
-		fflush(stdout);
-		char **env = step_env(&c.st);
-		struct exec_result res = { 0 };
-		enum bs_status st = exec_run(ss->argv, env, o.timeout, 10.0, stream_line, NULL, &res, &err);
-		argv_free(env);
-		if (st != BS_ST_OK) {
-			bs_err_print(&err);
-			rc = end_session(ss, OUTCOME_FAILED, xasprintf("could not start: %s", err.detail),
-					 EXIT_STEP_FAILED);
-			goto out_signals;
-		}
-		char status[64] = "";
-		if (res.exited && res.exit_code)
-			snprintf(status, sizeof(status), " (exit %d)", res.exit_code);
-		else if (res.signaled)
-			snprintf(status, sizeof(status), " (signal %d)", res.signal);
-		printf("The step %s%s after %.1f s.\n",
-		       res.cancelled ? "was cancelled" : res.timed_out ? "timed out"
-		       : res.exited ? (res.exit_code ? "failed" : "exited 0") : "was killed",
-		       status, res.seconds);
-		next = session_exited(ss, &res);
-		if (next == SESSION_FAILED) {
-			rc = end_session(ss, res.cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED,
-					 session_failure_detail(&res), EXIT_STEP_FAILED);
-			exec_result_free(&res);
-			goto out_signals;
-		}
-		exec_result_free(&res);
-	}
-
-	if (next == SESSION_VOUCH) {
-		/* nothing to ask: only the operator can vouch */
-		bool vouch = o.confirm_unobservable;
-		if (!vouch && interactive() && !interrupted) {
-			char answer[16];
-			char q[512];
-			snprintf(q, sizeof(q), "%s cannot be observed. Does it run %s now? [y/N] ",
-				 node_name, step.release);
-			vouch = ask(q, answer, sizeof(answer)) && tolower((unsigned char)answer[0]) == 'y';
-		}
-		char *detail = vouch ? xasprintf("%s@%s vouched that %s runs %s", ss->rec.user,
-						 ss->rec.host, node_name, step.release)
-				     : xasprintf("%s cannot be observed and nobody vouched for it (use "
-						 "--confirm-unobservable)", node_name);
-		printf("%s\n", detail);
-		rc = end_session(ss, vouch ? OUTCOME_VOUCHED : OUTCOME_NOT_VERIFIED, detail,
-				 vouch ? EXIT_VERIFIED : EXIT_NOT_VERIFIED);
-	} else {
-		/* verify by probing again until settle_timeout */
-		printf("Verifying (up to %.0f s)...\n", c.st.settle_timeout);
-		fflush(stdout);
-		struct timespec t0, now;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		bool ok = false;
-		for (;;) {
-			plan_ctx_refresh(&c, ss);
-			if ((ok = step_verified(&c.s, &c.plan, &ss->step)) || interrupted)
-				break;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			double el = (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
-			if (el >= c.st.settle_timeout)
-				break;
-			usleep(500 * 1000);
-		}
-		char *detail = ok ? xasprintf("verified: %s", what)
-				  : xasprintf("not verified within %.0f s: %s", c.st.settle_timeout, what);
-		printf("%s\n", detail);
-		rc = end_session(ss, ok ? OUTCOME_VERIFIED : OUTCOME_NOT_VERIFIED, detail,
-				 ok ? EXIT_VERIFIED : EXIT_NOT_VERIFIED);
-	}
-out_signals:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
-out:
-	argv_free(cmd);
-	free(display);
-	free(display_safe);
-	free(what);
-	free(release);
+	rc = take_step(&c, &o, false);
 	plan_ctx_free(&c);
-	return rc;
+	return got_signal ? 128 + got_signal : rc;
 }

@@ -83,7 +83,8 @@ static void fail_here(struct db_conn *c, struct my *m, bool broken)
 		/* the library's own words for this are "Lost connection ... system
 		 * error: 11" */
 		db_fail(c, DBE_CONNECT, true,
-			xasprintf("no answer from the database within %u s", m->connect_timeout));
+			xasprintf("no answer from the database within %.1f s",
+				  (double)m->connect_timeout));
 		m->phase = MYP_IDLE;
 		return;
 	}

@@ -139,7 +139,7 @@ class Observations(unittest.TestCase):
         s.close()
         c = h.check(doc, "db-revision")
         self.assertEqual(c["result"], 2)
-        self.assertIn("no answer from the database within 2 s", c["details"])
+        self.assertIn("no answer from the database within 2.0 s", c["details"])
         self.assertLess(took, 6)
 
     def test_read_only_commands_create_nothing(self):
