@@ -12,7 +12,7 @@
 #include "core/xalloc.h"
 
 const struct cmd_entry cmd_table[] = {
-	{ "console", "console [--interval S] [--readonly] [-n N] [--dump FILE] [--no-color] [--step-timeout S]",
+	{ "console", "console [--interval S] [--readonly] [-n N] [--dump FILE] [--no-color] [--step-timeout S] [--batch] [--size WxH]",
 	  "the live dashboard: nodes, database, checks, next step; n takes it", cmd_console },
 	{ "upgrade", "upgrade check [--json]",
 	  "run the upgrade checks (Barbican's own, then the rolling-upgrade ones)", cmd_upgrade },
