@@ -1,8 +1,13 @@
 #include "cli.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/xalloc.h"
 
@@ -60,7 +65,7 @@ int cli_help(const char *usage, const char *description, const char *options)
 	return 0;
 }
 
-enum { OPT_JSON = 1, OPT_HELP };
+enum { OPT_JSON = 1, OPT_HELP, OPT_WATCH };
 
 static const struct arg_opt output_opts[] = {
 	{ "json", 0, false, OPT_JSON },
@@ -68,17 +73,36 @@ static const struct arg_opt output_opts[] = {
 	{ NULL, 0, false, 0 },
 };
 
+static const struct arg_opt output_watch_opts[] = {
+	{ "json", 0, false, OPT_JSON },
+	{ "help", 'h', false, OPT_HELP },
+	{ "watch", 0, true, OPT_WATCH },
+	{ NULL, 0, false, 0 },
+};
+
+/* the longest --watch: a day (a bigger value is a typo, and poll's
+ * milliseconds must hold it) */
+#define WATCH_MAX 86400.0
+
 int cli_output_opts(int argc, char **argv, const char *usage, const char *description,
-		    const struct output_ops **out)
+		    const struct output_ops **out, double *watch)
 {
 	*out = &output_text;
+	if (watch)
+		*watch = 0;
 	struct arg_state a;
 	args_init(&a, argc, argv, 1);
 	int id;
-	while ((id = args_next(&a, output_opts, false)) != ARG_END) {
+	while ((id = args_next(&a, watch ? output_watch_opts : output_opts, false)) != ARG_END) {
 		switch (id) {
 		case OPT_JSON:
 			*out = &output_json;
+			break;
+		case OPT_WATCH:
+			if (!conf_parse_double(a.value, watch) || !(*watch > 0) || *watch > WATCH_MAX)
+				return cli_usage_error(usage, "argument --watch: expected seconds "
+						       "(more than 0, at most %.0f), got '%s'",
+						       WATCH_MAX, a.value);
 			break;
 		case OPT_HELP: {
 			/* the schema is named after the command: "upgrade check" ->
@@ -92,8 +116,14 @@ int cli_output_opts(int argc, char **argv, const char *usage, const char *descri
 				word = usage + 8;
 				n = strcspn(word, " [");
 			}
-			char *opts = xasprintf("  --json      print JSON (schema barbican-status/%.*s/1)\n"
-					       "  -h, --help  show this help and exit\n", (int)n, word);
+			char *opts = xasprintf("  --json      print JSON (schema barbican-status/%.*s/1)%s\n"
+					       "%s"
+					       "  -h, --help  show this help and exit\n", (int)n, word,
+					       watch ? "; with --watch one\n"
+						       "              document per line and refresh" : "",
+					       watch ? "  --watch S   observe and print again every S seconds, "
+						       "in place in a\n"
+						       "              terminal, until Ctrl-C (exit 0)\n" : "");
 			cli_help(usage, description, opts);
 			free(opts);
 			return 0;
@@ -123,4 +153,86 @@ void cli_observed_free(struct settings *st, struct snapshot *s)
 {
 	snapshot_free(s);
 	settings_free(st);
+}
+
+/* ---- --watch ---- */
+
+static volatile sig_atomic_t watch_signal;
+
+static void watch_on_signal(int sig)
+{
+	if (!watch_signal)
+		watch_signal = sig;
+}
+
+static double mono_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int cli_watch(struct cli *cli, const char *what, double watch, bool json, cli_show_fn show,
+	      void *arg)
+{
+	if (!(watch > 0))
+		return show(cli, stdout, arg);
+
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { 0 }, old[3];
+	sa.sa_handler = watch_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART; /* poll and nanosleep still return EINTR */
+	sigset_t block, prev;
+	sigemptyset(&block);
+	watch_signal = 0;
+	for (int i = 0; i < 3; i++) {
+		sigaction(sigs[i], &sa, &old[i]);
+		sigaddset(&block, sigs[i]);
+	}
+	bool tty = !json && isatty(STDOUT_FILENO);
+	int rc = 0;
+	for (unsigned long n = 1; !watch_signal; n++) {
+		double start = mono_now();
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		if (!f) {
+			fprintf(stderr, BS_PROG ": cannot buffer the output: %s\n", strerror(errno));
+			rc = EXIT_CANNOT_TELL;
+			break;
+		}
+		if (!json) {
+			char when[32];
+			time_t now = time(NULL);
+			struct tm tm;
+			gmtime_r(&now, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			fprintf(f, "%s--- " BS_PROG " %s: refresh %lu at %s, every %g s ---\n",
+				tty ? "\033[H\033[J" : "", what, n, when, watch);
+		}
+		rc = show(cli, f, arg);
+		fclose(f);
+		if (rc || watch_signal) {
+			free(buf);
+			break;
+		}
+		/* all of it or nothing: a signal now waits until it is written */
+		sigprocmask(SIG_BLOCK, &block, &prev);
+		fwrite(buf, 1, len, stdout);
+		fflush(stdout);
+		sigprocmask(SIG_SETMASK, &prev, NULL);
+		free(buf);
+		double next = start + watch;
+		double now;
+		while (!watch_signal && (now = mono_now()) < next)
+			poll(NULL, 0, (int)((next - now) * 1000.0) + 1);
+	}
+	int sig = watch_signal;
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (rc)
+		return rc;
+	/* Ctrl-C is how a watch ends; another signal was sent by someone else */
+	return sig == SIGINT ? 0 : 128 + sig;
 }

@@ -46,12 +46,30 @@ void cli_suggest(const char *word, const char *const *candidates, size_t n);
 /* The help text of a command on stdout; 0. */
 int cli_help(const char *usage, const char *description, const char *options);
 
-/* Parse the options every data command has, "[--json] [-h|--help]":
- * returns -1 when the command should go on (with *out the renderer), else
- * the exit code (0 after --help, EXIT_USAGE after a usage error). */
+/* Parse the options every data command has, "[--json] [-h|--help]", and
+ * "[--watch S]" when watch is not NULL (*watch: the seconds between
+ * refreshes, 0 without --watch; S > 0, else a usage error): returns -1 when
+ * the command should go on (with *out the renderer), else the exit code (0
+ * after --help, EXIT_USAGE after a usage error). */
 struct output_ops;
 int cli_output_opts(int argc, char **argv, const char *usage, const char *description,
-		    const struct output_ops **out);
+		    const struct output_ops **out, double *watch);
+
+/* One observation and its output, printed into f: returns 0, or the exit
+ * code of an error (printed on stderr), which ends a --watch. */
+typedef int (*cli_show_fn)(struct cli *cli, FILE *f, void *arg);
+/* show once (watch 0), or every watch seconds until a signal (--watch):
+ * each refresh observes anew. The output of a refresh is made whole before
+ * any of it is written, then written at once and flushed: with --json one
+ * document per line; as text, a header line ("--- barbican-status WHAT:
+ * refresh N at TIME, every S s ---") then the output, after the ANSI
+ * sequences that clear the screen and home the cursor when stdout is a
+ * terminal (no terminal mode is changed). Ctrl-C (SIGINT), the usual way
+ * out, exits 0; SIGTERM and SIGHUP exit 128 + the signal; a refresh under
+ * way when the signal comes is not printed. An error of a refresh (its
+ * code) ends it. */
+int cli_watch(struct cli *cli, const char *what, double watch, bool json, cli_show_fn show,
+	      void *arg);
 
 /* Load the settings, then observe what `what` says (probes/observe.h)
  * into s. Returns 0, or the exit code of a configuration error. On success

@@ -10,7 +10,7 @@
 #include "probes/observe.h"
 #include "upgrade.h"
 
-#define USAGE "journal [--json]"
+#define USAGE "journal [--json] [--watch S]"
 #define SCHEMA "barbican-status/journal/1"
 
 static void iso(char *buf, size_t n, time_t t)
@@ -20,10 +20,10 @@ static void iso(char *buf, size_t n, time_t t)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void print_text(const char *path, const struct journal_record *r, size_t n,
+static void print_text(FILE *f, const char *path, const struct journal_record *r, size_t n,
 		       const size_t *bad, size_t nbad)
 {
-	printf("journal: %s (%zu record%s)\n", path, n, n == 1 ? "" : "s");
+	fprintf(f, "journal: %s (%zu record%s)\n", path, n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		char start[32], end[32];
 		iso(start, sizeof(start), r[i].start);
@@ -35,18 +35,18 @@ static void print_text(const char *path, const struct journal_record *r, size_t 
 		char *detail = r[i].detail ? sanitize_term(r[i].detail, true) : NULL;
 		char *user = sanitize_term(r[i].user ? r[i].user : "?", false);
 		char *host = sanitize_term(r[i].host ? r[i].host : "?", false);
-		printf("%s  %-12s %-16s %-13s %s@%s", start, journal_outcome_name(r[i].outcome),
+		fprintf(f, "%s  %-12s %-16s %-13s %s@%s", start, journal_outcome_name(r[i].outcome),
 		       r[i].step ? r[i].step : "?", node ? node : "-", user, host);
 		if (r[i].has_exit)
-			printf("  exit %d", r[i].exit_code);
+			fprintf(f, "  exit %d", r[i].exit_code);
 		if (r[i].has_signal)
-			printf("  signal %d", r[i].signal);
-		printf("  (%.0f s)\n", difftime(r[i].end, r[i].start));
+			fprintf(f, "  signal %d", r[i].signal);
+		fprintf(f, "  (%.0f s)\n", difftime(r[i].end, r[i].start));
 		if (line_safe)
-			printf("    %s\n", line_safe);
+			fprintf(f, "    %s\n", line_safe);
 		for (const char *p = detail && *detail ? detail : NULL; p;) {
 			const char *nl = strchr(p, '\n');
-			printf("    %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+			fprintf(f, "    %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
 			p = nl ? nl + 1 : NULL;
 		}
 		free(node);
@@ -57,7 +57,7 @@ static void print_text(const char *path, const struct journal_record *r, size_t 
 		free(host);
 	}
 	for (size_t i = 0; i < nbad; i++)
-		printf("line %zu of the journal is not a record (left as is)\n", bad[i]);
+		fprintf(f, "line %zu of the journal is not a record (left as is)\n", bad[i]);
 }
 
 static json_t *opt_str(const char *s)
@@ -65,7 +65,7 @@ static json_t *opt_str(const char *s)
 	return s ? pyjson_str(s) : json_null();
 }
 
-static void print_json(const char *path, const struct journal_record *r, size_t n,
+static void print_json(FILE *f, const char *path, const struct journal_record *r, size_t n,
 		       const size_t *bad, size_t nbad)
 {
 	json_t *doc = json_object();
@@ -105,26 +105,17 @@ static void print_json(const char *path, const struct journal_record *r, size_t 
 		json_array_append_new(b, json_integer((json_int_t)bad[i]));
 	json_object_set_new(doc, "unreadable_lines", b);
 	char *text = pyjson_dumps(doc);
-	printf("%s\n", text);
+	fprintf(f, "%s\n", text);
 	free(text);
 	json_decref(doc);
 }
 
-int cmd_journal(struct cli *cli, int argc, char **argv)
+static int show(struct cli *cli, FILE *f, void *arg)
 {
-	const struct output_ops *out;
-	int rc = cli_output_opts(argc, argv, USAGE,
-		"Show every step that `upgrade next` ran or vouched for: when, who (user and\n"
-		"host), which step and node, the argv, exit code or signal, and the outcome\n"
-		"(verified, not-verified, failed, vouched, cancelled, running, abandoned):\n"
-		"the shared record in the database ([record]) merged with this operator's\n"
-		"journal, [journal] path, else $XDG_STATE_HOME/barbican-status/journal.jsonl,\n"
-		"else ~/.local/state/barbican-status/journal.jsonl. Exit status 0 when it was\n"
-		"shown (a missing journal has no records), 255 when it cannot be read.", &out);
-	if (rc >= 0)
-		return rc;
+	const struct output_ops *out = arg;
 	struct settings st;
 	struct snapshot s;
+	int rc;
 	if ((rc = cli_observe(cli, OBS_DB, false, &st, &s)))
 		return rc;
 	if (s.record.error) {
@@ -140,13 +131,30 @@ int cmd_journal(struct cli *cli, int argc, char **argv)
 		bs_err_print(&err);
 		rc = bs_status_exit_code(err.status);
 	} else if (out == &output_json) {
-		print_json(path, r, n, bad, nbad);
+		print_json(f, path, r, n, bad, nbad);
 	} else {
-		print_text(path, r, n, bad, nbad);
+		print_text(f, path, r, n, bad, nbad);
 	}
 	journal_records_free(r, n);
 	free(bad);
 	free(path);
 	cli_observed_free(&st, &s);
 	return rc;
+}
+
+int cmd_journal(struct cli *cli, int argc, char **argv)
+{
+	const struct output_ops *out;
+	double watch;
+	int rc = cli_output_opts(argc, argv, USAGE,
+		"Show every step that `upgrade next` ran or vouched for: when, who (user and\n"
+		"host), which step and node, the argv, exit code or signal, and the outcome\n"
+		"(verified, not-verified, failed, vouched, cancelled, running, abandoned):\n"
+		"the shared record in the database ([record]) merged with this operator's\n"
+		"journal, [journal] path, else $XDG_STATE_HOME/barbican-status/journal.jsonl,\n"
+		"else ~/.local/state/barbican-status/journal.jsonl. Exit status 0 when it was\n"
+		"shown (a missing journal has no records), 255 when it cannot be read.", &out, &watch);
+	if (rc >= 0)
+		return rc;
+	return cli_watch(cli, "journal", watch, out == &output_json, show, (void *)out);
 }

@@ -4,11 +4,25 @@
 #include "core/manifest.h"
 #include "probes/observe.h"
 
-#define USAGE "migrations [--json]"
+#define USAGE "migrations [--json] [--watch S]"
+
+static int show(struct cli *cli, FILE *f, void *arg)
+{
+	const struct output_ops *out = arg;
+	struct settings st;
+	struct snapshot s;
+	int rc;
+	if ((rc = cli_observe(cli, OBS_DB, true, &st, &s)))
+		return rc;
+	out->migrations(f, &s, manifest_builtin());
+	cli_observed_free(&st, &s);
+	return 0;
+}
 
 int cmd_migrations(struct cli *cli, int argc, char **argv)
 {
 	const struct output_ops *out;
+	double watch;
 	int rc = cli_output_opts(argc, argv, USAGE,
 		"Read the database's alembic_version and show its revision(s), the heads\n"
 		"of the target release, the migrations still to run (in order, each with\n"
@@ -16,14 +30,8 @@ int cmd_migrations(struct cli *cli, int argc, char **argv)
 		"pending, cold (a pre-rebase revision), ahead (only a newer release knows\n"
 		"it) or unknown. The target is [upgrade] target_release, else the Barbican\n"
 		"release installed here. Exit status 0 when the state was shown, 255 on a\n"
-		"configuration error.", &out);
+		"configuration error.", &out, &watch);
 	if (rc >= 0)
 		return rc;
-	struct settings st;
-	struct snapshot s;
-	if ((rc = cli_observe(cli, OBS_DB, true, &st, &s)))
-		return rc;
-	out->migrations(stdout, &s, manifest_builtin());
-	cli_observed_free(&st, &s);
-	return 0;
+	return cli_watch(cli, "migrations", watch, out == &output_json, show, (void *)out);
 }

@@ -6,11 +6,25 @@
 #include "core/manifest.h"
 #include "probes/observe.h"
 
-#define USAGE "nodes [--json]"
+#define USAGE "nodes [--json] [--watch S]"
+
+static int show(struct cli *cli, FILE *f, void *arg)
+{
+	const struct output_ops *out = arg;
+	struct settings st;
+	struct snapshot s;
+	int rc;
+	if ((rc = cli_observe(cli, OBS_NODES, false, &st, &s)))
+		return rc;
+	out->nodes(f, &s, manifest_builtin());
+	cli_observed_free(&st, &s);
+	return 0;
+}
 
 int cmd_nodes(struct cli *cli, int argc, char **argv)
 {
 	const struct output_ops *out;
+	double watch;
 	int rc = cli_output_opts(argc, argv, USAGE,
 		"Probe every configured node ([node:NAME] sections) once, all at the same\n"
 		"time, and show what runs where: release and its source (build: the\n"
@@ -19,14 +33,8 @@ int cmd_nodes(struct cli *cli, int argc, char **argv)
 		"manifest), state (up, drained, down, error, unknown), skew against the\n"
 		"target release, latency and the error of nodes that failed. Exit status 0\n"
 		"when the nodes were probed (whatever their state), 255 on a configuration\n"
-		"error.", &out);
+		"error.", &out, &watch);
 	if (rc >= 0)
 		return rc;
-	struct settings st;
-	struct snapshot s;
-	if ((rc = cli_observe(cli, OBS_NODES, false, &st, &s)))
-		return rc;
-	out->nodes(stdout, &s, manifest_builtin());
-	cli_observed_free(&st, &s);
-	return 0;
+	return cli_watch(cli, "nodes", watch, out == &output_json, show, (void *)out);
 }

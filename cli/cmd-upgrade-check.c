@@ -23,7 +23,7 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 		"worst is a Warning, 2 the worst is a Failure, 255 the checks could not\n"
 		"run. The target release is [upgrade] target_release, else the Barbican\n"
 		"release installed on this machine. A usage error exits 2, as argparse\n"
-		"does in Barbican's own command.", &out);
+		"does in Barbican's own command.", &out, NULL);
 	if (rc == EXIT_USAGE)
 		return EXIT_USAGE_ARGPARSE;
 	if (rc >= 0)

@@ -17,7 +17,7 @@ _barbican_status()
 
     local steps="expand roll unpin migrate-data contract offline done"
     local services="barbican-api barbican-worker barbican-keystone-listener barbican-retry"
-    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --service --proc --root --release --reason"
+    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --size --watch --service --proc --root --release --reason"
 
     case $prev in
         --config-file|--dump)
@@ -34,7 +34,7 @@ _barbican_status()
         --service)
             mapfile -t COMPREPLY < <(compgen -W "$services" -- "$cur")
             return 0 ;;
-        --timeout|--interval|-n|--iterations|--step-timeout|--release|--reason)
+        --timeout|--interval|-n|--iterations|--step-timeout|--size|--watch|--release|--reason)
             COMPREPLY=()
             return 0 ;;
     esac
@@ -65,12 +65,13 @@ _barbican_status()
         upgrade)
             case $sub in
                 "") if [[ $cur == -* ]]; then words="--json --help"; else words="check plan gate next"; fi ;;
-                check|plan) words="--json --help" ;;
+                check) words="--json --help" ;;
+                plan) words="--json --watch --help" ;;
                 gate) words="--before --json --help" ;;
                 next) words="--dry-run --yes --timeout --confirm-unobservable --take-over --help" ;;
             esac ;;
-        console) words="--interval --readonly --iterations --dump --no-color --step-timeout --help" ;;
-        nodes|migrations|journal) words="--json --help" ;;
+        console) words="--interval --readonly --iterations --dump --no-color --step-timeout --batch --size --help" ;;
+        nodes|migrations|journal) words="--json --watch --help" ;;
         report) words="--service --json --proc --root --help" ;;
         vouch) words="--release --reason --yes --help" ;;
     esac

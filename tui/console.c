@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,8 @@ struct console {
 	struct term_info ti;
 	struct grid grid;
 	int sigpipe[2];
+	unsigned long screens;       /* --batch: screens written */
+	bool screen_owed;            /* --batch: the newest refresh's screen is not out yet */
 	bool quit;
 	int quit_signal;     /* the signal that ended the console; 0 none */
 };
@@ -280,7 +283,38 @@ static void draw(struct console *c)
 		grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
 	}
 	view_draw(&c->grid, vs);
-	term_draw(&c->grid);
+	if (!c->o->batch)
+		term_draw(&c->grid);
+}
+
+/* --batch: the screen of the newest refresh, to --dump FILE (rewritten) or
+ * appended to stdout. */
+static void batch_screen(struct console *c)
+{
+	draw(c);
+	if (c->o->dump) {
+		dump_screen(c);
+	} else {
+		char *text = grid_dump(&c->grid);
+		fputs(text, stdout);
+		fflush(stdout);
+		free(text);
+	}
+	c->screens++;
+	c->screen_owed = false;
+}
+
+/* --batch: every probe the newest refresh started has ended (an earlier
+ * refresh's node still in flight is not its own). */
+static bool newest_tick_ended(const struct console *c)
+{
+	if (!c->nticks || c->ticks[c->nticks - 1].seq != c->ticks_started)
+		return true;
+	const struct tick *t = &c->ticks[c->nticks - 1];
+	for (size_t i = 0; i < c->snap.nnodes; i++)
+		if (t->nodes[i] && c->snap.nodes[i].in_flight)
+			return false;
+	return !(t->db && c->db);
 }
 
 /* ---- steps ---- */
@@ -895,7 +929,14 @@ int console_run(struct settings *st, const struct console_opts *o)
 	for (int i = 0; i < 4; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 
-	if (!term_open(o->color, &c->ti)) {
+	if (o->batch) {
+		/* no terminal: the size asked for, colours never; boxes in
+		 * UTF-8 when the locale is */
+		const char *cs = nl_langinfo(CODESET);
+		c->ti = (struct term_info){ false, !(cs && (strcmp(cs, "UTF-8") == 0 ||
+							   strcmp(cs, "utf8") == 0)),
+					    o->width, o->height };
+	} else if (!term_open(o->color, &c->ti)) {
 		for (int i = 0; i < 4; i++)
 			sigaction(sigs[i], &old[i], NULL);
 		close(c->sigpipe[0]);
@@ -918,8 +959,16 @@ int console_run(struct settings *st, const struct console_opts *o)
 	time_t last_draw_sec = 0;
 	while (!c->quit) {
 		double now = mono();
-		if (!c->vs.paused && now >= c->next_tick)
+		if (!c->vs.paused && now >= c->next_tick) {
+			/* --batch: the screen of a refresh still waiting on a
+			 * probe is due now, as it stands */
+			if (o->batch && c->screen_owed)
+				batch_screen(c);
+			if (o->batch && o->iterations > 0 && c->screens >= (unsigned long)o->iterations)
+				break;
 			start_tick(c);
+			c->screen_owed = o->batch;
+		}
 
 		long wait = 1000;
 		if (!c->vs.paused) {
@@ -940,7 +989,8 @@ int console_run(struct settings *st, const struct console_opts *o)
 		long cmdt = cmdprober_timeout_ms(c->cmds);
 		if (cmdt >= 0 && cmdt < wait)
 			wait = cmdt;
-		extra[nextra++] = (struct curl_waitfd){ STDIN_FILENO, CURL_WAIT_POLLIN, 0 };
+		if (!o->batch)
+			extra[nextra++] = (struct curl_waitfd){ STDIN_FILENO, CURL_WAIT_POLLIN, 0 };
 		extra[nextra++] = (struct curl_waitfd){ c->sigpipe[0], CURL_WAIT_POLLIN, 0 };
 		if (c->db) {
 			bool w;
@@ -976,8 +1026,10 @@ int console_run(struct settings *st, const struct console_opts *o)
 		while ((ns = read(c->sigpipe[0], sig, sizeof(sig))) > 0) {
 			for (ssize_t i = 0; i < ns; i++) {
 				if (sig[i] == 'W') {
-					term_resized(&c->ti);
-					redraw = true;
+					if (!o->batch) {
+						term_resized(&c->ti);
+						redraw = true;
+					}
 				} else {
 					c->quit = true;
 					c->quit_signal = sig[i] == 'I' ? SIGINT : sig[i] == 'T' ? SIGTERM : SIGHUP;
@@ -985,7 +1037,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 			}
 		}
 		int k;
-		while ((k = term_key()) != KEY_NONE_) {
+		while (!o->batch && (k = term_key()) != KEY_NONE_) {
 			if (k == K_RESIZE) {
 				/* curses has resized already (resizeterm queues this key:
 				 * resizing again here would queue another, forever) */
@@ -1040,6 +1092,13 @@ int console_run(struct settings *st, const struct console_opts *o)
 			verify_step(c);
 			changed = refreshed = true;
 		}
+		if (o->batch) {
+			if (c->screen_owed && newest_tick_ended(c))
+				batch_screen(c);
+			if (o->iterations > 0 && c->screens >= (unsigned long)o->iterations)
+				c->quit = true;
+			continue;
+		}
 		time_t sec = time(NULL);
 		if (changed || redraw || sec != last_draw_sec) {
 			draw(c);
@@ -1052,8 +1111,10 @@ int console_run(struct settings *st, const struct console_opts *o)
 	}
 
 	cleanup_step(c);
-	draw(c);
-	dump_screen(c);
+	if (!o->batch) {
+		draw(c);
+		dump_screen(c);
+	}
 	term_close();
 	xalloc_set_fatal_hook(NULL);
 	for (int i = 0; i < 4; i++)

@@ -76,7 +76,15 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete("barbican-status", "upgrade", "next", "--d"), ["--dry-run"])
         self.assertEqual(complete("barbican-status", "upgrade", "gate", "--b"), ["--before"])
         self.assertEqual(complete("barbican-status", "--config-"), ["--config-dir", "--config-file"])
-        self.assertEqual(complete("barbican-status", "nodes", "--"), ["--help", "--json"])
+        self.assertEqual(complete("barbican-status", "nodes", "--"), ["--help", "--json", "--watch"])
+        # upgrade check is Barbican's drop-in: no --watch there
+        self.assertEqual(complete("barbican-status", "upgrade", "check", "--"), ["--help", "--json"])
+        self.assertEqual(complete("barbican-status", "console", "--b"), ["--batch"])
+        # the seconds of --watch and the size of --size are typed, not completed
+        self.assertEqual(complete("barbican-status", "nodes", "--watch", ""), [])
+        self.assertEqual(complete("barbican-status", "console", "--batch", "--size", ""), [])
+        # a value after --watch is not taken for a command's word
+        self.assertEqual(complete("barbican-status", "journal", "--watch", "2", "--j"), ["--json"])
         # no command takes a word that is not an option
         self.assertEqual(complete("barbican-status", "nodes", "x"), [])
         self.assertEqual(complete("barbican-status", "upgrade", "next", "--timeout", ""), [])

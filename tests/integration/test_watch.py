@@ -1,0 +1,320 @@
+#!/usr/bin/python3
+"""Watching without a dashboard: --watch S on nodes, migrations, upgrade plan
+and journal (a refresh every S seconds; one JSON document per line; in a
+terminal redrawn in place, the terminal as it was; Ctrl-C the way out), and
+the console's batch mode (no terminal at all: N refreshes, the screen as
+plain text at the size asked for). Against the simulated fleet and a real
+PostgreSQL (BS_TESTENV)."""
+import json
+import os
+import pty
+import select
+import signal
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness as h
+
+WATCHED = [["nodes"], ["migrations"], ["upgrade", "plan"], ["journal"]]
+HUNG = "ctl2-api"   # a barbican-api of demo-14.json that is made to hang
+
+
+def environment(extra=None):
+    home = tempfile.mkdtemp(prefix="bs-home-")
+    e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": home, "LANG": "C.UTF-8",
+         "BARBICAN_STATUS_SITE_DIRS": "/nonexistent"}
+    e.update(extra or {})
+    return e, home
+
+
+def start(dep, args, **kw):
+    """barbican-status with dep's config, not waited for."""
+    e, home = environment()
+    p = subprocess.Popen([h.BIN, "--config-file", dep.conf] + args, env=e, cwd=home, **kw)
+    p.home = home
+    return p
+
+
+def read_lines(p, n, timeout):
+    """n lines of p's stdout (a pipe), each with the monotonic time it came."""
+    lines, buf = [], b""
+    fd = p.stdout.fileno()
+    deadline = time.monotonic() + timeout
+    while len(lines) < n:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise AssertionError("%d of %d lines in %s s: %r" % (len(lines), n, timeout, buf))
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            raise AssertionError("end of output after %d lines" % len(lines))
+        buf += chunk
+        while b"\n" in buf and len(lines) < n:
+            line, buf = buf.split(b"\n", 1)
+            lines.append((time.monotonic(), line))
+    return lines, buf
+
+
+def stop(p, sig=signal.SIGINT):
+    """Send sig, then the rest of stdout and the exit status."""
+    p.send_signal(sig)
+    rest, _ = p.communicate(timeout=30)
+    shutil.rmtree(p.home, ignore_errors=True)
+    return p.returncode, rest
+
+
+class Watch(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dep = h.Deployment(h.load_fleet())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dep.close()
+
+    def test_json_watch_prints_one_whole_document_per_refresh_until_ctrl_c_exits_0(self):
+        p = start(self.dep, ["nodes", "--json", "--watch", "0.5"], stdout=subprocess.PIPE)
+        lines, partial = read_lines(p, 3, 30)
+        rc, rest = stop(p)
+        self.assertEqual(rc, 0)  # Ctrl-C is how a watch ends (barbican-status(1))
+        for _, line in lines:
+            doc = json.loads(line)
+            self.assertEqual(doc["schema"], "barbican-status/nodes/1")
+            self.assertEqual(len(doc["nodes"]), len(self.dep.fleet["nodes"]))
+        # refreshes come every 0.5 s, not all at once
+        self.assertGreater(lines[2][0] - lines[0][0], 0.7)
+        # nothing half-written: whatever came after is whole lines of JSON
+        tail = partial + rest
+        self.assertTrue(tail == b"" or tail.endswith(b"\n"), tail[-80:])
+        for line in tail.splitlines():
+            json.loads(line)
+
+    def test_each_refresh_observes_anew(self):
+        p = start(self.dep, ["nodes", "--json", "--watch", "0.5"], stdout=subprocess.PIPE)
+        try:
+            first, _ = read_lines(p, 1, 30)
+            name = "ctl1-wrk"
+            before = {n["name"]: n for n in json.loads(first[0][1])["nodes"]}[name]["release"]
+            self.dep.set_node(name, {"release": "15.0.1"})
+            seen = None
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                more, _ = read_lines(p, 1, 20)
+                doc = json.loads(more[0][1])
+                seen = {n["name"]: n for n in doc["nodes"]}[name]["release"]
+                if seen == "15.0.1":
+                    break
+        finally:
+            rc, _ = stop(p)
+            self.dep.set_node(name, {"release": before})
+        self.assertNotEqual(before, "15.0.1")
+        self.assertEqual(seen, "15.0.1")
+        self.assertEqual(rc, 0)
+
+    def test_sigterm_ends_a_watch_with_128_plus_the_signal(self):
+        p = start(self.dep, ["migrations", "--json", "--watch", "0.5"], stdout=subprocess.PIPE)
+        read_lines(p, 1, 30)
+        rc, _ = stop(p, signal.SIGTERM)
+        self.assertEqual(rc, 128 + signal.SIGTERM)
+
+    def test_text_without_a_terminal_has_a_header_line_per_refresh_and_no_escapes(self):
+        p = start(self.dep, ["journal", "--watch", "0.3"], stdout=subprocess.PIPE)
+        time.sleep(1.5)
+        rc, out = stop(p)
+        self.assertEqual(rc, 0)
+        text = out.decode()
+        self.assertNotIn("\x1b", text)
+        headers = [l for l in text.splitlines()
+                   if l.startswith("--- barbican-status journal: refresh ")]
+        self.assertGreaterEqual(len(headers), 2, text)
+        self.assertTrue(headers[0].startswith("--- barbican-status journal: refresh 1 at "))
+        self.assertTrue(headers[1].startswith("--- barbican-status journal: refresh 2 at "))
+        self.assertTrue(text.startswith(headers[0]))
+
+    def test_plan_in_a_terminal_redraws_in_place_and_leaves_the_terminal_as_it_was(self):
+        master, slave = pty.openpty()
+        try:
+            def stty():
+                return subprocess.run(["stty", "-g"], stdin=slave, capture_output=True,
+                                      text=True, check=True).stdout
+            before = stty()
+            p = start(self.dep, ["upgrade", "plan", "--watch", "0.5"], stdin=slave,
+                      stdout=slave, stderr=slave)
+            out = b""
+            deadline = time.monotonic() + 30
+            while out.count(b"\x1b[H\x1b[J") < 3 and time.monotonic() < deadline:
+                if select.select([master], [], [], 1)[0]:
+                    out += os.read(master, 1 << 20)
+            p.send_signal(signal.SIGINT)
+            p.wait(30)
+            shutil.rmtree(p.home, ignore_errors=True)
+            after = stty()
+        finally:
+            os.close(master)
+            os.close(slave)
+        self.assertEqual(p.returncode, 0)
+        self.assertGreaterEqual(out.count(b"\x1b[H\x1b[J"), 3, out[-500:])
+        # every refresh starts with the screen cleared and the cursor home
+        self.assertTrue(out.startswith(b"\x1b[H\x1b[J--- barbican-status upgrade plan: refresh 1 "),
+                        out[:200])
+        self.assertIn(b"\x1b[H\x1b[J--- barbican-status upgrade plan: refresh 2 ", out)
+        self.assertEqual(before, after)
+
+    def test_a_hung_node_holds_a_refresh_only_its_timeout(self):
+        fleet = h.load_fleet()
+        h.fleet_node(fleet, HUNG)["faults"] = {"*": {"hang": True}}
+        dep = h.Deployment(fleet, node_timeouts={HUNG: 1})
+        try:
+            t0 = time.monotonic()
+            p = start(dep, ["nodes", "--json", "--watch", "0.5"], stdout=subprocess.PIPE)
+            lines, _ = read_lines(p, 3, 30)
+            rc, _ = stop(p)
+        finally:
+            dep.close()
+        self.assertEqual(rc, 0)
+        # each refresh waits for the hung node's 1 s timeout, no longer
+        self.assertLess(lines[2][0] - t0, 3 * 1.0 + 3.0)
+        for _, line in lines:
+            node = {n["name"]: n for n in json.loads(line)["nodes"]}[HUNG]
+            self.assertEqual(node["state"], "down")
+            self.assertIn("timed out", node["error"])
+
+
+class UsageErrors(unittest.TestCase):
+    def test_watch_wants_seconds_above_zero(self):
+        for cmd in WATCHED:
+            for value in ("0", "-1", "soon", "nan", "1e9"):
+                rc, out, err = h.run(cmd + ["--watch", value])
+                self.assertEqual(rc, 64, (cmd, value, err))
+                self.assertEqual(out, "")
+                self.assertIn("--watch", err)
+            rc, out, err = h.run(cmd + ["--watch"])
+            self.assertEqual(rc, 64, (cmd, err))
+
+    def test_upgrade_check_has_no_watch_and_keeps_argparse_code(self):
+        rc, out, err = h.run(["upgrade", "check", "--watch", "1"])
+        self.assertEqual(rc, 2, err)
+
+    def test_console_size_must_be_columns_x_rows(self):
+        for value in ("80", "x24", "80x", "80X24", "0x24", "80x0", "-80x24", "8a0x24", "99999x24"):
+            rc, out, err = h.run(["console", "--batch", "--size", value])
+            self.assertEqual(rc, 64, (value, err))
+            self.assertIn("--size", err)
+
+    def test_console_size_belongs_to_batch_mode(self):
+        rc, out, err = h.run(["console", "--size", "100x30"])
+        self.assertEqual(rc, 64, err)
+
+
+def screen_lines(text):
+    return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+
+
+class Batch(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dep = h.Deployment(h.load_fleet())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dep.close()
+
+    def batch(self, dep, args, timeout=60):
+        """The console with no terminal: stdin /dev/null, no TERM, stdout a pipe."""
+        e, home = environment()
+        self.assertNotIn("TERM", e)
+        t0 = time.monotonic()
+        try:
+            p = subprocess.run([h.BIN, "--config-file", dep.conf, "console"] + args,
+                               stdin=subprocess.DEVNULL, capture_output=True, env=e, cwd=home,
+                               timeout=timeout)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        return p.returncode, p.stdout.decode(), p.stderr.decode(), time.monotonic() - t0
+
+    def check_screen(self, lines, w, h_):
+        """The screen of tui/README.md at w x h_: h_ rows, none wider than w,
+        the header on row 0, the Nodes box's top border full width on row 1,
+        the footer's keys on the last row."""
+        self.assertEqual(len(lines), h_)
+        for l in lines:
+            self.assertLessEqual(len(l), w, l)
+        self.assertTrue(lines[0].startswith("barbican-status  "), lines[0])
+        self.assertEqual(len(lines[1]), w)
+        self.assertTrue(lines[1].startswith("┌ Nodes (%d) " % len(self.dep.fleet["nodes"])),
+                        lines[1])
+        self.assertTrue(lines[1].endswith("┐"))
+        self.assertTrue(lines[-1].startswith(" q quit "), lines[-1])
+
+    def test_batch_dump_needs_no_terminal_and_writes_the_screen_at_the_size_asked(self):
+        d = tempfile.mkdtemp(prefix="bs-batch-")
+        try:
+            f = os.path.join(d, "screen.txt")
+            rc, out, err, _ = self.batch(self.dep, ["--batch", "-n", "3", "--size", "100x30",
+                                                    "--interval", "0.5", "--dump", f])
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(out, "")  # nothing for a terminal: the screen went to FILE
+            with open(f, encoding="utf-8") as fh:
+                text = fh.read()
+            self.assertTrue(text.endswith("\n"))
+            self.check_screen(screen_lines(text), 100, 30)
+            self.assertEqual(os.listdir(d), ["screen.txt"])  # written atomically
+        finally:
+            shutil.rmtree(d)
+
+    def test_batch_without_dump_writes_each_refresh_to_stdout_at_80x24(self):
+        rc, out, err, _ = self.batch(self.dep, ["--batch", "-n", "2", "--interval", "0.5"])
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("\x1b", out)
+        lines = screen_lines(out)
+        self.assertEqual(len(lines), 2 * 24)
+        self.check_screen(lines[:24], 80, 24)
+        self.check_screen(lines[24:], 80, 24)
+
+    def test_n_with_dump_and_no_terminal_is_batch_mode_by_itself(self):
+        d = tempfile.mkdtemp(prefix="bs-batch-")
+        try:
+            f = os.path.join(d, "screen.txt")
+            rc, out, err, _ = self.batch(self.dep, ["-n", "1", "--dump", f])
+            self.assertEqual(rc, 0, err)
+            with open(f, encoding="utf-8") as fh:
+                self.check_screen(screen_lines(fh.read()), 80, 24)
+        finally:
+            shutil.rmtree(d)
+
+    def test_without_batch_or_dump_the_console_still_wants_a_terminal(self):
+        rc, out, err, _ = self.batch(self.dep, ["-n", "1"])
+        self.assertEqual(rc, 255)
+        self.assertIn("terminal", err)
+
+    def test_a_hung_node_does_not_hold_the_refreshes(self):
+        fleet = h.load_fleet()
+        h.fleet_node(fleet, HUNG)["faults"] = {"*": {"hang": True}}
+        dep = h.Deployment(fleet, node_timeouts={HUNG: 30})
+        try:
+            rc, out, err, took = self.batch(dep, ["--batch", "-n", "3", "--interval", "0.5"])
+        finally:
+            dep.close()
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(screen_lines(out)), 3 * 24)
+        # about 3 intervals (1.5 s) and the start-up, nowhere near the hang's 30 s
+        self.assertLess(took, 8)
+
+    def test_sigterm_ends_batch_mode_with_143(self):
+        e, home = environment()
+        try:
+            p = subprocess.Popen([h.BIN, "--config-file", self.dep.conf, "console", "--batch",
+                                  "--interval", "0.3"], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, env=e, cwd=home)
+            read_lines(p, 24, 30)
+            p.send_signal(signal.SIGTERM)
+            p.communicate(timeout=30)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        self.assertEqual(p.returncode, 128 + signal.SIGTERM)
+
+
+if __name__ == "__main__":
+    h.main()
