@@ -95,6 +95,7 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv);
 int cmd_upgrade_plan(struct cli *cli, int argc, char **argv);
 int cmd_upgrade_gate(struct cli *cli, int argc, char **argv);
 int cmd_upgrade_next(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_run(struct cli *cli, int argc, char **argv);
 int cmd_journal(struct cli *cli, int argc, char **argv);
 int cmd_console(struct cli *cli, int argc, char **argv);
 int cmd_nodes(struct cli *cli, int argc, char **argv);

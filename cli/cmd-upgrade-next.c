@@ -559,3 +559,176 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 	plan_ctx_free(&c);
 	return got_signal ? 128 + got_signal : rc;
 }
+
+/* --- upgrade run: the steps one after another ------------------------------ */
+
+#define RUN_USAGE "upgrade run [--until PHASE] [--dry-run] [--yes] [--timeout S] " \
+		  "[--confirm-unobservable] [--take-over]"
+
+enum { ROPT_UNTIL = OPT_HELP + 1 };
+
+static const struct arg_opt run_opts[] = {
+	{ "until", 0, true, ROPT_UNTIL },
+	{ "dry-run", 0, false, OPT_DRY_RUN },
+	{ "yes", 'y', false, OPT_YES },
+	{ "timeout", 0, true, OPT_TIMEOUT },
+	{ "confirm-unobservable", 0, false, OPT_CONFIRM },
+	{ "take-over", 0, false, OPT_TAKE_OVER },
+	{ "help", 'h', false, OPT_HELP },
+	{ NULL, 0, false, 0 },
+};
+
+/* The command that goes on from where a run stopped. */
+static void print_resume(const struct next_opts *o, const char *until)
+{
+	printf("Resume with: barbican-status upgrade run --until %s%s%s\n", until,
+	       o->yes ? " --yes" : "", o->confirm_unobservable ? " --confirm-unobservable" : "");
+}
+
+int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
+{
+	struct next_opts o = { false, false, false, false, 3600 };
+	enum phase until = PH_UNPIN; /* the end of the roll */
+	const char *until_name = "unpin";
+	struct arg_state a;
+	args_init(&a, argc, argv, 1);
+	int id;
+	while ((id = args_next(&a, run_opts, false)) != ARG_END) {
+		switch (id) {
+		case ROPT_UNTIL:
+			if (!phase_parse(a.value, &until) || until == PH_CHECK) {
+				static const char *const names[] = { "expand", "roll", "unpin",
+								     "migrate-data", "contract",
+								     "offline", "done" };
+				int rc = cli_usage_error(RUN_USAGE, "argument --until: expected a phase "
+							 "(expand, roll, unpin, migrate-data, contract, "
+							 "offline, done), got '%s'", a.value);
+				cli_suggest(a.value, names, sizeof(names) / sizeof(names[0]));
+				return rc;
+			}
+			until_name = a.value;
+			break;
+		case OPT_DRY_RUN:
+			o.dry_run = true;
+			break;
+		case OPT_YES:
+			o.yes = true;
+			break;
+		case OPT_CONFIRM:
+			o.confirm_unobservable = true;
+			break;
+		case OPT_TAKE_OVER:
+			o.take_over = true;
+			break;
+		case OPT_TIMEOUT:
+			if (!conf_parse_double(a.value, &o.timeout) || o.timeout <= 0)
+				return cli_usage_error(RUN_USAGE, "argument --timeout: expected seconds above "
+						       "0, got '%s'", a.value);
+			break;
+		case OPT_HELP:
+			return cli_help(RUN_USAGE,
+				"Take the planner's steps one after another, as upgrade next takes one, each\n"
+				"verified before the next, until the first step of phase --until (default\n"
+				"unpin: the end of the roll). It never takes a step whose confirmation must be\n"
+				"typed (contract, offline: use upgrade next), and stops at the first step that\n"
+				"fails or is not verified, saying why and how to resume. Nodes are upgraded one\n"
+				"at a time ([upgrade] max_unavailable keeps its meaning). One confirmation for\n"
+				"the whole run on a terminal, --yes for scripts. Exit status: 0 it reached\n"
+				"--until (or the plan stopped before a typed confirmation), 4 there was nothing\n"
+				"to do, else that of upgrade next for the step that stopped it (1 not verified,\n"
+				"2 blocked or refused, 3 failed), 128+signal on SIGINT/SIGTERM/SIGHUP, 255 error.",
+				"  --until PHASE           stop before the first step of PHASE (default unpin)\n"
+				"  --dry-run               print the next step, run nothing\n"
+				"  -y, --yes               do not ask for confirmation (scripts)\n"
+				"  --timeout S             end a step after S seconds (default 3600)\n"
+				"  --confirm-unobservable  vouch for nodes with nothing to ask once their step\n"
+				"                          exited 0\n"
+				"  --take-over             take the upgrade lock from a holder that vanished\n"
+				"  -h, --help              show this help and exit\n");
+		case ARG_POSITIONAL:
+			return cli_usage_error(RUN_USAGE, "unrecognized arguments: %s", a.positional);
+		default:
+			return cli_usage_error(RUN_USAGE, "%s", a.error);
+		}
+	}
+
+	bool confirmed = o.yes || o.dry_run;
+	int taken = 0, rc = 0;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct plan_ctx c;
+		int lrc = plan_ctx_load(cli, &c);
+		if (lrc >= 0)
+			return lrc;
+		if (o.take_over)
+			plan_ctx_take_over(&c);
+		const struct plan *p = &c.plan;
+		if (p->phase == PH_DONE || p->next.kind == STEP_NONE) {
+			if (p->phase == PH_DONE) {
+				printf("The upgrade to %s is complete (%d step%s taken by this run).\n",
+				       c.s.target, taken, taken == 1 ? "" : "s");
+				rc = taken ? 0 : EXIT_COMPLETE;
+			} else {
+				rc = refuse_blocked(&c);
+				print_resume(&o, until_name);
+			}
+			plan_ctx_free(&c);
+			break;
+		}
+		if (p->phase >= until) {
+			printf("Reached phase %s, as asked (--until %s): %d step%s taken.\n",
+			       phase_name(p->phase), until_name, taken, taken == 1 ? "" : "s");
+			plan_ctx_free(&c);
+			rc = 0;
+			break;
+		}
+		if (p->next.kind == STEP_CONTRACT || p->next.kind == STEP_OFFLINE) {
+			printf("The next step, %s, needs its name typed: take it with barbican-status "
+			       "upgrade next. %d step%s taken.\n", step_kind_name(p->next.kind), taken,
+			       taken == 1 ? "" : "s");
+			plan_ctx_free(&c);
+			rc = 0;
+			break;
+		}
+		if (!p->next_ready) {
+			rc = refuse_blocked(&c);
+			print_resume(&o, until_name);
+			plan_ctx_free(&c);
+			break;
+		}
+		if (!confirmed) {
+			if (!interactive()) {
+				fprintf(stderr, BS_PROG ": not a terminal: pass --yes to run the steps "
+						"without confirmation; nothing ran\n");
+				plan_ctx_free(&c);
+				return EXIT_REFUSED;
+			}
+			char answer[16];
+			char q[256];
+			snprintf(q, sizeof(q), "Run every step until phase %s (%zu node%s in the roll), "
+				 "verifying each? [y/N] ", until_name, p->roll_total,
+				 p->roll_total == 1 ? "" : "s");
+			if (!ask(q, answer, sizeof(answer)) || tolower((unsigned char)answer[0]) != 'y') {
+				printf("Not confirmed: nothing ran.\n");
+				plan_ctx_free(&c);
+				return EXIT_REFUSED;
+			}
+			confirmed = true;
+		}
+		printf("\n[step %d, %.0f s into the run] ", taken + 1, since(&t0));
+		rc = take_step(&c, &o, true);
+		plan_ctx_free(&c);
+		if (o.dry_run || got_signal)
+			break;
+		if (rc != EXIT_VERIFIED) {
+			printf("The run stopped: the step %s (exit status %d).\n",
+			       rc == EXIT_NOT_VERIFIED ? "was not verified" : rc == EXIT_REFUSED
+			       ? "was refused" : "failed", rc);
+			print_resume(&o, until_name);
+			break;
+		}
+		taken++;
+	}
+	return got_signal ? 128 + got_signal : rc;
+}

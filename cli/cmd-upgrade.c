@@ -16,9 +16,10 @@ static const struct {
 	{ "plan", cmd_upgrade_plan },
 	{ "gate", cmd_upgrade_gate },
 	{ "next", cmd_upgrade_next },
+	{ "run", cmd_upgrade_run },
 };
 
-#define UPGRADE_USAGE "upgrade {check,plan,gate,next} ..."
+#define UPGRADE_USAGE "upgrade {check,plan,gate,next,run} ..."
 
 int cmd_upgrade(struct cli *cli, int argc, char **argv)
 {
@@ -42,7 +43,7 @@ int cmd_upgrade(struct cli *cli, int argc, char **argv)
 			return rc;
 		}
 		int rc = cli_usage_error(UPGRADE_USAGE, "unknown upgrade subcommand '%s' (expected: check, "
-					 "plan, gate, next)", argv[i]);
+					 "plan, gate, next, run)", argv[i]);
 		const char *names[sizeof(upgrade_table) / sizeof(upgrade_table[0])];
 		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
 			names[k] = upgrade_table[k].name;
@@ -56,6 +57,7 @@ int cmd_upgrade(struct cli *cli, int argc, char **argv)
 					"  check    run the upgrade checks\n"
 					"  plan     where the upgrade stands and what the next step is\n"
 					"  gate     whether a step may be taken now (for pipelines)\n"
-					"  next     take the next step", NULL);
-	return cli_usage_error(UPGRADE_USAGE, "the following arguments are required: check, plan, gate or next");
+					"  next     take the next step\n"
+					"  run      take the steps one after another until a phase", NULL);
+	return cli_usage_error(UPGRADE_USAGE, "the following arguments are required: check, plan, gate, next or run");
 }

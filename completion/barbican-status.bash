@@ -17,7 +17,7 @@ _barbican_status()
 
     local steps="expand roll unpin migrate-data contract offline done"
     local services="barbican-api barbican-worker barbican-keystone-listener barbican-retry"
-    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --size --watch --service --proc --root --release --reason"
+    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --size --watch --service --proc --root --release --reason --until"
 
     case $prev in
         --config-file|--dump)
@@ -28,7 +28,7 @@ _barbican_status()
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             return 0 ;;
-        --before)
+        --before|--until)
             mapfile -t COMPREPLY < <(compgen -W "$steps" -- "$cur")
             return 0 ;;
         --service)
@@ -64,11 +64,12 @@ _barbican_status()
             fi ;;
         upgrade)
             case $sub in
-                "") if [[ $cur == -* ]]; then words="--json --help"; else words="check plan gate next"; fi ;;
+                "") if [[ $cur == -* ]]; then words="--json --help"; else words="check plan gate next run"; fi ;;
                 check) words="--json --help" ;;
                 plan) words="--json --watch --help" ;;
                 gate) words="--before --json --help" ;;
                 next) words="--dry-run --yes --timeout --confirm-unobservable --take-over --help" ;;
+                run) words="--until --dry-run --yes --timeout --confirm-unobservable --take-over --help" ;;
             esac ;;
         console) words="--interval --readonly --iterations --dump --no-color --step-timeout --batch --size --help" ;;
         nodes|migrations|journal) words="--json --watch --help" ;;

@@ -54,7 +54,7 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete("barbican-status", "up"), ["upgrade"])
         self.assertEqual(complete("barbican-status", ""),
                          ["console", "journal", "migrations", "nodes", "report", "upgrade", "vouch"])
-        self.assertEqual(complete("barbican-status", "upgrade", ""), ["check", "gate", "next", "plan"])
+        self.assertEqual(complete("barbican-status", "upgrade", ""), ["check", "gate", "next", "plan", "run"])
         self.assertEqual(complete("barbican-status", "upgrade", "n"), ["next"])
         # a global option's value is not the command
         self.assertEqual(complete("barbican-status", "--config-file", "/etc/barbican/barbican.conf",

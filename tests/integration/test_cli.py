@@ -9,7 +9,7 @@ import unittest
 import harness as h
 
 COMMANDS = [["console"], ["upgrade", "check"], ["nodes"], ["migrations"], ["upgrade", "plan"],
-            ["upgrade", "gate"], ["upgrade", "next"], ["journal"], ["report"], ["vouch"]]
+            ["upgrade", "gate"], ["upgrade", "next"], ["upgrade", "run"], ["journal"], ["report"], ["vouch"]]
 
 
 def man_synopsis(page):

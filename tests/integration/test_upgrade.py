@@ -4,7 +4,9 @@
 with simulated fleets, and the real barbican-manage running the expand."""
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -331,6 +333,109 @@ class RealBarbicanExpand(unittest.TestCase):
         finally:
             h.drop_db(db)
             shutil.rmtree(d, ignore_errors=True)
+
+
+class RunAndRecords(unittest.TestCase):
+    """upgrade run: the whole roll in one command; and the record of a step
+    that ended early says what happened and what the deployment shows."""
+
+    def setUp(self):
+        self.d = Deployment(load_fleet("demo-14.json"), "tmpl_14x", "15.0.1")
+
+    def tearDown(self):
+        self.d.close()
+
+    def test_one_upgrade_run_takes_the_demo_to_done(self):
+        t0 = time.monotonic()
+        rc, out, err = self.d.run("upgrade", "run", "--yes", "--confirm-unobservable",
+                                  "--until", "done", timeout=300)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("The upgrade to 15.0.1 is complete (8 steps taken by this run)", out)
+        recs = self.d.records()
+        self.assertEqual([r["step"] for r in recs], ["expand"] + ["upgrade_node"] * 7)
+        self.assertEqual(sorted(set(r["outcome"] for r in recs)), ["verified", "vouched"])
+        self.assertEqual(self.d.plan()["phase"], "done")
+        print("upgrade run: the demo to done in %.1f s" % (time.monotonic() - t0))
+        # and again: nothing to do
+        rc, out, err = self.d.run("upgrade", "run", "--yes")
+        self.assertEqual(rc, 4, out + err)
+
+    def test_until_stops_before_the_first_step_of_the_phase(self):
+        rc, out, err = self.d.run("upgrade", "run", "--yes", "--until", "roll")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("Reached phase roll, as asked (--until roll): 1 step taken.", out)
+        self.assertEqual([r["step"] for r in self.d.records()], ["expand"])
+
+    def test_a_failing_node_stops_the_roll_with_the_resume_command(self):
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nupgrade_node = sh -c 'test {node} != ctl2-wrk && "
+                    "%s upgrade {node} {release} --drain-ms 100 --down-ms 100 --wait'\n"
+                    % self.d.ctl_command)
+        rc, out, err = self.d.run("upgrade", "run", "--yes", "--confirm-unobservable",
+                                  timeout=300)
+        self.assertEqual(rc, 3, out + err)
+        self.assertIn("The run stopped: the step failed (exit status 3).", out)
+        self.assertIn("Resume with: barbican-status upgrade run --until unpin --yes "
+                      "--confirm-unobservable", out)
+        recs = self.d.records()
+        self.assertEqual([(r["node"], r["outcome"]) for r in recs],
+                         [(None, "verified"), ("ctl1-wrk", "verified"), ("ctl2-wrk", "failed")])
+        self.assertIn("ctl2-wrk now reports 14.0.2 (up)", recs[-1]["detail"])
+
+    def test_sigint_while_a_node_upgrades_records_what_the_node_then_shows(self):
+        rc, out, err = self.d.run("upgrade", "next", "--yes")  # the expand
+        self.assertEqual(rc, 0, out + err)
+        with open(self.d.conf, "a") as f:
+            # the node upgrades at once, then the step lingers
+            f.write("[steps]\nupgrade_node = sh -c '%s upgrade {node} {release} --drain-ms 50 "
+                    "--down-ms 50 --wait; sleep 30'\n" % self.d.ctl_command)
+        p = subprocess.Popen([h.BIN, "--config-file", self.d.conf, "upgrade", "next", "--yes"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": self.d.dir,
+                                  "BARBICAN_STATUS_SITE_DIRS": "/nonexistent"})
+        time.sleep(4)  # the node is at 15.0.1 by now; the step sleeps
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130, out + err)
+        r = self.d.records()[-1]
+        self.assertEqual((r["node"], r["outcome"]), ("ctl1-wrk", "cancelled"))
+        self.assertIn("by SIGINT", r["detail"])
+        self.assertIn("ctl1-wrk now reports 15.0.1 (up)", r["detail"])
+
+    def test_sigterm_during_verification_records_interrupted_and_after_how_long(self):
+        rc, out, err = self.d.run("upgrade", "next", "--yes")  # the expand
+        self.assertEqual(rc, 0, out + err)
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nupgrade_node = true\nsettle_timeout = 60\n")  # never verified
+        p = subprocess.Popen([h.BIN, "--config-file", self.d.conf, "upgrade", "next", "--yes"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": self.d.dir,
+                                  "BARBICAN_STATUS_SITE_DIRS": "/nonexistent"})
+        time.sleep(3)
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertEqual(p.returncode, 143, out + err)
+        r = self.d.records()[-1]
+        self.assertEqual(r["outcome"], "not-verified")
+        self.assertRegex(r["detail"], r"^verification interrupted by SIGTERM after \d+\.\d s: ")
+
+    def test_a_database_step_is_verified_within_a_second_of_its_exit(self):
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nsettle_timeout = 120\n")
+        t0 = time.monotonic()
+        rc, out, err = self.d.run("upgrade", "next", "--yes", timeout=200)
+        took = time.monotonic() - t0
+        self.assertEqual(rc, 0, out + err)
+        self.assertNotIn("Verifying (up to", out)
+        r = self.d.records()[-1]
+        self.assertEqual((r["step"], r["outcome"]), ("expand", "verified"))
+        ran = float(re.search(r"The step exited 0 after (\d+\.\d) s", out).group(1))
+        # before and after the command: observe, lock, one fresh read, the record;
+        # not the 120 s settle window
+        self.assertLess(took - ran, 3.0, out)
+        print("expand: %.1f s of barbican-manage, %.1f s in all" % (ran, took))
 
 
 if __name__ == "__main__":
