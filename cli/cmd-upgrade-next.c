@@ -140,22 +140,6 @@ static double since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* What the deployment shows now of the step's object, for the record. */
-static char *now_shows(const struct plan_ctx *c, const struct plan_step *step)
-{
-	if (step->node >= 0) {
-		const struct node *n = &c->s.nodes[step->node];
-		const struct node_obs *o = &n->obs;
-		return xasprintf("%s now reports %s (%s)%s%s", n->conf->name,
-				 o->release ? o->release : "no release", node_state_name(o->state),
-				 o->started_at ? ", started " : "", o->started_at ? o->started_at : "");
-	}
-	if (c->s.db.reachable && c->s.db.nheads)
-		return xasprintf("the database is at %s", c->s.db.heads[0]);
-	return xasprintf("the database cannot be read: %s",
-			 c->s.db.error ? c->s.db.error : "not reachable");
-}
-
 /* The step after its confirmation: the step machine from the lock to the
  * record. Returns the exit code. */
 static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step *step,
@@ -328,7 +312,7 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 		case SA_END: {
 			if (t.action == SA_OBSERVE_END)
 				plan_ctx_refresh(c, ss);
-			char *shows = t.action == SA_OBSERVE_END ? now_shows(c, step) : NULL;
+			char *shows = t.action == SA_OBSERVE_END ? step_now_shows(&c->s, step) : NULL;
 			char *why = NULL;
 			switch (t.outcome) {
 			case OUTCOME_VERIFIED:

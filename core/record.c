@@ -95,12 +95,21 @@ void records_merge(struct journal_record *a, size_t na, struct journal_record *b
 		sr[na + i] = (struct seq_rec){ &b[i], na + i };
 	qsort(sr, total, sizeof(*sr), cmp_id_seq);
 	struct journal_record *all = xcalloc(total ? total : 1, sizeof(*all));
-	for (size_t i = 0; i < total; i++) {
-		/* the last of each id wins; the others are freed */
-		if (i + 1 < total && strcmp(sr[i].r->id, sr[i + 1].r->id) == 0)
-			journal_record_free(sr[i].r);
-		else
-			all[n++] = *sr[i].r;
+	for (size_t i = 0; i < total;) {
+		/* of the records with one id, the last that has ended wins (a
+		 * step's start read from one place never hides its end read from
+		 * the other), else the last; the others are freed */
+		size_t j = i, win = i;
+		while (j < total && strcmp(sr[j].r->id, sr[i].r->id) == 0) {
+			if (sr[j].r->outcome != OUTCOME_RUNNING || sr[win].r->outcome == OUTCOME_RUNNING)
+				win = j;
+			j++;
+		}
+		for (size_t k = i; k < j; k++)
+			if (k != win)
+				journal_record_free(sr[k].r);
+		all[n++] = *sr[win].r;
+		i = j;
 	}
 	free(sr);
 	free(a);

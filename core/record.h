@@ -42,10 +42,10 @@ struct journal_record {
 
 void journal_record_free(struct journal_record *r);
 
-/* Merge two lists of records into one: a record of b replaces the record of
- * a with the same id (a step's end replaces its start), and within a list a
- * later record replaces an earlier one with the same id; the result is in
- * order of start, then id. Takes ownership of both arrays' records (the
+/* Merge two lists of records into one: of the records with one id, the
+ * last that has ended wins (b's over a's, within a list the later), else
+ * the last (a step's start never hides its end, whichever list was read
+ * later); the result is in order of start, then id. Takes ownership of both arrays' records (the
  * arrays themselves are freed). */
 void records_merge(struct journal_record *a, size_t na, struct journal_record *b, size_t nb,
 		   struct journal_record **out, size_t *nout);

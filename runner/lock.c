@@ -274,7 +274,16 @@ static enum lock_outcome take(struct dblock *l)
 	pthread_mutex_lock(&l->mu);
 	l->backend_pid = l->backend == DB_POSTGRESQL ? (int)db_session_id(l->c) : 0;
 	pthread_mutex_unlock(&l->mu);
-	if (!l->record_file) {
+	/* the tables once made are not made again: DDL on Galera waits for
+	 * every node (total order isolation) */
+	bool have_tables = !l->record_file &&
+			   exec0(l, l->backend == DB_MYSQL
+					    ? "SELECT 1 FROM barbican_status_lock WHERE 1 = 0"
+					    : "SELECT 1 FROM barbican_status.lock WHERE 1 = 0") &&
+			   exec0(l, l->backend == DB_MYSQL
+					    ? "SELECT 1 FROM barbican_status_record WHERE 1 = 0"
+					    : "SELECT 1 FROM barbican_status.record WHERE 1 = 0");
+	if (!l->record_file && !have_tables) {
 		for (const char *const *d = rec_sql_ddl(l->backend); *d; d++) {
 			if (exec0(l, *d))
 				continue;

@@ -82,7 +82,8 @@ enum bs_status session_start(const struct settings *st, const struct snapshot *s
 		.url = dbprobe_record_url(st, st->target_release),
 		.record_file = st->record_file,
 		.application_name = ss->lock_name,
-		.timeout_s = st->probe_timeout,
+		/* acting waits for a slow database longer than observing does */
+		.timeout_s = st->probe_timeout > 10.0 ? st->probe_timeout : 10.0,
 		.lease_s = st->lock_lease,
 		.take_over = take_over,
 		.rec = &ss->rec,

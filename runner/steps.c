@@ -116,3 +116,18 @@ struct vouch *steps_vouches(const struct journal_record *records, size_t n, size
 	*nvouches = k;
 	return v;
 }
+
+char *step_now_shows(const struct snapshot *s, const struct plan_step *step)
+{
+	if (step->node >= 0 && (size_t)step->node < s->nnodes) {
+		const struct node *n = &s->nodes[step->node];
+		const struct node_obs *o = &n->obs;
+		return xasprintf("%s now reports %s (%s)%s%s", n->conf->name,
+				 o->release ? o->release : "no release", node_state_name(o->state),
+				 o->started_at ? ", started " : "", o->started_at ? o->started_at : "");
+	}
+	if (s->db.reachable && s->db.nheads)
+		return xasprintf("the database is at %s", s->db.heads[0]);
+	return xasprintf("the database cannot be read: %s",
+			 s->db.error ? s->db.error : "not reachable");
+}

@@ -39,4 +39,9 @@ bool step_verified(const struct snapshot *s, const struct plan *p, const struct 
 struct journal_record;
 struct vouch *steps_vouches(const struct journal_record *records, size_t n, size_t *nvouches);
 
+/* What the deployment shows of a step's object, for a record written after
+ * the step ended early: "ctl1-wrk now reports 15.0.1 (up), started ...",
+ * "the database is at 8c74e2d7f1ff". Caller frees. */
+char *step_now_shows(const struct snapshot *s, const struct plan_step *step);
+
 #endif

@@ -30,6 +30,7 @@
 #include "runner/journal.h"
 #include "runner/lock.h"
 #include "runner/session.h"
+#include "runner/stepmachine.h"
 #include "runner/steps.h"
 #include "term.h"
 #include "view.h"
@@ -79,6 +80,9 @@ struct console {
 
 	/* a step (runner/session.h) */
 	enum run_state run;
+	enum step_state sstate;     /* the step machine's state of the step (runner/stepmachine.h) */
+	bool cancel_asked;          /* c y, q q, or a signal: the run was asked to stop */
+	enum roll_mode roll;        /* R: steps one after another */
 	bool take_over;             /* n was pressed while the lock's holder had vanished */
 	enum pane focus_before;     /* the focus before a step took it to the Log */
 	struct step_session *ss;
@@ -97,6 +101,10 @@ struct console {
 	bool screen_owed;            /* --batch: the newest refresh's screen is not out yet */
 	bool quit;
 	int quit_signal;     /* the signal that ended the console; 0 none */
+	/* a step that ended early: its record after one more refresh */
+	unsigned long end_seq;
+	enum journal_outcome end_outcome;
+	char *end_detail;
 };
 
 static struct console *the_console;
@@ -267,6 +275,7 @@ static void draw(struct console *c)
 	vs->run_lines = (const char *const *)c->lines;
 	vs->own_lock = c->ss && c->run != RUN_LOCKING ? c->ss->lock_name : NULL;
 	vs->take_over = c->take_over;
+	vs->roll = c->roll;
 	vs->nrun_lines = c->nlines;
 	double vleft = c->verify_deadline - mono();
 	vs->verify_left = c->run == RUN_VERIFYING && vleft > 0 ? (int)(vleft + 0.999) : 0;
@@ -366,8 +375,29 @@ static void free_outputs(struct console *c)
 }
 
 /* End the session (journal, lock) and go back to idle. */
+static struct step_what step_what_of(const struct console *c)
+{
+	const struct plan_step *st = &c->ss->step;
+	return (struct step_what){ st->kind == STEP_EXPAND || st->kind == STEP_CONTRACT ||
+					   st->kind == STEP_OFFLINE,
+				   c->ss->unobservable, c->ss->argv == NULL };
+}
+
+/* Feed the step machine an event; returns what it says. */
+static struct step_transition feed(struct console *c, enum step_event e)
+{
+	struct step_what w = c->ss ? step_what_of(c) : (struct step_what){ false, false, false };
+	struct step_transition t = step_next(c->sstate, e, &w);
+	c->sstate = t.next;
+	return t;
+}
+
+static void roll_next(struct console *c);
+
 static void end_step(struct console *c, enum journal_outcome outcome, char *detail)
 {
+	c->sstate = SS_IDLE;
+	c->cancel_asked = false;
 	keep_output(c, c->ss->rec.id);
 	struct bs_err err = { 0 };
 	if (session_end(c->ss, outcome, detail, &err) != BS_ST_OK)
@@ -381,6 +411,12 @@ static void end_step(struct console *c, enum journal_outcome outcome, char *deta
 	c->vs.log_scroll = 0;
 	reload_journal(c);
 	c->next_tick = mono(); /* see the effect at once */
+	/* a roll goes on only after a step that did what it was for */
+	if (c->roll != ROLL_OFF && outcome != OUTCOME_VERIFIED && outcome != OUTCOME_VOUCHED) {
+		c->roll = ROLL_OFF;
+		set_message(c, "the roll stopped: the step ended %s. Press R to resume it once "
+			       "that is sorted out", journal_outcome_name(outcome));
+	}
 }
 
 static void ask_vouch(struct console *c, const char *what)
@@ -443,6 +479,9 @@ static void try_start_step(struct console *c)
 		argv_free(argv);
 		return;
 	}
+	c->sstate = SS_IDLE;
+	c->cancel_asked = false;
+	feed(c, SE_START);
 	c->run = RUN_LOCKING;
 }
 
@@ -455,7 +494,17 @@ static void lock_answered(struct console *c)
 	if (o == LOCK_PENDING)
 		return;
 	if (o == LOCK_TAKEN) {
+		feed(c, SE_LOCK_TAKEN);
 		c->take_over = false;
+		/* a database probe started before the lock was ours would count
+		 * our own lock as another operator's: the refresh under the lock
+		 * starts a fresh one */
+		if (c->db) {
+			dbprobe_free(c->db);
+			c->db = NULL;
+			for (size_t i = 0; i < c->nticks; i++)
+				c->ticks[i].db = false;
+		}
 		clear_run_lines(c);
 		c->run = RUN_PREPARING;
 		c->prepare_seq = c->ticks_started + 1;
@@ -474,10 +523,16 @@ static void lock_answered(struct console *c)
 			    holder.holder && *holder.holder ? holder.holder : "another session",
 			    holder.lost_race ? " (taken at the same moment as ours)" : "");
 	lock_obs_clear(&holder);
+	feed(c, o == LOCK_ERROR ? SE_LOCK_ERROR : SE_LOCK_REFUSED);
 	session_discard(c->ss);
 	c->ss = NULL;
 	c->run = RUN_IDLE;
+	c->sstate = SS_IDLE;
 	c->take_over = false;
+	if (c->roll != ROLL_OFF) {
+		c->roll = ROLL_OFF;
+		set_message(c, "the roll stopped: the upgrade lock could not be taken (R resumes)");
+	}
 	recompute(c);
 }
 
@@ -485,10 +540,13 @@ static void lock_answered(struct console *c)
  * same step, run it. */
 static void step_prepared(struct console *c)
 {
-	if (!session_same(c->ss, &c->plan)) {
+	struct step_transition t = feed(c, session_same(c->ss, &c->plan) ? SE_SAME_STEP
+									   : SE_STEP_CHANGED);
+	if (t.action == SA_DISCARD) {
 		session_discard(c->ss);
 		c->ss = NULL;
 		c->run = RUN_IDLE;
+		c->sstate = SS_IDLE;
 		set_message(c, "the deployment changed before the lock was taken: the next step is no "
 			       "longer the one confirmed; nothing ran");
 		return;
@@ -516,53 +574,115 @@ static void step_prepared(struct console *c)
 
 static void step_exited(struct console *c, struct exec_result *r)
 {
-	switch (session_exited(c->ss, r)) {
-	case SESSION_FAILED: {
-		char *detail = session_failure_detail(r);
-		set_message(c, "the step did not succeed (%s): %s", c->ss->desc, detail);
-		end_step(c, r->cancelled ? OUTCOME_CANCELLED : OUTCOME_FAILED, detail);
+	session_exited(c->ss, r);
+	bool ok = r->exited && r->exit_code == 0;
+	struct step_transition t = feed(c, ok ? SE_EXIT_OK : SE_EXIT_FAILED);
+	exec_free(c->exec);
+	c->exec = NULL;
+	switch (t.action) {
+	case SA_OBSERVE_END: {
+		/* the record waits for one more refresh: it says what the
+		 * deployment then shows */
+		char *d = session_failure_detail(r);
+		set_message(c, "the step did not succeed (%s): %s", c->ss->desc, d);
+		free(c->end_detail);
+		c->end_detail = d;
+		c->end_outcome = t.outcome;
+		c->end_seq = c->ticks_started + 1;
+		c->next_tick = 0;
+		c->run = RUN_VERIFYING;
 		break;
 	}
-	case SESSION_VOUCH:
-		exec_free(c->exec);
-		c->exec = NULL;
+	case SA_ASK_VOUCH:
 		ask_vouch(c, " Its step exited 0.");
 		break;
-	case SESSION_VERIFY:
-		exec_free(c->exec);
-		c->exec = NULL;
+	case SA_VERIFY:
+	case SA_VERIFY_NOW:
+		/* a database step is final once its command exited: one look
+		 * (2 s for a replica), not the settle window */
 		c->run = RUN_VERIFYING;
-		c->verify_deadline = mono() + c->st->settle_timeout;
+		c->verify_deadline = mono() + (t.action == SA_VERIFY_NOW ? 2.0 : c->st->settle_timeout);
 		c->next_tick = mono();
+		break;
+	default:
+		end_step(c, OUTCOME_FAILED, session_failure_detail(r));
 		break;
 	}
 	exec_result_free(r);
 }
 
+/* A step that ended early, after the refresh it waited for. */
+static void end_observed(struct console *c)
+{
+	char *shows = step_now_shows(&c->snap, &c->ss->step);
+	char *d = c->end_detail ? c->end_detail : xstrdup("ended");
+	char *tail = strstr(d, "; output ends:");
+	char *detail = tail ? xasprintf("%.*s; %s%s", (int)(tail - d), d, shows, tail)
+			    : xasprintf("%s; %s", d, shows);
+	free(d);
+	free(shows);
+	c->end_detail = NULL;
+	c->end_seq = 0;
+	end_step(c, c->end_outcome, detail);
+}
+
 static void verify_step(struct console *c)
 {
-	if (c->run != RUN_VERIFYING || c->vs.dialog == DLG_VOUCH || !c->ss)
+	if (c->run != RUN_VERIFYING || c->vs.dialog == DLG_VOUCH || !c->ss || c->end_seq)
 		return;
-	if (step_verified(&c->snap, &c->plan, &c->ss->step))
+	if (step_verified(&c->snap, &c->plan, &c->ss->step)) {
+		feed(c, SE_VERIFIED);
 		end_step(c, OUTCOME_VERIFIED, xasprintf("verified: %s", c->ss->desc));
-	else if (mono() >= c->verify_deadline)
-		end_step(c, OUTCOME_NOT_VERIFIED, xasprintf("not verified within %.0f s: %s",
-							    c->st->settle_timeout, c->ss->desc));
+		roll_next(c);
+	} else if (mono() >= c->verify_deadline) {
+		feed(c, SE_SETTLE_TIMEOUT);
+		end_step(c, OUTCOME_NOT_VERIFIED, xasprintf("not verified in time: %s", c->ss->desc));
+	}
 }
 
 static void vouch(struct console *c, bool yes)
 {
 	c->vs.dialog = DLG_NONE;
 	const char *node = c->ss->rec.node ? c->ss->rec.node : "?";
-	if (yes)
+	feed(c, yes ? SE_VOUCH_YES : SE_VOUCH_NO);
+	if (yes) {
 		end_step(c, OUTCOME_VOUCHED, xasprintf("%s@%s vouched that %s runs %s", c->ss->rec.user,
 						       c->ss->rec.host, node, c->ss->release));
-	else
+		roll_next(c);
+	} else
 		end_step(c, OUTCOME_NOT_VERIFIED, xasprintf("%s cannot be observed and nobody vouched "
 							    "for it", node));
 }
 
 /* ---- keys ---- */
+
+/* R: after a step that did what it was for, the next one, when the roll
+ * is on, the plan proposes one that needs no typed confirmation and comes
+ * before unpin (the end of the roll, as upgrade run's default). */
+static void roll_next(struct console *c)
+{
+	if (c->roll != ROLL_ON || c->run != RUN_IDLE)
+		return;
+	recompute(c);
+	const struct plan *p = &c->plan;
+	if (p->phase == PH_DONE || p->phase >= PH_UNPIN) {
+		c->roll = ROLL_OFF;
+		c->vs.notice = p->phase == PH_DONE ? "the roll is done: the upgrade is complete"
+						   : "the roll is done: the end of the roll is reached";
+		return;
+	}
+	if (p->next.kind == STEP_CONTRACT || p->next.kind == STEP_OFFLINE) {
+		c->roll = ROLL_OFF;
+		c->vs.notice = "the roll stops before a step whose name must be typed (n)";
+		return;
+	}
+	if (!p->next_ready) {
+		/* blocked for now (a node settling, max_unavailable): the next
+		 * refresh looks again */
+		return;
+	}
+	start_step(c);
+}
 
 static size_t shown_nodes(struct console *c)
 {
@@ -714,10 +834,22 @@ static void key(struct console *c, int k)
 		free(word);
 		return;
 	}
+	case DLG_ROLL:
+		if (k == 'y' || k == 'Y') {
+			vs->dialog = DLG_NONE;
+			c->roll = ROLL_ON;
+			vs->notice = "the roll runs: P pauses it, X stops it";
+			roll_next(c);
+		} else if (k == K_ESC || k == 'n' || k == 'N') {
+			vs->dialog = DLG_NONE;
+		}
+		return;
 	case DLG_CANCEL:
 		if (k == 'y' || k == 'Y') {
-			if (c->exec)
+			if (c->exec && feed(c, SE_CANCEL).action == SA_STOP_RUN) {
 				exec_cancel(c->exec);
+				c->cancel_asked = true;
+			}
 			vs->dialog = DLG_NONE;
 		} else if (k == K_ESC || k == 'n' || k == 'N') {
 			vs->dialog = DLG_NONE;
@@ -832,6 +964,36 @@ static void key(struct console *c, int k)
 			}
 		}
 		break;
+	case 'R':
+		if (c->o->readonly) {
+			set_message(c, "read-only console (--readonly): nothing runs");
+		} else if (c->roll == ROLL_PAUSED) {
+			c->roll = ROLL_ON;
+			vs->notice = "the roll goes on: P pauses it, X stops it";
+			roll_next(c);
+		} else if (c->roll == ROLL_OFF) {
+			vs->dialog = DLG_ROLL;
+			vs->dialog_scroll = 0;
+		}
+		break;
+	case 'P':
+		if (c->roll == ROLL_ON) {
+			c->roll = ROLL_PAUSED;
+			vs->notice = "the roll is paused: the running step finishes, no next one starts "
+				     "(R resumes, X stops)";
+		} else if (c->roll == ROLL_PAUSED) {
+			c->roll = ROLL_ON;
+			roll_next(c);
+		}
+		break;
+	case 'X':
+		if (c->roll != ROLL_OFF) {
+			c->roll = ROLL_OFF;
+			vs->notice = c->run != RUN_IDLE
+					     ? "the roll is stopped: the running step finishes (c cancels it)"
+					     : "the roll is stopped";
+		}
+		break;
 	case 'c':
 		if (c->run == RUN_RUNNING)
 			vs->dialog = DLG_CANCEL;
@@ -879,27 +1041,47 @@ static void cleanup_step(struct console *c)
 {
 	if (!c->ss)
 		return;
+	const char *why = c->quit_signal == SIGINT ? "SIGINT" : c->quit_signal == SIGTERM ? "SIGTERM"
+			  : c->quit_signal == SIGHUP ? "SIGHUP" : "q";
 	if (c->run == RUN_PREPARING || c->run == RUN_LOCKING) {
 		session_discard(c->ss);
 		c->ss = NULL;
 		c->run = RUN_IDLE;
 		return;
 	}
-	if (c->run == RUN_RUNNING && c->exec) {
+	/* the step machine's signal: stop the run, and say what the
+	 * deployment showed at the last look */
+	struct step_transition t = feed(c, SE_SIGNAL);
+	char *shows = step_now_shows(&c->snap, &c->ss->step);
+	if (t.action == SA_STOP_RUN && c->exec) {
 		exec_cancel(c->exec);
 		struct exec_result r;
 		double until = mono() + 15;
 		bool ended;
 		while (!(ended = exec_poll(c->exec, &r)) && mono() < until)
 			usleep(50 * 1000);
+		char *f = xstrdup("cancelled");
 		if (ended) {
 			session_exited(c->ss, &r);
+			free(f);
+			f = session_failure_detail(&r);
 			exec_result_free(&r);
 		}
-		end_step(c, OUTCOME_CANCELLED, xstrdup("cancelled: the console quit"));
-		return;
+		char *tail = strstr(f, "; output ends:");
+		end_step(c, OUTCOME_CANCELLED,
+			 xasprintf("%.*s: the console quit (%s); at its last look %s%s",
+				   (int)(tail ? (size_t)(tail - f) : strlen(f)), f, why, shows,
+				   tail ? tail : ""));
+		free(f);
+	} else if (c->end_seq) {
+		/* waiting for the look that the record needs: the last one */
+		end_observed(c);
+	} else {
+		end_step(c, OUTCOME_NOT_VERIFIED,
+			 xasprintf("verification interrupted: the console quit (%s); at its last "
+				   "look %s", why, shows));
 	}
-	end_step(c, OUTCOME_NOT_VERIFIED, xstrdup("not verified: the console quit"));
+	free(shows);
 }
 
 int console_run(struct settings *st, const struct console_opts *o)
@@ -959,7 +1141,9 @@ int console_run(struct settings *st, const struct console_opts *o)
 	time_t last_draw_sec = 0;
 	while (!c->quit) {
 		double now = mono();
-		if (!c->vs.paused && now >= c->next_tick) {
+		/* p pauses the screen's refresh, never a step that holds the lock */
+		bool refreshing = !c->vs.paused || c->run != RUN_IDLE;
+		if (refreshing && now >= c->next_tick) {
 			/* --batch: the screen of a refresh still waiting on a
 			 * probe is due now, as it stands */
 			if (o->batch && c->screen_owed)
@@ -971,7 +1155,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 		}
 
 		long wait = 1000;
-		if (!c->vs.paused) {
+		if (refreshing) {
 			long until = (long)((c->next_tick - now) * 1000.0) + 1;
 			if (until < wait)
 				wait = until < 0 ? 0 : until;
@@ -1030,6 +1214,13 @@ int console_run(struct settings *st, const struct console_opts *o)
 						term_resized(&c->ti);
 						redraw = true;
 					}
+				} else if (sig[i] == 'I' && c->run != RUN_IDLE && !c->quit_armed &&
+					   !o->batch) {
+					/* Ctrl-C while a step runs asks, as q does */
+					c->quit_armed = true;
+					set_message(c, "a step is running: c cancels it; Ctrl-C (or q) "
+						       "again quits and cancels it");
+					redraw = true;
 				} else {
 					c->quit = true;
 					c->quit_signal = sig[i] == 'I' ? SIGINT : sig[i] == 'T' ? SIGTERM : SIGHUP;
@@ -1089,7 +1280,12 @@ int console_run(struct settings *st, const struct console_opts *o)
 			recompute(c);
 			if (c->run == RUN_PREPARING && c->last_completed_seq >= c->prepare_seq)
 				step_prepared(c);
+			else if (c->end_seq && c->ss && c->last_completed_seq >= c->end_seq)
+				end_observed(c);
 			verify_step(c);
+			/* a roll waiting for a step that was blocked for a moment */
+			if (c->roll == ROLL_ON && c->run == RUN_IDLE && c->vs.dialog == DLG_NONE)
+				roll_next(c);
 			changed = refreshed = true;
 		}
 		if (o->batch) {
@@ -1137,6 +1333,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	free(c->next_argv);
 	free(c->next_error);
 	free(c->message);
+	free(c->end_detail);
 	for (size_t i = 0; i < c->nticks; i++)
 		free(c->ticks[i].nodes);
 	grid_free(&c->grid);

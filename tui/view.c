@@ -257,6 +257,10 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 	}
 	if (vs->paused)
 		sb_addstr(&sb, " (paused)");
+	if (vs->roll == ROLL_ON)
+		sb_addstr(&sb, "  roll: on");
+	else if (vs->roll == ROLL_PAUSED)
+		sb_addstr(&sb, "  roll: paused");
 	const char *tail = sb_str(&sb);
 	/* the deployment only when everything fits with it */
 	char *dep = deployment(vs);
@@ -730,7 +734,9 @@ static void draw_footer(struct grid *g, const struct view_state *vs)
 	} else if (vs->readonly) {
 		text = "q quit  ? help  read-only  / filter  s sort  Enter details  L journal  p pause";
 	} else {
-		text = "q quit  ? help  n next  / filter  s sort  Enter details  L journal  p pause";
+		text = vs->roll != ROLL_OFF
+			       ? "q quit  ? help  P pause roll  X stop roll  / filter  L journal  p pause screen"
+			       : "q quit  ? help  n next  / filter  s sort  Enter details  L journal  p pause";
 	}
 	grid_text(g, 1, g->h - 1, g->w - 1, ATTR_DIM, text);
 	free(owned);
@@ -804,7 +810,7 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_line(ls, "?          this help (Esc or ? closes it)");
 		add_line(ls, "Esc        close a dialog, a details view, the filter");
 		add_line(ls, "r          refresh now");
-		add_line(ls, "p          pause or resume refreshing");
+		add_line(ls, "p          pause or resume refreshing (never a step's)");
 		add_line(ls, "Tab        next pane (Nodes, Checks, Log); Shift-Tab back");
 		add_line(ls, "j k arrows move; PgUp PgDn a page");
 		add_line(ls, "/          filter nodes (name, service, host, release)");
@@ -812,6 +818,9 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_line(ls, "Enter      details of the selected node or check");
 		add_line(ls, "n          take the next step (confirm)");
 		add_line(ls, "c          cancel the running step (confirm)");
+		add_line(ls, "R          roll: the steps one after another (confirm)");
+		add_line(ls, "P          pause the roll (the step finishes) or resume it");
+		add_line(ls, "X          stop the roll");
 		add_line(ls, "L          the journal");
 		add_line(ls, "Ctrl-L     redraw");
 		add_line(ls, "");
@@ -977,6 +986,19 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		}
 		break;
 	}
+	case DLG_ROLL:
+		*title = "Roll";
+		add_para(ls, "Take the steps one after another, each verified before the next, until "
+			     "the end of the roll (upgrade run does the same)? A step that fails or is "
+			     "not verified stops the roll; contract and offline are never taken by it "
+			     "(their names must be typed: n).",
+			 width, "");
+		add_line(ls, "");
+		add_para(ls, "P pauses the roll (the running step finishes, no next one starts), R "
+			     "resumes it, X stops it; p only pauses the screen's refresh.", width, "");
+		add_line(ls, "");
+		add_line(ls, "[y] start the roll  [Esc] cancel");
+		break;
 	case DLG_CANCEL:
 		*title = "Cancel";
 		add_para(ls, "Cancel the running step? Its process group gets SIGTERM, then SIGKILL.",

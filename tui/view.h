@@ -39,6 +39,14 @@ enum dialog {
 	DLG_VOUCH,     /* an unobservable node's step exited 0: does it run the target? */
 	DLG_JOURNAL,   /* the journal, full screen */
 	DLG_MESSAGE,   /* a message (a refusal, an error) */
+	DLG_ROLL,      /* R: start the roll? */
+};
+
+/* R in the console: the steps one after another (upgrade run's console). */
+enum roll_mode {
+	ROLL_OFF,
+	ROLL_ON,      /* the next step starts when the last one is verified */
+	ROLL_PAUSED,  /* the running step finishes; no next one starts */
 };
 
 enum run_state {
@@ -101,6 +109,7 @@ struct view_state {
 	int db_retry_in;                 /* seconds until the database is tried again; 0 none */
 	const char *own_lock;            /* this console holds the lock: its application_name */
 	bool take_over;                  /* the confirmation takes a vanished holder's lock */
+	enum roll_mode roll;
 	const char *notice;              /* a short word in the footer until the next key */
 };
 

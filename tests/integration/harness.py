@@ -86,10 +86,22 @@ def create_db(template=None, name=None):
 
 
 def drop_db(name):
+    """Drop it, whoever is connected (an autovacuum worker, which FORCE may not
+    end at once, makes it try again for a few seconds)."""
+    import psycopg2
     conn = pg_connect()
-    with conn.cursor() as cur:
-        cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
-    conn.close()
+    try:
+        for attempt in range(20):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+                return
+            except psycopg2.Error:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
+    finally:
+        conn.close()
 
 
 def db_exec(dbname, sql, params=None):

@@ -133,7 +133,8 @@ class Standalone(unittest.TestCase):
     def check_copy(self, kind, rev, pg_template):
         db, took = newdb(kind)
         try:
-            self.assertLess(took, 1.0, "newdb %s took %.2f s" % (kind, took))
+            # well under a second on a quiet machine; bounded generously for a busy one
+            self.assertLess(took, 10.0, "newdb %s took %.2f s" % (kind, took))
             c = connect(db=db)
             self.assertEqual([r[0] for r in query(c, "SELECT version_num FROM alembic_version")], [rev])
             tables = my_tables(c, db)

@@ -516,6 +516,113 @@ class TakeOver(ConsoleCase):
         self.quit()
 
 
+def journal(dep):
+    """The records of the deployment's local journal (ended steps)."""
+    try:
+        with open(dep.journal) as f:
+            return [json.loads(x) for x in f if x.strip()]
+    except FileNotFoundError:
+        return []
+
+
+class Roll(ConsoleCase):
+    """R starts the roll (the steps one after another), P pauses it (the
+    running step finishes, no next one starts) and resumes it, X stops it;
+    the header says which; p pauses only the screen's refresh."""
+    size = (120, 40)
+
+    def setUp(self):
+        super().setUp()
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nupgrade_node = %s upgrade {node} {release} --drain-ms 300 "
+                    "--down-ms 600 --wait\nsettle_timeout = 20\n" % self.d.ctl_command)
+
+    def wait_records(self, n, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(journal(self.d)) >= n:
+                return journal(self.d)
+            time.sleep(0.1)
+        self.fail("fewer than %d records after %d s: %s\n%s" % (n, timeout, journal(self.d),
+                                                                  self.t.capture()))
+
+    def stays(self, n, seconds):
+        time.sleep(seconds)
+        self.assertEqual(len(journal(self.d)), n, journal(self.d))
+
+    def test_the_roll_paused_resumed_and_stopped(self):
+        self.start()
+        self.c.wait_ready()
+        self.t.keys("R")
+        s = self.t.wait(ck.in_dialog, 5, "the roll's confirmation")
+        self.assertIn("[y] start the roll", s)
+        self.t.keys("y")
+        self.t.wait(lambda s: "roll: on" in ck.header(s), 5, "roll: on in the header")
+        self.assertIn("P pause", ck.footer(self.t.capture()))
+        self.wait_records(2)                 # the expand and the first node
+        self.t.keys("P")
+        self.t.wait(lambda s: "roll: paused" in ck.header(s), 5, "roll: paused")
+        # the running step (if any) finishes, then nothing more starts
+        time.sleep(4)
+        n = len(journal(self.d))
+        self.stays(n, 4)
+        self.t.keys("R")                     # resume
+        self.t.wait(lambda s: "roll: on" in ck.header(s), 5, "roll: on again")
+        self.wait_records(n + 1)
+        self.t.keys("X")
+        self.t.wait(lambda s: "roll:" not in ck.header(s), 5, "the roll stopped")
+        time.sleep(4)
+        n = len(journal(self.d))
+        self.stays(n, 3)
+        # and to the end: R again; ctl1-retry has nothing to ask: vouch when asked
+        self.t.keys("R")
+        self.t.wait(ck.in_dialog, 5, "the roll's confirmation")
+        self.t.keys("y")
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            s = self.t.capture()
+            if "Does it run" in s:
+                self.t.keys("y")
+            if " phase done " in ck.header(s) + " " and not any(
+                    r["outcome"] == "running" for r in journal(self.d)):
+                break
+            time.sleep(0.2)
+        recs = journal(self.d)
+        self.assertEqual([r["step"] for r in recs], ["expand"] + ["upgrade_node"] * 7,
+                         [(r["node"], r["outcome"], r["detail"]) for r in recs])
+        self.assertEqual(sorted(set(r["outcome"] for r in recs)), ["verified", "vouched"])
+        self.quit()
+
+    def test_p_never_holds_a_step_that_has_the_lock(self):
+        self.start()
+        self.c.wait_ready()
+        self.t.keys("p")
+        self.t.wait(lambda s: "(paused)" in ck.header(s), 5, "paused")
+        self.t.keys("n")
+        self.t.wait(ck.in_dialog, 5, "the confirmation")
+        self.t.keys("y")
+        recs = self.wait_records(1, timeout=60)  # the expand ends though the screen is paused
+        self.assertEqual((recs[0]["step"], recs[0]["outcome"]), ("expand", "verified"))
+        self.quit()
+
+    def test_ctrl_c_during_a_step_asks_first(self):
+        with open(self.d.conf, "a") as f:
+            f.write("[steps]\nexpand = sleep 4\n")
+        self.start()
+        self.c.wait_ready()
+        self.t.keys("n")
+        self.t.wait(ck.in_dialog, 5, "the confirmation")
+        self.t.keys("y")
+        self.t.wait(lambda s: "running: expand" in s, 10, "the step running")
+        self.t.keys("C-c")
+        self.t.wait(lambda s: "again quits and cancels" in s, 5, "Ctrl-C asks")
+        self.assertFalse(self.c.exited())
+        recs = self.wait_records(1, timeout=30)  # the step went on to its end
+        self.assertNotEqual(recs[0]["outcome"], "cancelled")
+        self.t.keys("Escape")
+        self.quit()
+
+
 if __name__ == "__main__":
     h.env()  # fail at once, with the reason, when the test environment is not up
     h.main()

@@ -174,6 +174,40 @@ static void a_numeric_host_counts_its_connection_once(void **state)
 	snapshot_free(&w.s);
 }
 
+static struct journal_record *one(const char *id, enum journal_outcome o, const char *detail)
+{
+	struct journal_record *r = xcalloc(1, sizeof(*r));
+	r->id = xstrdup(id);
+	r->user = xstrdup("u");
+	r->host = xstrdup("h");
+	r->step = xstrdup("expand");
+	r->outcome = o;
+	r->detail = xstrdup(detail);
+	return r;
+}
+
+/* The local journal has a step's end, the database read a moment before
+ * still its start (or the other way round): the end is what counts. */
+static void a_steps_start_never_hides_its_end(void **state)
+{
+	struct journal_record *out;
+	size_t n;
+	records_merge(one("x", OUTCOME_VERIFIED, "local end"), 1, one("x", OUTCOME_RUNNING, "db start"),
+		      1, &out, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].outcome, OUTCOME_VERIFIED);
+	journal_records_free(out, n);
+	records_merge(one("x", OUTCOME_RUNNING, "local start"), 1, one("x", OUTCOME_VOUCHED, "db end"),
+		      1, &out, &n);
+	assert_int_equal(out[0].outcome, OUTCOME_VOUCHED);
+	journal_records_free(out, n);
+	/* both ended: the database's */
+	records_merge(one("x", OUTCOME_FAILED, "local"), 1, one("x", OUTCOME_ABANDONED, "db"), 1,
+		      &out, &n);
+	assert_string_equal(out[0].detail, "db");
+	journal_records_free(out, n);
+}
+
 static void transport_url_gives_its_first_hosts_credentials(void **state)
 {
 	char *u, *p;
@@ -213,6 +247,7 @@ int main(void)
 		cmocka_unit_test(an_unanswering_api_leaves_the_nodes_unknown_never_down),
 		cmocka_unit_test(a_report_that_says_up_without_a_connection_is_down),
 		cmocka_unit_test(a_numeric_host_counts_its_connection_once),
+		cmocka_unit_test(a_steps_start_never_hides_its_end),
 		cmocka_unit_test(transport_url_gives_its_first_hosts_credentials),
 		cmocka_unit_test(a_reply_that_is_not_a_list_is_an_error),
 	};
