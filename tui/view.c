@@ -787,11 +787,18 @@ static void add_para(struct lines *ls, const char *text, int width, const char *
 	free(copy);
 }
 
+/* A value is cut to this many cells ('~' last) before it is wrapped: what a
+ * node sends (a release of a million characters) must not cost the details
+ * view more than a few screens. */
+#define KV_MAX_CELLS 2000
+
 static void add_kv(struct lines *ls, const char *k, const char *v, int width)
 {
-	char *line = xasprintf("%-14s %s", k, v ? v : "-");
+	char *cut = grid_cut(v ? v : "-", KV_MAX_CELLS);
+	char *line = xasprintf("%-14s %s", k, cut);
 	add_para(ls, line, width, "");
 	free(line);
+	free(cut);
 }
 
 static void dialog_lines(const struct view_state *vs, int width, struct lines *ls, const char **title)
