@@ -538,8 +538,7 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		s->target_release = NULL;
 	}
 	if (s->target_release) {
-		struct relver rv;
-		if (!relver_parse(s->target_release, &rv))
+		if (!relver_valid(s->target_release))
 			return bad_value(err, "upgrade", "target_release", s->target_release, &loc,
 					 "expected a Barbican release such as 15.0.1");
 	}
