@@ -3,10 +3,14 @@
 bounded reading, range-checked options, configured and reported strings
 escaped before they reach a terminal, passwords in URLs masked, malformed
 answers told from no answer, TLS verified against the configured CA."""
+import json
 import os
 import resource
+import socket
+import ssl
 import subprocess
 import tempfile
+import threading
 import unittest
 
 import harness as h
@@ -46,6 +50,141 @@ class ConfigFileSize(unittest.TestCase):
             os.unlink(path)
         self.assertNotIn("larger than", err)
         self.assertIn(rc, (0, 1, 2), err)
+
+
+def make_ca(dirname, name):
+    """A private CA and a server certificate for 127.0.0.1 signed by it,
+    made with openssl now: (ca.pem, cert.pem, key.pem)."""
+    ca_key, ca = os.path.join(dirname, name + "-ca.key"), os.path.join(dirname, name + "-ca.pem")
+    key, csr = os.path.join(dirname, name + ".key"), os.path.join(dirname, name + ".csr")
+    cert, ext = os.path.join(dirname, name + ".pem"), os.path.join(dirname, name + ".ext")
+    def ossl(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca,
+         "-days", "2", "-subj", "/CN=%s test CA" % name)
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+         "-subj", "/CN=127.0.0.1")
+    with open(ext, "w") as f:
+        f.write("subjectAltName = IP:127.0.0.1\n")
+    ossl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", cert, "-days", "2", "-extfile", ext)
+    return ca, cert, key
+
+
+BUILD_ANSWER = b'{"build": "15.0.1"}'
+
+
+class Misbehaving:
+    """A loopback HTTP server that answers wrongly on purpose (mode), or,
+    with tls, a correct barbican-api answer over TLS (Python's ssl)."""
+
+    def __init__(self, mode, tls=None):
+        self.mode = mode
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.ctx = None
+        if tls:
+            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx.load_cert_chain(tls[0], tls[1])
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def loop(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.one, args=(c,), daemon=True).start()
+
+    def one(self, c):
+        try:
+            if self.ctx:
+                c.settimeout(5)
+                c = self.ctx.wrap_socket(c, server_side=True)
+            req = c.recv(65536)
+            m = self.mode
+            if m == "badchunk":
+                c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
+            elif m == "endless-headers":
+                c.sendall(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(100000):
+                    c.sendall(b"X-More: " + b"a" * 1000 + b"\r\n")
+            elif m == "tls-alert":
+                # what a TLS server that sends an alert gives a plain HTTP request
+                c.sendall(b"\x15\x03\x01\x00\x02\x02\x46")
+            elif m == "reset":
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            elif m == "ok":
+                path = req.split(b" ")[1] if b" " in req else b"/"
+                if path.startswith(b"/?build"):
+                    body, status = BUILD_ANSWER, b"200 OK"
+                elif path.startswith(b"/healthcheck"):
+                    body, status = b"OK", b"200 OK"
+                else:
+                    body, status = (b'{"versions": {"values": [{"id": "v1", "status": "stable"}]}}',
+                                    b"300 Multiple Choices")
+                c.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            try:
+                c.close()
+            except OSError:
+                pass
+
+    def url(self, scheme="http"):
+        return "%s://127.0.0.1:%d" % (scheme, self.port)
+
+    def close(self):
+        self.sock.close()
+
+
+def unused_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def nodes_json(conf):
+    rc, out, err = h.run(["nodes", "--json"], conf)
+    assert rc in (0, 1, 2), (rc, err)
+    return {n["name"]: n for n in json.loads(out)["nodes"]}, out, err
+
+
+class MalformedIsErrorUnreachableIsDown(unittest.TestCase):
+    """DESIGN.md's node states: down is no answer, error is an answer gone
+    wrong. A misbehaving server answers; a refused connection, and one reset
+    before a byte of an answer came (a crashing process), do not. (A TLS
+    server that closes or resets a plain request without sending anything,
+    as OpenSSL's s_server and Python's ssl do, cannot be told from a crash
+    and is down.)"""
+
+    def test_malformed_answers_are_error_and_no_answer_is_down(self):
+        servers = {"badchunk": Misbehaving("badchunk"),
+                   "endless-headers": Misbehaving("endless-headers"),
+                   "tls-on-http": Misbehaving("tls-alert"),
+                   "reset": Misbehaving("reset")}
+        try:
+            lines = ["[upgrade]", "target_release = 15.0.1", "[probes]", "timeout = 3"]
+            for name, srv in servers.items():
+                lines += ["[node:%s]" % name, "service = barbican-api", "url = %s" % srv.url()]
+            lines += ["[node:refused]", "service = barbican-api",
+                      "url = http://127.0.0.1:%d" % unused_port()]
+            by, out, err = nodes_json("\n".join(lines) + "\n")
+        finally:
+            for srv in servers.values():
+                srv.close()
+        want = {"badchunk": "error", "endless-headers": "error", "tls-on-http": "error",
+                "reset": "down", "refused": "down"}
+        got = {name: by[name]["state"] for name in want}
+        self.assertEqual(got, want, json.dumps(by, indent=1))
+        self.assertIn("chunk", by["badchunk"]["error"])
+        self.assertIn("header", by["endless-headers"]["error"])
 
 
 if __name__ == "__main__":
