@@ -187,5 +187,49 @@ class MalformedIsErrorUnreachableIsDown(unittest.TestCase):
         self.assertIn("header", by["endless-headers"]["error"])
 
 
+class PrivateCA(unittest.TestCase):
+    """A barbican-api behind TLS with a certificate of a private CA (made
+    now with openssl, served with Python's ssl on loopback): verified with
+    [probes] ca_file, refused without it or with another CA, the error
+    saying that the certificate could not be verified; never up unverified."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="bs-tls-")
+        cls.ca, cert, key = make_ca(cls.tmp, "node")
+        cls.other_ca, _, _ = make_ca(cls.tmp, "other")
+        cls.srv = Misbehaving("ok", tls=(cert, key))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.close()
+        import shutil
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def probe(self, ca_file):
+        lines = ["[upgrade]", "target_release = 15.0.1", "[probes]", "timeout = 3"]
+        if ca_file:
+            lines.append("ca_file = %s" % ca_file)
+        lines += ["[node:tls-api]", "service = barbican-api", "url = %s" % self.srv.url("https")]
+        by, out, err = nodes_json("\n".join(lines) + "\n")
+        return by["tls-api"]
+
+    def test_with_the_ca_file_the_node_is_up(self):
+        n = self.probe(self.ca)
+        self.assertEqual((n["state"], n["release"]), ("up", "15.0.1"), n["error"])
+
+    def test_without_the_ca_file_the_node_is_error_saying_why(self):
+        n = self.probe(None)
+        self.assertEqual(n["state"], "error")
+        self.assertIsNone(n["release"])
+        self.assertIn("certificate", n["error"])
+
+    def test_with_another_ca_the_node_is_error_saying_why(self):
+        n = self.probe(self.other_ca)
+        self.assertEqual(n["state"], "error")
+        self.assertIsNone(n["release"])
+        self.assertIn("certificate", n["error"])
+
+
 if __name__ == "__main__":
     h.main()
