@@ -156,3 +156,22 @@ bool is_term_safe(const char *s)
 	free(t);
 	return same;
 }
+
+char *url_masked(const char *url)
+{
+	if (!url)
+		return NULL;
+	const char *p = strstr(url, "://");
+	if (!p)
+		return xstrdup(url);
+	p += 3;
+	size_t auth = strcspn(p, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; i < auth; i++)
+		if (p[i] == '@')
+			at = p + i;
+	const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+	if (!colon)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(colon + 1 - url), url, at);
+}

@@ -24,6 +24,11 @@ char *sanitize_term_n(const char *s, size_t len, bool keep_newlines);
  * then sanitized as sanitize_term_n (newlines escaped). The text is kept,
  * only the sequences go. Caller frees. */
 char *sanitize_output_line(const char *s, size_t len);
+/* A URL with the password of its userinfo replaced by "***"
+ * ("http://admin:pw@host/" -> "http://admin:***@host/"); a URL without one
+ * is returned as it is. NULL gives NULL; caller frees. For any URL shown
+ * (database URLs have dburl_masked, which follows SQLAlchemy). */
+char *url_masked(const char *url);
 /* True when s needs no escaping. */
 bool is_term_safe(const char *s);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sanitize.h"
 #include "strbuf.h"
 #include "version.h"
 #include "strmap.h"
@@ -230,10 +231,15 @@ static enum bs_status get(struct conf *c, const char *group, const char *name, c
 static enum bs_status bad_value(struct bs_err *err, const char *group, const char *name,
 				const char *value, const struct conf_loc *loc, const char *want)
 {
+	/* the value as a terminal may show it, a URL's password masked */
+	char *masked = strstr(name, "url") ? url_masked(value) : xstrdup(value);
+	char *shown = sanitize_term(masked, false);
 	char *w = where(loc);
 	enum bs_status st = bs_fail(err, BS_ST_CONFIG_VALUE, "[%s] %s = '%s' (%s): %s",
-				    group ? group : "DEFAULT", name, value, w, want);
+				    group ? group : "DEFAULT", name, shown, w, want);
 	free(w);
+	free(shown);
+	free(masked);
 	return st;
 }
 

@@ -843,8 +843,11 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_kv(ls, "name", nd->conf->name, width);
 		add_kv(ls, "service", service_name(nd->conf->service), width);
 		add_kv(ls, "host", node_host(nd), width);
-		add_kv(ls, "url", nd->conf->url, width);
-		add_kv(ls, "report_url", nd->conf->report_url, width);
+		char *url = url_masked(nd->conf->url), *report_url = url_masked(nd->conf->report_url);
+		add_kv(ls, "url", url, width);
+		add_kv(ls, "report_url", report_url, width);
+		free(url);
+		free(report_url);
 		add_kv(ls, "report_command", nd->conf->report_command, width);
 		if (o->report_cmd_at) {
 			char *age = xasprintf("%lds ago", (long)(time(NULL) - o->report_cmd_at));

@@ -187,6 +187,29 @@ class MalformedIsErrorUnreachableIsDown(unittest.TestCase):
         self.assertIn("header", by["endless-headers"]["error"])
 
 
+class Passwords(unittest.TestCase):
+    def test_a_node_urls_password_is_masked_in_nodes_text_and_json(self):
+        srv = Misbehaving("ok")
+        try:
+            url = "http://admin:s3cret@127.0.0.1:%d" % srv.port
+            conf = ("[upgrade]\ntarget_release = 15.0.1\n[node:a]\nservice = barbican-api\n"
+                    "url = %s\nreport_url = %s/r\n" % (url, url))
+            by, out, err = nodes_json(conf)
+            rc, text, err2 = h.run(["nodes"], conf)
+        finally:
+            srv.close()
+        masked = "http://admin:***@127.0.0.1:%d" % srv.port
+        self.assertEqual((by["a"]["url"], by["a"]["report_url"]), (masked, masked + "/r"))
+        for shown in (out, err, text, err2):
+            self.assertNotIn("s3cret", shown)
+
+    def test_a_bad_url_value_is_named_with_its_password_masked(self):
+        rc, out, err = h.run(["nodes"], "[node:a]\nservice = barbican-api\nurl = ftp://u:s3cret@x\n")
+        self.assertEqual(rc, 255)
+        self.assertIn("ftp://u:***@x", err)
+        self.assertNotIn("s3cret", err)
+
+
 class PrivateCA(unittest.TestCase):
     """A barbican-api behind TLS with a certificate of a private CA (made
     now with openssl, served with Python's ssl on loopback): verified with

@@ -108,11 +108,36 @@ static void every_code_point_is_escaped_exactly_when_it_is_control_or_format(voi
 	assert_int_equal(bad, 0);
 }
 
+/* A URL's password is replaced by *** wherever the URL is shown; the user,
+ * the host and the rest stay; a URL without a password is unchanged. */
+static void a_urls_password_is_masked_and_nothing_else(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "http://admin:pw@ctl1:9311", "http://admin:***@ctl1:9311" },
+		{ "https://admin:p%40ss:w@ctl1/v1?x=a@b", "https://admin:***@ctl1/v1?x=a@b" },
+		{ "http://u:@h", "http://u:***@h" },
+		{ "http://a:b@c@h:1/", "http://a:***@h:1/" },
+		{ "http://admin@ctl1:9311", "http://admin@ctl1:9311" },
+		{ "http://ctl1:9311/x?u=a:b@c", "http://ctl1:9311/x?u=a:b@c" },
+		{ "http://[::1]:9311", "http://[::1]:9311" },
+		{ "no scheme:x@y", "no scheme:x@y" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = url_masked(cases[i][0]);
+		if (strcmp(got, cases[i][1]) != 0)
+			fail_msg("%s: got %s, want %s", cases[i][0], got, cases[i][1]);
+		free(got);
+	}
+	assert_null(url_masked(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_kind_of_character_is_shown_as_the_header_says),
 		cmocka_unit_test(every_code_point_is_escaped_exactly_when_it_is_control_or_format),
+		cmocka_unit_test(a_urls_password_is_masked_and_nothing_else),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -853,6 +853,31 @@ static void grid_text_cuts_a_long_text_at_the_cost_of_the_cells(void **state)
 	assert_true(took < 0.25);
 }
 
+/* Issue 12: a node URL with a password showed it in the details view. */
+static void the_details_view_masks_a_urls_password(void **state)
+{
+	(void)state;
+	struct world w;
+	done(&w);
+	w.vs.filter = NULL;
+	w.vs.sort = SORT_CONFIG;
+	w.vs.sort_desc = false;
+	struct node_conf *nc = (struct node_conf *)w.s.nodes[0].conf;
+	char *old = nc->url;
+	nc->url = xstrdup("http://admin:s3cret@ctl-1:9311");
+	w.vs.node_sel = 0;
+	w.vs.dialog = DLG_NODE;
+	char *d = draw(&w.vs, 120, 40, false);
+	bool masked = has_text(d, "url            http://admin:***@ctl-1:9311") && !has_text(d, "s3cret");
+	if (!masked)
+		print_error("details rendered:\n%s", d);
+	free(d);
+	free(nc->url);
+	nc->url = old;
+	world_free(&w);
+	assert_true(masked);
+}
+
 /* Verifying counts down to the end of the settle window: "verifying:
  * DESCRIPTION (ELAPSED; gives up in Ns)". */
 static void verifying_shows_the_seconds_until_it_gives_up(void **state)
@@ -895,6 +920,7 @@ int main(void)
 		cmocka_unit_test(verifying_shows_the_seconds_until_it_gives_up),
 		cmocka_unit_test(a_900000_character_release_is_cut_to_its_column_at_the_cost_of_the_column),
 		cmocka_unit_test(grid_text_cuts_a_long_text_at_the_cost_of_the_cells),
+		cmocka_unit_test(the_details_view_masks_a_urls_password),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
