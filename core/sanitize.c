@@ -80,7 +80,7 @@ static char *sanitize(const char *s, size_t len, bool keep_newlines, bool keep_w
 			i++;
 			continue;
 		}
-		if ((cp == '\n' && keep_newlines) || (keep_ws && strchr("\t\n\v\f\r", (int)cp) && cp) ||
+		if ((cp == '\n' && keep_newlines) || (keep_ws && cp < 0x80 && cp && strchr("\t\n\v\f\r", (int)cp)) ||
 		    (cp >= 0x20 && cp < 0x7f) ||
 		    (cp >= 0xa0 && !is_format_char(cp))) {
 			sb_add(&sb, p + i, n);

@@ -94,6 +94,13 @@ static void every_code_point_is_escaped_exactly_when_it_is_control_or_format(voi
 		char buf[5] = { 0 };
 		utf8_encode(cp, buf);
 		char *got = sanitize_term(buf, false);
+		/* the whitespace-keeping variant, for text wrapped afterwards,
+		 * escapes the same (\t \n \v \f \r apart) */
+		char *got_ws = sanitize_term_keep_ws(buf);
+		bool ws = cp < 0x80 && strchr("\t\n\v\f\r", (int)cp);
+		if (strcmp(got_ws, ws ? buf : got) != 0 && bad++ < 10)
+			fprintf(stderr, "U+%04X: keep_ws gives '%s'\n", cp, got_ws);
+		free(got_ws);
 		char want[16];
 		if (cp < 0x80)
 			snprintf(want, sizeof(want), "\\x%02x", cp);
