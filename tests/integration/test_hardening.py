@@ -187,6 +187,47 @@ class MalformedIsErrorUnreachableIsDown(unittest.TestCase):
         self.assertIn("header", by["endless-headers"]["error"])
 
 
+def raw_controls(text):
+    """Characters that must never reach a terminal raw: C0 (but newline),
+    DEL, C1, and the format characters of issue 12."""
+    return [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0
+            or c in "\u200b\u200d\ufeff\u202e"]
+
+
+class ConfiguredStrings(unittest.TestCase):
+    """Strings from the configuration (a node's name and host, a step
+    template's words) are escaped before they reach a terminal, as strings
+    from nodes are."""
+
+    def test_control_and_format_characters_of_the_configuration_are_escaped(self):
+        srv = Misbehaving("ok")
+        try:
+            conf = ("[upgrade]\ntarget_release = 15.0.1\n"
+                    "[DEFAULT]\nsql_connection = sqlite:///x\a\x1b[2J\n"
+                    "[steps]\nupgrade_node = echo {host} \a\x1b[2J {node}\n"
+                    "[node:ctl\a1\u200b]\nservice = barbican-api\nhost = h\a\x1b]0;t\a\ufeff\n"
+                    "url = http://127.0.0.1:%d\n"
+                    "[node:w\u202e1]\nservice = barbican-worker\nhost = w\x07\n" % srv.port)
+            for cmd in (["nodes"], ["migrations"], ["upgrade", "plan"], ["upgrade", "check"],
+                        ["upgrade", "gate", "--before", "roll"], ["upgrade", "next", "--dry-run"]):
+                rc, out, err = h.run(cmd, conf)
+                self.assertNotIn(rc, (255, 64), (cmd, err))
+                self.assertEqual(raw_controls(out), [], (cmd, out))
+                self.assertEqual(raw_controls(err), [], (cmd, err))
+            rc, out, err = h.run(["nodes"], conf)
+            self.assertIn("ctl\\x071\\u200b", out)
+            rc, out, err = h.run(["migrations"], conf)
+            self.assertIn("database:  sqlite:///x\\x07\\x1b[2J\n", out)
+        finally:
+            srv.close()
+
+    def test_a_bad_value_with_control_characters_is_shown_escaped(self):
+        rc, out, err = h.run(["nodes"], "[upgrade]\ntarget_release = 15.0.1\a\x1b[2J\n")
+        self.assertEqual(rc, 255)
+        self.assertIn("15.0.1\\x07\\x1b[2J", err)
+        self.assertEqual(raw_controls(err), [])
+
+
 class Passwords(unittest.TestCase):
     def test_a_node_urls_password_is_masked_in_nodes_text_and_json(self):
         srv = Misbehaving("ok")
