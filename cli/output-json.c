@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "core/manifest.h"
+#include "core/sanitize.h"
 #include "render/pyjson.h"
 
 #define SCHEMA_CHECK "barbican-status/upgrade-check/1"
@@ -75,8 +76,12 @@ static json_t *node_json(const struct snapshot *s, const struct manifest *m, con
 	json_object_set_new(j, "name", pyjson_str(n->conf->name));
 	json_object_set_new(j, "service", json_string(service_name(n->conf->service)));
 	json_object_set_new(j, "host", jstr_or_null(node_host(n)));
-	json_object_set_new(j, "url", jstr_or_null(n->conf->url));
-	json_object_set_new(j, "report_url", jstr_or_null(n->conf->report_url));
+	/* a password in a node's URL is never shown */
+	char *url = url_masked(n->conf->url), *report_url = url_masked(n->conf->report_url);
+	json_object_set_new(j, "url", jstr_or_null(url));
+	json_object_set_new(j, "report_url", jstr_or_null(report_url));
+	free(url);
+	free(report_url);
 	json_object_set_new(j, "state", json_string(node_state_name(o->state)));
 	json_object_set_new(j, "error", jstr_or_null(o->error));
 	json_object_set_new(j, "release", jstr_or_null(o->release));

@@ -254,10 +254,18 @@ static void text_nodes(FILE *f, const struct snapshot *s, const struct manifest 
 static void text_migrations(FILE *f, const struct snapshot *s, const struct manifest *m)
 {
 	const struct db_obs *d = &s->db;
-	fprintf(f, "database:  %s\n", d->url_masked ? d->url_masked : "(none)");
-	fprintf(f, "option:    %s\n", d->option ? d->option : "-");
-	if (d->conflict)
-		fprintf(f, "warning:   %s\n", d->conflict);
+	/* configured strings (the URL, the file that set it) escaped too */
+	char *url = sanitize_term(d->url_masked ? d->url_masked : "(none)", false);
+	char *opt = sanitize_term(d->option ? d->option : "-", false);
+	fprintf(f, "database:  %s\n", url);
+	fprintf(f, "option:    %s\n", opt);
+	free(url);
+	free(opt);
+	if (d->conflict) {
+		char *c = sanitize_term(d->conflict, false);
+		fprintf(f, "warning:   %s\n", c);
+		free(c);
+	}
 	if (d->cluster) {
 		char *st = sanitize_term(d->cluster_state ? d->cluster_state : "?", false);
 		char *co = sanitize_term(d->cluster_component ? d->cluster_component : "?", false);
@@ -289,7 +297,9 @@ static void text_migrations(FILE *f, const struct snapshot *s, const struct mani
 			fprintf(f, "%s%s", i ? ", " : "", t->heads[i]);
 		fprintf(f, "%s\n", s->target_src == TARGET_INSTALLED ? " (the release installed here)" : "");
 	} else if (s->target) {
-		fprintf(f, "target:    %s (not in the release manifest)\n", s->target);
+		char *tg = sanitize_term(s->target, false);
+		fprintf(f, "target:    %s (not in the release manifest)\n", tg);
+		free(tg);
 	} else {
 		fprintf(f, "target:    unknown (set [upgrade] target_release)\n");
 	}

@@ -452,6 +452,15 @@ enum bs_status ini_parse_file(const char *path, struct ini_file **out, struct bs
 			errno = e;
 			return BS_ST_CONFIG_READ;
 		}
+		if (sb.len + (size_t)n > INI_MAX_FILE) {
+			close(fd);
+			sb_free(&sb);
+			bs_fail(err, BS_ST_CONFIG_READ,
+				"%s: larger than %u MiB, which no configuration file is (an endless file such as /dev/zero?)",
+				path, INI_MAX_FILE >> 20);
+			errno = EFBIG;
+			return BS_ST_CONFIG_READ;
+		}
 		sb_add(&sb, chunk, (size_t)n);
 	}
 	close(fd);

@@ -56,7 +56,11 @@ struct ini_file {
  * invalid UTF-8), BS_ST_CONFIG_PARSE ("PATH: line N: message: 'line'",
  * the message being oslo's own). On an I/O failure errno is left set (EACCES
  * tells a file that exists but cannot be opened). A NUL byte is an error
- * (BS_ST_CONFIG_READ): oslo would read it, but no C string can hold it. */
+ * (BS_ST_CONFIG_READ): oslo would read it, but no C string can hold it.
+ * A file of more than INI_MAX_FILE bytes is BS_ST_CONFIG_READ too (errno
+ * EFBIG), read no further: /dev/zero or a pipe that never ends must not take
+ * the machine's memory. */
+#define INI_MAX_FILE (16u << 20)
 enum bs_status ini_parse_file(const char *path, struct ini_file **out, struct bs_err *err);
 /* Same for a buffer (len bytes, may hold NULs); name is used in messages. */
 enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,

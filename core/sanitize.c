@@ -38,10 +38,33 @@ size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
 	return len;
 }
 
-static bool is_bidi_control(unsigned cp)
+/* Unicode's format characters (general category Cf, Unicode 14: what
+ * Debian 12's Python knows): invisible, yet they change what is shown (the
+ * bidi overrides and isolates) or hide in it (zero-width space and joiners,
+ * the BOM, soft hyphen, tags), so that "15.0.1\u200b" looks like 15.0.1.
+ * tests/unit/test-sanitize.c compares this table with unicodedata. */
+static const struct { unsigned lo, hi; } format_chars[] = {
+	{ 0xad, 0xad }, { 0x600, 0x605 }, { 0x61c, 0x61c }, { 0x6dd, 0x6dd },
+	{ 0x70f, 0x70f }, { 0x890, 0x891 }, { 0x8e2, 0x8e2 }, { 0x180e, 0x180e },
+	{ 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+	{ 0x13430, 0x13438 }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 },
+	{ 0xe0020, 0xe007f },
+};
+
+bool is_format_char(unsigned cp)
 {
-	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       cp == 0x200e || cp == 0x200f || cp == 0x061c;
+	size_t lo = 0, hi = sizeof(format_chars) / sizeof(format_chars[0]);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (cp < format_chars[mid].lo)
+			hi = mid;
+		else if (cp > format_chars[mid].hi)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
 }
 
 static char *sanitize(const char *s, size_t len, bool keep_newlines, bool keep_ws)
@@ -57,9 +80,9 @@ static char *sanitize(const char *s, size_t len, bool keep_newlines, bool keep_w
 			i++;
 			continue;
 		}
-		if ((cp == '\n' && keep_newlines) || (keep_ws && strchr("\t\n\v\f\r", (int)cp) && cp) ||
+		if ((cp == '\n' && keep_newlines) || (keep_ws && cp < 0x80 && cp && strchr("\t\n\v\f\r", (int)cp)) ||
 		    (cp >= 0x20 && cp < 0x7f) ||
-		    (cp >= 0xa0 && !is_bidi_control(cp))) {
+		    (cp >= 0xa0 && !is_format_char(cp))) {
 			sb_add(&sb, p + i, n);
 		} else if (cp < 0x80) {
 			sb_addf(&sb, "\\x%02x", cp);
@@ -132,4 +155,23 @@ bool is_term_safe(const char *s)
 	bool same = strcmp(s, t) == 0;
 	free(t);
 	return same;
+}
+
+char *url_masked(const char *url)
+{
+	if (!url)
+		return NULL;
+	const char *p = strstr(url, "://");
+	if (!p)
+		return xstrdup(url);
+	p += 3;
+	size_t auth = strcspn(p, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; i < auth; i++)
+		if (p[i] == '@')
+			at = p + i;
+	const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+	if (!colon)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(colon + 1 - url), url, at);
 }

@@ -1,7 +1,9 @@
 /* sanitize.h: make strings that came from a node or the database safe for a
- * terminal. Control characters (C0, DEL, C1), invalid UTF-8 and the Unicode
- * bidirectional overrides are shown as visible escapes (\x1b, \u202e), so
- * that no escape sequence reaches the terminal and nothing is silently lost. */
+ * terminal. Control characters (C0, DEL, C1), invalid UTF-8 and Unicode's
+ * format characters (category Cf: zero-width space and joiners, the BOM, the
+ * bidirectional overrides) are shown as visible escapes (\x1b, \u200b,
+ * \u202e), so that no escape sequence reaches the terminal, nothing
+ * invisible passes for something else, and nothing is silently lost. */
 #ifndef BS_SANITIZE_H
 #define BS_SANITIZE_H
 
@@ -22,8 +24,16 @@ char *sanitize_term_n(const char *s, size_t len, bool keep_newlines);
  * then sanitized as sanitize_term_n (newlines escaped). The text is kept,
  * only the sequences go. Caller frees. */
 char *sanitize_output_line(const char *s, size_t len);
+/* A URL with the password of its userinfo replaced by "***"
+ * ("http://admin:pw@host/" -> "http://admin:***@host/"); a URL without one
+ * is returned as it is. NULL gives NULL; caller frees. For any URL shown
+ * (database URLs have dburl_masked, which follows SQLAlchemy). */
+char *url_masked(const char *url);
 /* True when s needs no escaping. */
 bool is_term_safe(const char *s);
+
+/* True for a format character (Unicode general category Cf). */
+bool is_format_char(unsigned cp);
 
 /* Decode one UTF-8 sequence at s (n bytes available). Returns its length and
  * sets *cp, or returns 0 for an invalid or truncated sequence (overlongs and

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sanitize.h"
 #include "strbuf.h"
 #include "version.h"
 #include "strmap.h"
@@ -230,58 +231,71 @@ static enum bs_status get(struct conf *c, const char *group, const char *name, c
 static enum bs_status bad_value(struct bs_err *err, const char *group, const char *name,
 				const char *value, const struct conf_loc *loc, const char *want)
 {
+	/* the value as a terminal may show it, a URL's password masked */
+	char *masked = strstr(name, "url") ? url_masked(value) : xstrdup(value);
+	char *shown = sanitize_term(masked, false);
 	char *w = where(loc);
 	enum bs_status st = bs_fail(err, BS_ST_CONFIG_VALUE, "[%s] %s = '%s' (%s): %s",
-				    group ? group : "DEFAULT", name, value, w, want);
+				    group ? group : "DEFAULT", name, shown, w, want);
 	free(w);
+	free(shown);
+	free(masked);
 	return st;
 }
 
 /* A typed option: its value (if set) goes through parse, which stores it
- * in out; a value parse refuses is an error saying what was expected. */
+ * in out when it lies in [min, max]; a value parse refuses is an error
+ * saying what was expected (the ranges are barbican-status.conf(5)'s). */
 struct typed {
-	bool (*parse)(const char *value, void *out);
+	bool (*parse)(const char *value, void *out, const struct typed *t);
+	double min, max;
 	const char *want;
 };
 
-static bool parse_count(const char *v, void *out)
+static bool parse_long_range(const char *v, void *out, const struct typed *t)
 {
 	long n;
-	if (!conf_parse_long(v, &n) || n < 1)
+	if (!conf_parse_long(v, &n) || (double)n < t->min || (double)n > t->max)
 		return false;
 	*(long *)out = n;
 	return true;
 }
 
-static bool parse_bytes(const char *v, void *out)
-{
-	long n;
-	if (!conf_parse_long(v, &n) || n < 1024)
-		return false;
-	*(long *)out = n;
-	return true;
-}
-
-static bool parse_seconds(const char *v, void *out)
+static bool parse_seconds(const char *v, void *out, const struct typed *t)
 {
 	double d;
-	if (!conf_parse_double(v, &d) || d <= 0 || d > 86400)
+	if (!conf_parse_double(v, &d) || !(d >= t->min && d <= t->max))
 		return false;
 	*(double *)out = d;
 	return true;
 }
 
-static bool parse_bool(const char *v, void *out)
+static bool parse_bool(const char *v, void *out, const struct typed *t)
 {
+	(void)t;
 	return conf_parse_bool(v, out);
 }
 
-static const struct typed T_COUNT = { parse_count, "expected a whole number of at least 1" };
-static const struct typed T_BYTES = { parse_bytes, "expected a whole number of at least 1024" };
-static const struct typed T_SECONDS = {
-	parse_seconds, "expected a number of seconds above 0 (at most 86400)"
+static const struct typed T_UNAVAILABLE = {
+	parse_long_range, 1, 1000, "expected a whole number from 1 to 1000"
 };
-static const struct typed T_BOOL = { parse_bool, "expected true/false, yes/no, on/off or 1/0" };
+static const struct typed T_CONCURRENCY = {
+	parse_long_range, 1, 1024, "expected a whole number from 1 to 1024"
+};
+static const struct typed T_BYTES = {
+	parse_long_range, 1024, MAX_BODY_MAX,
+	"expected a number of bytes from 1024 to 67108864 (64 MiB)"
+};
+static const struct typed T_TIMEOUT = {
+	parse_seconds, 0.1, 600, "expected seconds from 0.1 to 600"
+};
+static const struct typed T_INTERVAL = {
+	parse_seconds, 1, 86400, "expected seconds from 1 to 86400"
+};
+static const struct typed T_LEASE = {
+	parse_seconds, LOCK_LEASE_MIN, LOCK_LEASE_MAX, "expected seconds from 5 to 300"
+};
+static const struct typed T_BOOL = { parse_bool, 0, 0, "expected true/false, yes/no, on/off or 1/0" };
 
 static enum bs_status get_typed(struct conf *c, const char *group, const char *name,
 				const struct typed *t, void *out, struct bs_err *err)
@@ -289,7 +303,7 @@ static enum bs_status get_typed(struct conf *c, const char *group, const char *n
 	char *v = NULL;
 	struct conf_loc loc;
 	enum bs_status st = get(c, group, name, &v, &loc, err);
-	if (st == BS_ST_OK && v && !t->parse(v, out))
+	if (st == BS_ST_OK && v && !t->parse(v, out, t))
 		st = bad_value(err, group, name, v, &loc, t->want);
 	free(v);
 	return st;
@@ -402,7 +416,7 @@ static enum bs_status load_node(struct conf *c, const char *section, struct sett
 		n.host = url_host(n.url);
 	if (!n.host && n.report_url)
 		n.host = url_host(n.report_url);
-	if ((st = get_typed(c, section, "timeout", &T_SECONDS, &n.timeout, err)))
+	if ((st = get_typed(c, section, "timeout", &T_TIMEOUT, &n.timeout, err)))
 		goto fail;
 	if ((st = get(c, section, "report_command", &n.report_command, &loc, err)))
 		goto fail;
@@ -530,8 +544,7 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		s->target_release = NULL;
 	}
 	if (s->target_release) {
-		struct relver rv;
-		if (!relver_parse(s->target_release, &rv))
+		if (!relver_valid(s->target_release))
 			return bad_value(err, "upgrade", "target_release", s->target_release, &loc,
 					 "expected a Barbican release such as 15.0.1");
 	}
@@ -551,14 +564,14 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 	}
 	free(v);
 	v = NULL;
-	if ((st = get_typed(c, "upgrade", "max_unavailable", &T_COUNT, &s->max_unavailable, err)))
+	if ((st = get_typed(c, "upgrade", "max_unavailable", &T_UNAVAILABLE, &s->max_unavailable, err)))
 		return st;
 	if ((st = get_typed(c, "upgrade", "allow_api_outage", &T_BOOL, &s->allow_api_outage, err)))
 		return st;
 
-	if ((st = get_typed(c, "probes", "timeout", &T_SECONDS, &s->probe_timeout, err)))
+	if ((st = get_typed(c, "probes", "timeout", &T_TIMEOUT, &s->probe_timeout, err)))
 		return st;
-	if ((st = get_typed(c, "probes", "concurrency", &T_COUNT, &s->concurrency, err)))
+	if ((st = get_typed(c, "probes", "concurrency", &T_CONCURRENCY, &s->concurrency, err)))
 		return st;
 	if ((st = get(c, "probes", "ca_file", &s->ca_file, &loc, err)))
 		return st;
@@ -570,7 +583,7 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		free(s->report_command);
 		s->report_command = NULL;
 	}
-	if ((st = get_typed(c, "probes", "report_interval", &T_SECONDS, &s->report_interval, err)))
+	if ((st = get_typed(c, "probes", "report_interval", &T_INTERVAL, &s->report_interval, err)))
 		return st;
 	if ((st = get(c, "rabbitmq", "management_url", &s->rabbit_url, &loc, err)) ||
 	    (st = get(c, "rabbitmq", "username", &s->rabbit_user, &loc, err)) ||
@@ -605,7 +618,7 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 			s->step_tpl[k] = NULL;
 		}
 	}
-	if ((st = get_typed(c, "steps", "settle_timeout", &T_SECONDS, &s->settle_timeout, err)))
+	if ((st = get_typed(c, "steps", "settle_timeout", &T_INTERVAL, &s->settle_timeout, err)))
 		return st;
 	if ((st = get(c, "data_migrations", "count_command", &s->count_command, &loc, err)))
 		return st;
@@ -642,14 +655,8 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		free(s->record_connection);
 		s->record_connection = NULL;
 	}
-	if ((st = get_typed(c, "lock", "lease", &T_SECONDS, &s->lock_lease, err)))
+	if ((st = get_typed(c, "lock", "lease", &T_LEASE, &s->lock_lease, err)))
 		return st;
-	if (s->lock_lease < LOCK_LEASE_MIN || s->lock_lease > LOCK_LEASE_MAX) {
-		char lease[32];
-		snprintf(lease, sizeof(lease), "%g", s->lock_lease);
-		return bad_value(err, "lock", "lease", lease, &loc,
-				 "expected seconds from 5 to 300");
-	}
 
 	const char *const *sections;
 	size_t nsections = conf_sections(c, &sections);

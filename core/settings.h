@@ -124,6 +124,8 @@ struct settings {
 
 #define LOCK_LEASE_MIN 5.0
 #define LOCK_LEASE_MAX 300.0
+/* [probes] max_body at most (64 MiB): concurrency x max_body is memory */
+#define MAX_BODY_MAX 67108864L
 
 /* Read every option. The conf is owned by the settings afterwards. */
 enum bs_status settings_load(struct conf *c, struct settings *out, struct bs_err *err);

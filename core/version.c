@@ -40,6 +40,39 @@ bool relver_parse(const char *s, struct relver *v)
 	return true;
 }
 
+/* "PREFIX<digits>" at *sp: moved past it when there. */
+static bool mark_num(const char **sp, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *p = *sp;
+	if (strncmp(p, prefix, n) != 0 || !isdigit((unsigned char)p[n]))
+		return false;
+	p += n;
+	while (isdigit((unsigned char)*p))
+		p++;
+	*sp = p;
+	return true;
+}
+
+bool relver_valid(const char *s)
+{
+	struct relver v;
+	if (!relver_parse(s, &v))
+		return false;
+	/* past the numbers relver_parse took: digits and dots only */
+	const char *p = s;
+	for (int i = 0; i < v.nparts; i++) {
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (i + 1 < v.nparts)
+			p++;
+	}
+	if (!mark_num(&p, "a") && !mark_num(&p, "b"))
+		mark_num(&p, "rc");
+	mark_num(&p, ".dev");
+	return *p == '\0';
+}
+
 int relver_cmp(const struct relver *a, const struct relver *b)
 {
 	for (int i = 0; i < RELVER_PARTS; i++) {

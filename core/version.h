@@ -16,6 +16,12 @@ struct relver {
 
 /* false when s does not start with "N.N" (a major and a minor number). */
 bool relver_parse(const char *s, struct relver *v);
+/* True when s is a release and nothing else: 2 to 4 numbers joined by dots,
+ * then at most pbr's pre-release marks: aN, bN or rcN right after the last
+ * number ("15.0.0.0rc1"), then ".devN" ("16.1.0.dev12", a dev build). Junk
+ * after the numbers ("15.0.1; rm -rf /", "15.0.1\n", "15.0.1-ubuntu") is
+ * not a release. */
+bool relver_valid(const char *s);
 int relver_cmp(const struct relver *a, const struct relver *b);
 /* Compare two release strings; unparsable ones sort first, then by strcmp. */
 int release_cmp(const char *a, const char *b);

@@ -40,6 +40,7 @@ struct request {
 	bool done;
 	CURLcode result;
 	long status;
+	long header_bytes;  /* of the answer's headers received (0: no answer began) */
 	double total_s;
 	int redirects;
 	char *redirect_error;
@@ -213,6 +214,7 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	r->done = false;
 	r->result = CURLE_OK;
 	r->status = 0;
+	r->header_bytes = 0;
 	r->total_s = 0;
 	curl_multi_add_handle(p->multi, e);
 }
@@ -339,18 +341,23 @@ static bool maybe_redirect(struct prober *p, struct request *r)
 	return true;
 }
 
-/* Connection-level failures mean "no answer" (down); anything else that
- * went wrong is an answer gone wrong (error). */
-static bool is_no_answer(CURLcode c)
+/* No answer (down): the connection could not be made, nothing came back in
+ * time, or it broke before a byte of an answer came. Anything else that went
+ * wrong is an answer gone wrong (error): curl reports a bad chunk size and
+ * headers without end as receive errors too (CURLE_RECV_ERROR), after the
+ * status line, so a receive error counts as no answer only when no header
+ * had arrived; TLS on an http:// URL is an answer that is no HTTP. */
+static bool is_no_answer(const struct request *r)
 {
-	switch (c) {
+	switch (r->result) {
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_GOT_NOTHING:
-	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 		return true;
+	case CURLE_RECV_ERROR:
+		return r->status == 0 && r->header_bytes == 0;
 	default:
 		return false;
 	}
@@ -387,7 +394,7 @@ static bool answered(const struct prober *p, struct request *r, struct outcome *
 	}
 	if (r->result != CURLE_OK) {
 		const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result);
-		note(oc, is_no_answer(r->result) ? NS_DOWN : NS_ERROR, "%s: %s", label, msg);
+		note(oc, is_no_answer(r) ? NS_DOWN : NS_ERROR, "%s: %s", label, msg);
 		return false;
 	}
 	if (r->redirect_error) {
@@ -563,6 +570,7 @@ int prober_perform(struct prober *p, struct snapshot *s)
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		r->result = msg->data.result;
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		curl_easy_getinfo(r->easy, CURLINFO_HEADER_SIZE, &r->header_bytes);
 		curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->total_s);
 		curl_multi_remove_handle(p->multi, r->easy);
 		if (maybe_redirect(p, r))

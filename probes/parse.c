@@ -38,6 +38,20 @@ static const char *type_name(const json_t *v)
 	return "?";
 }
 
+/* A value from a node quoted for a message ('...'), cut after 64 bytes (at
+ * a character's start) with "... (N bytes)": messages are shown whole. */
+static char *shown_value(const char *v)
+{
+	size_t n = strlen(v), cut = n;
+	if (n > 64) {
+		cut = 64;
+		while (cut > 0 && ((unsigned char)v[cut] & 0xc0) == 0x80)
+			cut--;
+		return xasprintf("'%.*s'... (%zu bytes)", (int)cut, v, n);
+	}
+	return xasprintf("'%s'", v);
+}
+
 /* A required string member. */
 static const char *req_string(json_t *obj, const char *key, char **why)
 {
@@ -86,6 +100,13 @@ bool parse_report(const char *body, size_t len, enum service_kind configured,
 	}
 	if (!*release)
 		return fail(why, j, "invalid version report: \"release\" is %s", "empty");
+	if (!relver_valid(release)) {
+		char *shown = shown_value(release);
+		*why = xasprintf("invalid version report: \"release\" is not a version: %s", shown);
+		free(shown);
+		json_decref(j);
+		return false;
+	}
 
 	enum node_state ns;
 	if (strcmp(state, "up") == 0)
@@ -246,6 +267,13 @@ bool parse_build(const char *body, size_t len, char **release, char **why)
 	json_t *b = json_is_object(j) ? json_object_get(j, "build") : NULL;
 	if (!json_is_string(b) || !*json_string_value(b))
 		return fail(why, j, "no release in the ?build answer%s", "");
+	if (!relver_valid(json_string_value(b))) {
+		char *shown = shown_value(json_string_value(b));
+		*why = xasprintf("the ?build answer is not a version: %s", shown);
+		free(shown);
+		json_decref(j);
+		return false;
+	}
 	*release = xstrdup(json_string_value(b));
 	json_decref(j);
 	return true;

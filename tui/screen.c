@@ -1,5 +1,6 @@
 #include "screen.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,7 @@ static uint32_t next_cp(const char **s)
 {
 	const unsigned char *p = (const unsigned char *)*s;
 	unsigned cp;
-	size_t n = utf8_decode(p, strlen(*s), &cp);
+	size_t n = utf8_decode(p, strnlen(*s, 4), &cp); /* never the rest of s */
 	if (n == 0) {
 		(*s)++;
 		return '?';
@@ -66,20 +67,28 @@ static uint32_t next_cp(const char **s)
 	return cp;
 }
 
-int grid_width(const char *utf8)
+/* The width of utf8, counted up to limit at most: what a cut to limit - 1
+ * cells needs to know, at a cost in the cells and not in the string's length
+ * (a node may send a release of a million characters). */
+static int width_upto(const char *utf8, int limit)
 {
 	int n = 0;
 	const char *s = utf8;
-	while (*s) {
+	while (*s && n < limit) {
 		next_cp(&s);
 		n++;
 	}
 	return n;
 }
 
+int grid_width(const char *utf8)
+{
+	return width_upto(utf8, INT_MAX);
+}
+
 char *grid_cut(const char *utf8, int maxw)
 {
-	if (grid_width(utf8) <= maxw)
+	if (width_upto(utf8, maxw < INT_MAX ? maxw + 1 : maxw) <= maxw)
 		return xstrdup(utf8);
 	if (maxw <= 0)
 		return xstrdup("");
@@ -97,7 +106,7 @@ int grid_text(struct grid *g, int x, int y, int maxw, unsigned attr, const char 
 		maxw = g->w - x;
 	if (maxw <= 0)
 		return 0;
-	int total = grid_width(utf8);
+	int total = width_upto(utf8, maxw + 1);
 	const char *s = utf8;
 	int i = 0;
 	while (*s && i < maxw) {
@@ -112,7 +121,7 @@ int grid_text(struct grid *g, int x, int y, int maxw, unsigned attr, const char 
 
 int grid_text_right(struct grid *g, int xr, int y, unsigned attr, const char *utf8)
 {
-	int w = grid_width(utf8);
+	int w = width_upto(utf8, xr < INT_MAX - 1 ? xr + 2 : xr);
 	int x = xr - w + 1;
 	if (x < 0)
 		x = 0;

@@ -793,11 +793,18 @@ static void add_para(struct lines *ls, const char *text, int width, const char *
 	free(copy);
 }
 
+/* A value is cut to this many cells ('~' last) before it is wrapped: what a
+ * node sends (a release of a million characters) must not cost the details
+ * view more than a few screens. */
+#define KV_MAX_CELLS 2000
+
 static void add_kv(struct lines *ls, const char *k, const char *v, int width)
 {
-	char *line = xasprintf("%-14s %s", k, v ? v : "-");
+	char *cut = grid_cut(v ? v : "-", KV_MAX_CELLS);
+	char *line = xasprintf("%-14s %s", k, cut);
 	add_para(ls, line, width, "");
 	free(line);
+	free(cut);
 }
 
 static void dialog_lines(const struct view_state *vs, int width, struct lines *ls, const char **title)
@@ -845,8 +852,11 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_kv(ls, "name", nd->conf->name, width);
 		add_kv(ls, "service", service_name(nd->conf->service), width);
 		add_kv(ls, "host", node_host(nd), width);
-		add_kv(ls, "url", nd->conf->url, width);
-		add_kv(ls, "report_url", nd->conf->report_url, width);
+		char *url = url_masked(nd->conf->url), *report_url = url_masked(nd->conf->report_url);
+		add_kv(ls, "url", url, width);
+		add_kv(ls, "report_url", report_url, width);
+		free(url);
+		free(report_url);
 		add_kv(ls, "report_command", nd->conf->report_command, width);
 		if (o->report_cmd_at) {
 			char *age = xasprintf("%lds ago", (long)(time(NULL) - o->report_cmd_at));

@@ -53,8 +53,15 @@ FLEET = [
      W, "report", "error"),
     ("rep-500", {"kind": "report", "release": "15.0.1", "service": W,
                  "faults": {"/version-report": {"status": 500}}}, W, "report", "error"),
+    # a release that is not a version (escapes, junk after X.Y.Z): the node
+    # answered, but wrongly (issue 12)
     ("escape", {"kind": "report", "release": "15.0.1\u001b[31mRED\u001b]0;pwned\u0007", "service": W},
-     W, "report", "up"),
+     W, "report", "error"),
+    ("rep-junk", {"kind": "report", "release": "15.0.1; rm -rf /", "service": W}, W, "report", "error"),
+    ("rep-newline", {"kind": "report", "release": "15.0.1\n", "service": W}, W, "report", "error"),
+    ("rep-zwsp", {"kind": "report", "release": "15.0.1\u200b", "service": W}, W, "report", "error"),
+    ("api-junk", {"kind": "api", "release": "15.0.1-custom"}, "barbican-api", "url", "error"),
+    ("rep-dev", {"kind": "report", "release": "16.1.0.dev12", "service": W}, W, "report", "up"),
 ]
 
 
@@ -155,6 +162,10 @@ class Nodes(unittest.TestCase):
             "refuse": "GET /",
             "hang": "timed out",
             "hang-health": "GET /healthcheck",
+            "rep-junk": "\"release\" is not a version: '15.0.1; rm -rf /'",
+            "rep-newline": "\"release\" is not a version",
+            "rep-zwsp": "\"release\" is not a version",
+            "api-junk": "not a version: '15.0.1-custom'",
         }
         for name, text in want.items():
             self.assertIn(text, self.by[name]["error"] or "", name)

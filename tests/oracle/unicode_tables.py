@@ -9,6 +9,9 @@ render/table.c need, taken from Debian's /usr/bin/python3 itself.
                                  prettytable 3.6.0 measures (UNICODE_VERSION unset)
   unicode_tables.py pyclass-runs the same runs as text ("start class" lines),
   unicode_tables.py wcwidth-runs for the unit tests to compare against
+  unicode_tables.py cf-runs      runs of the format characters (1: general
+                                 category Cf, unicodedata), which core/sanitize.c
+                                 escapes
 
 Each table is a sorted list of runs: entry = start << 2 | value, a run lasts
 until the next entry's start. Regenerate with:
@@ -57,6 +60,15 @@ def wcwidth_runs():
     return runs(vals)
 
 
+def cf_runs():
+    import unicodedata
+    vals = bytearray(MAX)
+    for c in range(MAX):
+        if not 0xD800 <= c <= 0xDFFF and unicodedata.category(chr(c)) == 'Cf':
+            vals[c] = 1
+    return runs(vals)
+
+
 def runs(vals):
     out = []
     prev = None
@@ -91,6 +103,9 @@ def main():
             print(s, v)
     elif what == 'wcwidth-runs':
         for s, v in wcwidth_runs():
+            print(s, v)
+    elif what == 'cf-runs':
+        for s, v in cf_runs():
             print(s, v)
     else:
         sys.exit(__doc__)

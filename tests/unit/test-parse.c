@@ -106,9 +106,92 @@ static void the_optional_keys_of_a_host_report_are_accepted(void **unused)
 	node_obs_clear(&o);
 }
 
+static bool parse_release(const char *release_json, struct node_obs *o, char **why)
+{
+	size_t n = strlen(release_json) + 200;
+	char *body = malloc(n);
+	snprintf(body, n, "{\"schema\": \"barbican-version-report/1\", \"service\": \"barbican-worker\", "
+		 "\"release\": %s, \"state\": \"up\"}", release_json);
+	memset(o, 0, sizeof(*o));
+	o->data_migrations_remaining = -1;
+	*why = NULL;
+	bool ok = parse_report(body, strlen(body), SVC_WORKER, o, why);
+	free(body);
+	return ok;
+}
+
+/* A release is X.Y.Z (two to four numbers) with at most pbr's pre-release
+ * marks (aN, bN, rcN after the last number, then .devN: a dev build, which
+ * DESIGN.md compares by its numbers); anything else after the numbers makes
+ * the report invalid (the node is error), never a release of the series. */
+static void a_release_with_anything_after_the_version_is_an_invalid_report(void **unused)
+{
+	static const char *const good[] = {
+		"\"15.0.1\"", "\"15.0\"", "\"2024.1.0\"", "\"16.1.0.dev12\"", "\"15.0.0.0rc1\"",
+		"\"15.0.0.0b2\"", "\"15.0.0.0a1\"", "\"16.0.0.0rc2.dev3\"", "\"15.0.1.1\"",
+	};
+	static const char *const bad[] = {
+		"\"15.0.1; rm -rf /\"", "\"15.0.1\\n\"", "\"15.0.1 \"", "\" 15.0.1\"",
+		"\"15.0.1\\u200b\"", "\"15.0.1-0ubuntu1\"", "\"15.0.1.dev\"", "\"15.0.1rc\"",
+		"\"15\"", "\"v15.0.1\"", "\"15.0.1.0.0\"", "\"15.0.1x\"", "\"15..1\"",
+		"\"15.0.1.dev1.dev2\"",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct node_obs o;
+		char *why;
+		if (!parse_release(good[i], &o, &why))
+			fail_msg("%s refused: %s", good[i], why);
+		node_obs_clear(&o);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct node_obs o;
+		char *why;
+		if (parse_release(bad[i], &o, &why))
+			fail_msg("%s taken as release '%s'", bad[i], o.report_release);
+		assert_non_null(why);
+		if (!strstr(why, "\"release\""))
+			fail_msg("%s: the message does not name release: %s", bad[i], why);
+		free(why);
+		node_obs_clear(&o);
+	}
+	/* the ?build of a stock barbican-api, the same rule */
+	char *rel, *why;
+	assert_true(parse_build("{\"build\": \"15.0.1\"}", 19, &rel, &why));
+	assert_string_equal(rel, "15.0.1");
+	free(rel);
+	const char *b = "{\"build\": \"15.0.1; rm -rf /\"}";
+	assert_false(parse_build(b, strlen(b), &rel, &why));
+	assert_null(rel);
+	assert_non_null(strstr(why, "not a version"));
+	free(why);
+}
+
+/* A release of 100,000 characters is named in the message by its first 64
+ * bytes and its length, not whole. */
+static void an_invalid_release_is_cut_in_the_message(void **unused)
+{
+	size_t n = 100000;
+	char *r = malloc(n + 3);
+	r[0] = '"';
+	memset(r + 1, '9', n);
+	memcpy(r + 1, "15.0.1;", 7);
+	r[n + 1] = '"';
+	r[n + 2] = '\0';
+	struct node_obs o;
+	char *why;
+	assert_false(parse_release(r, &o, &why));
+	assert_true(strlen(why) < 200);
+	assert_non_null(strstr(why, "(100000 bytes)"));
+	free(why);
+	free(r);
+	node_obs_clear(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_release_with_anything_after_the_version_is_an_invalid_report),
+		cmocka_unit_test(an_invalid_release_is_cut_in_the_message),
 		cmocka_unit_test(each_state_of_the_design_maps_to_its_node_state),
 		cmocka_unit_test(a_stopped_report_keeps_its_release),
 		cmocka_unit_test(an_unknown_state_is_an_invalid_report_naming_it),

@@ -101,12 +101,71 @@ static void a_waiver_that_ends_on_a_day_that_does_not_exist_is_rejected(void **s
 	}
 }
 
+/* settings_load of one configuration text */
+static enum bs_status load_text(const char *text, struct settings *s, struct bs_err *err)
+{
+	struct ini_file *f;
+	assert_int_equal(ini_parse_buffer("range.conf", text, strlen(text), &f, NULL), BS_ST_OK);
+	return settings_load(conf_from_files(&f, 1), s, err);
+}
+
+/* Every numeric option has the range barbican-status.conf(5) gives it: its
+ * ends are taken, a step past either end (or a value that is no number:
+ * nan, inf, a fraction where whole numbers are counted) is an error that
+ * names the option and the range. */
+static void every_numeric_option_is_range_checked_with_a_message_naming_the_range(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *section, *key, *low, *high, *below, *above, *range;
+	} opts[] = {
+		{ "upgrade", "max_unavailable", "1", "1000", "0", "1001", "from 1 to 1000" },
+		{ "probes", "timeout", "0.1", "600", "0.09", "600.5", "from 0.1 to 600" },
+		{ "node:n", "timeout", "0.1", "600", "0.05", "601", "from 0.1 to 600" },
+		{ "probes", "concurrency", "1", "1024", "0", "1025", "from 1 to 1024" },
+		{ "probes", "max_body", "1024", "67108864", "1023", "67108865",
+		  "from 1024 to 67108864" },
+		{ "probes", "report_interval", "1", "86400", "0.5", "86401", "from 1 to 86400" },
+		{ "steps", "settle_timeout", "1", "86400", "0", "100000", "from 1 to 86400" },
+		{ "lock", "lease", "5", "300", "4.9", "301", "from 5 to 300" },
+	};
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		const char *node = strncmp(opts[i].section, "node:", 5) == 0
+					   ? "service = barbican-api\nurl = http://127.0.0.1:9311\n" : "";
+		const char *values[] = { opts[i].low, opts[i].high, opts[i].below, opts[i].above,
+					 "nan", "inf", "-1", "1e400", "" };
+		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			char *text = xasprintf("[%s]\n%s%s = %s\n", opts[i].section, node, opts[i].key,
+					       values[v]);
+			struct settings s;
+			struct bs_err err = { 0 };
+			enum bs_status st = load_text(text, &s, &err);
+			bool want_ok = v < 2;
+			if (want_ok && st != BS_ST_OK)
+				fail_msg("%s rejected: %s", text, err.detail);
+			if (!want_ok && st == BS_ST_OK)
+				fail_msg("%s accepted", text);
+			if (!want_ok) {
+				assert_int_equal(st, BS_ST_CONFIG_VALUE);
+				char *name = xasprintf("[%s] %s", opts[i].section, opts[i].key);
+				if (!strstr(err.detail, name) || !strstr(err.detail, opts[i].range))
+					fail_msg("%s: message without '%s' and '%s': %s", text, name,
+						 opts[i].range, err.detail);
+				free(name);
+			}
+			settings_free(&s);
+			free(text);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_waiver_may_end_on_every_day_of_a_leap_year),
 		cmocka_unit_test(a_waiver_may_end_on_every_day_of_a_non_leap_year),
 		cmocka_unit_test(a_waiver_that_ends_on_a_day_that_does_not_exist_is_rejected),
+		cmocka_unit_test(every_numeric_option_is_range_checked_with_a_message_naming_the_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/xalloc.h"
 #include "golden.h"
@@ -773,6 +774,110 @@ static void a_vouched_node_shows_its_release_and_vouched(void **state)
 	assert_true(row && details);
 }
 
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Issue 12: a report whose release is 900,000 characters long stalled the
+ * console for seconds (the width of the text was counted with a strlen per
+ * character), and its healthy nodes went down meanwhile. Drawing costs what
+ * is drawn: the table cuts the release to its column and the details view
+ * to its width, each screen well under a quarter of a second (the budget of
+ * a refresh; quadratic counting took about 10 s here). */
+static void a_900000_character_release_is_cut_to_its_column_at_the_cost_of_the_column(void **state)
+{
+	(void)state;
+	struct world w;
+	done(&w);
+	w.vs.filter = NULL;
+	w.vs.sort = SORT_CONFIG;
+	w.vs.sort_desc = false;
+	size_t len = 900000;
+	char *rel = xmalloc(len + 1);
+	memcpy(rel, "15.0.1", 6);
+	memset(rel + 6, '9', len - 6);
+	rel[len] = '\0';
+	struct node_obs *o = &w.s.nodes[0].obs;
+	free(o->release);
+	o->release = rel;
+	double t0 = now_s();
+	char *d = draw(&w.vs, 120, 40, false);
+	double table = now_s() - t0;
+	/* RELEASE is 10 cells at 120 columns: 9 of the release, then '~' */
+	bool cut = has_text(d, " 15.0.1999~ ");
+	if (!cut)
+		print_error("rendered:\n%s", d);
+	free(d);
+	w.vs.node_sel = 0;
+	w.vs.dialog = DLG_NODE;
+	t0 = now_s();
+	d = draw(&w.vs, 120, 40, false);
+	double details = now_s() - t0;
+	bool shown = has_text(d, "release        15.0.1999");
+	if (!shown)
+		print_error("details rendered:\n%s", d);
+	free(d);
+	world_free(&w);
+	print_message("table %.3f s, details %.3f s\n", table, details);
+	assert_true(cut && shown);
+	assert_true(table < 0.25);
+	assert_true(details < 0.25);
+}
+
+/* The grid itself: writing a text of 300,000 characters into 10 cells
+ * looks at the cells' characters and the one after, not at the whole text
+ * (counted with a strlen per character, it took over a second). */
+static void grid_text_cuts_a_long_text_at_the_cost_of_the_cells(void **state)
+{
+	(void)state;
+	size_t len = 300000;
+	char *t = xmalloc(len + 1);
+	memset(t, 'a', len);
+	t[len] = '\0';
+	struct grid g;
+	grid_init(&g, 20, 1, false);
+	double t0 = now_s();
+	assert_int_equal(grid_text(&g, 0, 0, 10, 0, t), 10);
+	grid_text_right(&g, 19, 0, 0, t);
+	char *c = grid_cut(t, 10);
+	assert_string_equal(c, "aaaaaaaaa~");
+	free(c);
+	double took = now_s() - t0;
+	grid_free(&g);
+	free(t);
+	print_message("300,000 characters into 10 cells: %.3f s\n", took);
+	assert_true(took < 0.25);
+}
+
+/* Issue 12: a node URL with a password showed it in the details view. */
+static void the_details_view_masks_a_urls_password(void **state)
+{
+	(void)state;
+	struct world w;
+	done(&w);
+	w.vs.filter = NULL;
+	w.vs.sort = SORT_CONFIG;
+	w.vs.sort_desc = false;
+	struct node_conf *nc = (struct node_conf *)w.s.nodes[0].conf;
+	char *old = nc->url;
+	nc->url = xstrdup("http://admin:s3cret@ctl-1:9311");
+	w.vs.node_sel = 0;
+	w.vs.dialog = DLG_NODE;
+	char *d = draw(&w.vs, 120, 40, false);
+	bool masked = has_text(d, "url            http://admin:***@ctl-1:9311") && !has_text(d, "s3cret");
+	if (!masked)
+		print_error("details rendered:\n%s", d);
+	free(d);
+	free(nc->url);
+	nc->url = old;
+	world_free(&w);
+	assert_true(masked);
+}
+
 /* Verifying counts down to the end of the settle window: "verifying:
  * DESCRIPTION (ELAPSED; gives up in Ns)". */
 static void verifying_shows_the_seconds_until_it_gives_up(void **state)
@@ -813,6 +918,9 @@ int main(void)
 		cmocka_unit_test(the_journal_view_shows_a_steps_kept_output),
 		cmocka_unit_test(a_vouched_node_shows_its_release_and_vouched),
 		cmocka_unit_test(verifying_shows_the_seconds_until_it_gives_up),
+		cmocka_unit_test(a_900000_character_release_is_cut_to_its_column_at_the_cost_of_the_column),
+		cmocka_unit_test(grid_text_cuts_a_long_text_at_the_cost_of_the_cells),
+		cmocka_unit_test(the_details_view_masks_a_urls_password),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
