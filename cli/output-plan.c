@@ -119,6 +119,22 @@ void plan_print_text(FILE *f, const struct plan_ctx *c)
 		free(rel);
 	}
 
+	struct progress pr;
+	plan_progress(p, s, c->journal, c->njournal, &pr);
+	if (pr.total) {
+		fprintf(f, "\nProgress: %zu/%zu nodes at %s (", pr.done, pr.total, s->target);
+		for (size_t i = 0; i < pr.nservices; i++)
+			fprintf(f, "%s%s %zu/%zu", i ? ", " : "", service_short(pr.services[i].service),
+				pr.services[i].done, pr.services[i].total);
+		fprintf(f, ")");
+		if (pr.timed)
+			fprintf(f, "; %.0f s a node (%zu timed), about %.0f s left", pr.avg_step_s,
+				pr.timed, pr.left_s);
+		fprintf(f, "\n");
+	}
+	if (pr.rows_left >= 0)
+		fprintf(f, "Data migrations: %ld rows left\n", pr.rows_left);
+
 	fprintf(f, "\nPhases:\n");
 	for (int ph = 0; ph < PH__COUNT; ph++) {
 		char *note = phase_note(c, (enum phase)ph);
@@ -225,6 +241,26 @@ void plan_print_json(FILE *f, const struct plan_ctx *c)
 	json_object_set_new(prog, "done", json_integer((json_int_t)p->roll_done));
 	json_object_set_new(prog, "total", json_integer((json_int_t)p->roll_total));
 	json_object_set_new(doc, "roll", prog);
+	struct progress pr;
+	plan_progress(p, s, c->journal, c->njournal, &pr);
+	json_t *pj = json_object();
+	json_t *svcs = json_array();
+	for (size_t i = 0; i < pr.nservices; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "service", json_string(service_name(pr.services[i].service)));
+		json_object_set_new(o, "done", json_integer((json_int_t)pr.services[i].done));
+		json_object_set_new(o, "total", json_integer((json_int_t)pr.services[i].total));
+		json_array_append_new(svcs, o);
+	}
+	json_object_set_new(pj, "services", svcs);
+	json_object_set_new(pj, "done", json_integer((json_int_t)pr.done));
+	json_object_set_new(pj, "total", json_integer((json_int_t)pr.total));
+	json_object_set_new(pj, "steps_timed", json_integer((json_int_t)pr.timed));
+	json_object_set_new(pj, "avg_step_s", pr.timed ? json_real(pr.avg_step_s) : json_null());
+	json_object_set_new(pj, "left_s", pr.left_s >= 0 ? json_real(pr.left_s) : json_null());
+	json_object_set_new(pj, "data_migrations_left",
+			    pr.rows_left >= 0 ? json_integer(pr.rows_left) : json_null());
+	json_object_set_new(doc, "progress", pj);
 
 	json_t *phases = json_array();
 	for (int ph = 0; ph < PH__COUNT; ph++) {

@@ -820,3 +820,53 @@ char *blocker_text(const struct blocker *b, const struct plan_input *in)
 	}
 	return xstrdup("?");
 }
+
+/* ---- progress ---- */
+
+void plan_progress(const struct plan *p, const struct snapshot *s, const struct journal_record *recs,
+		   size_t nrecs, struct progress *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->left_s = -1;
+	out->rows_left = p->data_migrations;
+	const struct settings *st = s->settings;
+	/* services in roll order, then any other */
+	for (size_t r = 0; st && r < st->nroll_order + 4; r++) {
+		enum service_kind k;
+		if (r < st->nroll_order) {
+			if (!service_parse(st->roll_order[r], &k))
+				continue;
+		} else {
+			k = (enum service_kind)(r - st->nroll_order);
+		}
+		bool seen = false;
+		for (size_t i = 0; i < out->nservices; i++)
+			seen |= out->services[i].service == k;
+		if (seen)
+			continue;
+		struct service_progress sp = { k, 0, 0 };
+		for (size_t i = 0; i < s->nnodes; i++) {
+			if (s->nodes[i].conf->service != k)
+				continue;
+			sp.total++;
+			sp.done += p->nodes[i].done;
+		}
+		if (sp.total && out->nservices < 4)
+			out->services[out->nservices++] = sp;
+		out->done += sp.done;
+		out->total += sp.total;
+	}
+	double sum = 0;
+	for (size_t i = 0; i < nrecs; i++) {
+		const struct journal_record *r = &recs[i];
+		if (!r->step || strcmp(r->step, "upgrade_node") != 0 || r->end < r->start ||
+		    (r->outcome != OUTCOME_VERIFIED && r->outcome != OUTCOME_VOUCHED))
+			continue;
+		sum += (double)(r->end - r->start);
+		out->timed++;
+	}
+	if (out->timed) {
+		out->avg_step_s = sum / (double)out->timed;
+		out->left_s = out->avg_step_s * (double)(out->total - out->done);
+	}
+}

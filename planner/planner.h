@@ -21,6 +21,7 @@
 #include "checks/checks.h"
 #include "core/manifest.h"
 #include "core/settings.h"
+#include "core/record.h"
 #include "core/snapshot.h"
 
 enum phase {
@@ -185,5 +186,25 @@ void gate_free(struct gate *g);
 char *blocker_text(const struct blocker *b, const struct plan_input *in);
 /* A stable identifier of the code for JSON ("node-below-target"). */
 const char *blocker_code_name(enum blocker_code c);
+
+/* The roll's progress and the time it will take, from the plan and the
+ * record of the steps taken so far (core/record.h). Pure. */
+struct service_progress {
+	enum service_kind service;
+	size_t done, total;
+};
+
+struct progress {
+	struct service_progress services[4];  /* api, worker, listener, retry */
+	size_t nservices;            /* services with a node, in roll order */
+	size_t done, total;          /* all nodes */
+	size_t timed;                /* upgrade_node steps timed (verified or vouched) */
+	double avg_step_s;           /* their mean duration; 0 none */
+	double left_s;               /* avg_step_s x nodes left; < 0 unknown */
+	long rows_left;              /* data migrations (the plan's); -1 unknown */
+};
+
+void plan_progress(const struct plan *p, const struct snapshot *s, const struct journal_record *recs,
+		   size_t nrecs, struct progress *out);
 
 #endif

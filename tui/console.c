@@ -276,6 +276,9 @@ static void draw(struct console *c)
 	vs->own_lock = c->ss && c->run != RUN_LOCKING ? c->ss->lock_name : NULL;
 	vs->take_over = c->take_over;
 	vs->roll = c->roll;
+	struct progress pr;
+	plan_progress(&c->plan, &c->snap, c->journal, c->njournal, &pr);
+	vs->left_s = pr.left_s;
 	vs->nrun_lines = c->nlines;
 	double vleft = c->verify_deadline - mono();
 	vs->verify_left = c->run == RUN_VERIFYING && vleft > 0 ? (int)(vleft + 0.999) : 0;

@@ -225,6 +225,8 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 	sb_addf(&sb, "  phase %s", phase_name(p->phase));
 	if (p->phase == PH_ROLL)
 		sb_addf(&sb, " %zu/%zu", p->roll_done, p->roll_total);
+	if (p->phase == PH_ROLL && vs->left_s > 0)
+		sb_addf(&sb, " ~%.0fs left", vs->left_s);
 	/* the lock's text is what gets cut when the line is too wide: the
 	 * time since the last refresh always shows */
 	char *head = sb_detach(&sb);

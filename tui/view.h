@@ -110,6 +110,7 @@ struct view_state {
 	const char *own_lock;            /* this console holds the lock: its application_name */
 	bool take_over;                  /* the confirmation takes a vanished holder's lock */
 	enum roll_mode roll;
+	double left_s;                   /* the roll's time left (plan_progress); <= 0 unknown */
 	const char *notice;              /* a short word in the footer until the next key */
 };
 

@@ -354,7 +354,10 @@ class RunAndRecords(unittest.TestCase):
         recs = self.d.records()
         self.assertEqual([r["step"] for r in recs], ["expand"] + ["upgrade_node"] * 7)
         self.assertEqual(sorted(set(r["outcome"] for r in recs)), ["verified", "vouched"])
-        self.assertEqual(self.d.plan()["phase"], "done")
+        p = self.d.plan()
+        self.assertEqual(p["phase"], "done")
+        self.assertEqual((p["progress"]["done"], p["progress"]["total"]), (7, 7))
+        self.assertEqual(p["progress"]["steps_timed"], 7)
         print("upgrade run: the demo to done in %.1f s" % (time.monotonic() - t0))
         # and again: nothing to do
         rc, out, err = self.d.run("upgrade", "run", "--yes")
@@ -365,6 +368,11 @@ class RunAndRecords(unittest.TestCase):
         self.assertEqual(rc, 0, out + err)
         self.assertIn("Reached phase roll, as asked (--until roll): 1 step taken.", out)
         self.assertEqual([r["step"] for r in self.d.records()], ["expand"])
+        pr = self.d.plan()["progress"]
+        self.assertEqual((pr["done"], pr["total"], pr["steps_timed"], pr["left_s"]), (0, 7, 0, None))
+        self.assertEqual([(s["service"], s["total"]) for s in pr["services"]],
+                         [("barbican-worker", 3), ("barbican-keystone-listener", 1),
+                          ("barbican-retry", 1), ("barbican-api", 2)])
 
     def test_a_failing_node_stops_the_roll_with_the_resume_command(self):
         with open(self.d.conf, "a") as f:

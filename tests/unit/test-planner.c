@@ -131,6 +131,46 @@ static void a_node_that_needs_a_restart_is_not_done(void **state)
 	plan_free(&w.p);
 }
 
+/* Progress per service in roll order, and the time left from the mean of
+ * the node steps that ended well (a failed one and the expand do not count). */
+static void progress_counts_nodes_per_service_and_times_what_is_left(void **state)
+{
+	(void)state;
+	static const struct spec fleet[] = {
+		API("ctl1-api", NS_UP, "14.0.2"), API("ctl2-api", NS_UP, "14.0.2"),
+		WRK("ctl1-wrk", NS_UP, "15.0.1"), WRK("ctl2-wrk", NS_UP, "15.0.1"),
+		WRK("ctl3-wrk", NS_UP, "14.0.2"),
+	};
+	struct world w;
+	world(&w, manifest_builtin(), "15.0.1", "8c74e2d7f1ff", fleet, 5);
+	plan(&w);
+	struct journal_record recs[4] = {
+		{ .step = (char *)"expand", .start = 1000, .end = 1100, .outcome = OUTCOME_VERIFIED },
+		{ .step = (char *)"upgrade_node", .start = 2000, .end = 2010, .outcome = OUTCOME_VERIFIED },
+		{ .step = (char *)"upgrade_node", .start = 3000, .end = 3020, .outcome = OUTCOME_VERIFIED },
+		{ .step = (char *)"upgrade_node", .start = 4000, .end = 4500, .outcome = OUTCOME_FAILED },
+	};
+	struct progress pr;
+	plan_progress(&w.p, &w.s, recs, 4, &pr);
+	assert_int_equal(pr.nservices, 2);
+	assert_int_equal(pr.services[0].service, SVC_WORKER); /* roll order: workers first */
+	assert_int_equal(pr.services[0].done, 2);
+	assert_int_equal(pr.services[0].total, 3);
+	assert_int_equal(pr.services[1].service, SVC_API);
+	assert_int_equal(pr.services[1].done, 0);
+	assert_int_equal(pr.done, 2);
+	assert_int_equal(pr.total, 5);
+	assert_int_equal(pr.timed, 2);
+	assert_true(pr.avg_step_s > 14.99 && pr.avg_step_s < 15.01);
+	assert_true(pr.left_s > 44.99 && pr.left_s < 45.01); /* 3 nodes left x 15 s */
+	plan_free(&w.p);
+	world(&w, manifest_builtin(), "15.0.1", "8c74e2d7f1ff", fleet, 5);
+	plan(&w);
+	plan_progress(&w.p, &w.s, NULL, 0, &pr);
+	assert_true(pr.left_s < 0); /* nothing timed yet: unknown */
+	plan_free(&w.p);
+}
+
 static void a_14_fleet_before_expand_expands_to_the_15_head(void **state)
 {
 	(void)state;
@@ -563,6 +603,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_node_that_needs_a_restart_is_not_done),
+		cmocka_unit_test(progress_counts_nodes_per_service_and_times_what_is_left),
 		cmocka_unit_test(a_14_fleet_before_expand_expands_to_the_15_head),
 		cmocka_unit_test(after_expand_the_roll_takes_workers_first_and_apis_last),
 		cmocka_unit_test(a_node_below_target_is_named_with_its_release),
