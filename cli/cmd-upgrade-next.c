@@ -475,6 +475,27 @@ out:
 	return rc;
 }
 
+/* The options upgrade next and upgrade run share; false: a bad --timeout. */
+static bool step_option(int id, const char *value, struct next_opts *o)
+{
+	switch (id) {
+	case OPT_DRY_RUN:
+		o->dry_run = true;
+		return true;
+	case OPT_YES:
+		o->yes = true;
+		return true;
+	case OPT_CONFIRM:
+		o->confirm_unobservable = true;
+		return true;
+	case OPT_TAKE_OVER:
+		o->take_over = true;
+		return true;
+	default:
+		return conf_parse_double(value, &o->timeout) && o->timeout > 0;
+	}
+}
+
 int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 {
 	struct next_opts o = { false, false, false, false, 3600 };
@@ -484,19 +505,11 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 	while ((id = args_next(&a, opts, false)) != ARG_END) {
 		switch (id) {
 		case OPT_DRY_RUN:
-			o.dry_run = true;
-			break;
 		case OPT_YES:
-			o.yes = true;
-			break;
 		case OPT_CONFIRM:
-			o.confirm_unobservable = true;
-			break;
 		case OPT_TAKE_OVER:
-			o.take_over = true;
-			break;
 		case OPT_TIMEOUT:
-			if (!conf_parse_double(a.value, &o.timeout) || o.timeout <= 0)
+			if (!step_option(id, a.value, &o))
 				return cli_usage_error(USAGE, "argument --timeout: expected seconds above 0, "
 						       "got '%s'", a.value);
 			break;
@@ -593,19 +606,11 @@ int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
 			until_name = a.value;
 			break;
 		case OPT_DRY_RUN:
-			o.dry_run = true;
-			break;
 		case OPT_YES:
-			o.yes = true;
-			break;
 		case OPT_CONFIRM:
-			o.confirm_unobservable = true;
-			break;
 		case OPT_TAKE_OVER:
-			o.take_over = true;
-			break;
 		case OPT_TIMEOUT:
-			if (!conf_parse_double(a.value, &o.timeout) || o.timeout <= 0)
+			if (!step_option(id, a.value, &o))
 				return cli_usage_error(RUN_USAGE, "argument --timeout: expected seconds above "
 						       "0, got '%s'", a.value);
 			break;

@@ -122,11 +122,11 @@ static bool abandon(struct dblock *l, const struct lock_row *row)
 				     who, row->col[LK_RECORD] ? row->col[LK_RECORD] : "?");
 	bool ok = true;
 	if (row->col[LK_RECORD]) {
-		char *detail = xasprintf("its holder vanished (%s%s%s); taken over by %s@%s at %s; "
+		char *detail = xasprintf("its holder vanished (%s%s); taken over by %s@%s at %s; "
 					 "it may still have been running",
 					 l->backend == DB_MYSQL ? "lease ran out at " : "session ended",
 					 l->backend == DB_MYSQL && h.lease_until ? h.lease_until : "",
-					 "", l->rec.user, l->rec.host, now);
+					 l->rec.user, l->rec.host, now);
 		const char *p[REC_END_NPARAMS] = { now, NULL, NULL, "abandoned", detail,
 						   row->col[LK_RECORD] };
 		ok = execp(l, rec_sql_update_end(l->backend), REC_END_NPARAMS, p);
@@ -433,12 +433,6 @@ static void *keeper(void *arg)
 
 /* --- the caller's side ------------------------------------------------- */
 
-static char *new_token(void)
-{
-	char *id = journal_new_id();
-	return id;
-}
-
 struct dblock *lock_start(const struct lock_request *rq)
 {
 	struct dblock *l = xcalloc(1, sizeof(*l));
@@ -449,7 +443,7 @@ struct dblock *lock_start(const struct lock_request *rq)
 	l->timeout_s = rq->timeout_s > 0 ? rq->timeout_s : 10.0;
 	l->lease_s = rq->lease_s > 0 ? rq->lease_s : 30.0;
 	l->appname = xstrdup(rq->application_name ? rq->application_name : BS_APPNAME_PREFIX);
-	l->token = new_token();
+	l->token = journal_new_id(); /* unique: time, pid, random */
 	l->rec = *rq->rec;
 	l->outcome = LOCK_PENDING;
 	if (pipe2(l->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
