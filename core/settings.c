@@ -630,12 +630,6 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		return st;
 	if (s->journal_path && !*s->journal_path) {
 		free(s->journal_path);
-	free(s->record_connection);
-	free(s->report_command);
-	free(s->rabbit_url);
-	free(s->rabbit_user);
-	free(s->rabbit_password);
-	free(s->transport_url);
 		s->journal_path = NULL;
 	}
 	char *backend = NULL;
@@ -680,6 +674,7 @@ void settings_free(struct settings *s)
 	for (size_t i = 0; i < s->nnodes; i++) {
 		free(s->nodes[i].name);
 		free(s->nodes[i].host);
+		free(s->nodes[i].report_command);
 		free(s->nodes[i].url);
 		free(s->nodes[i].report_url);
 	}
@@ -694,6 +689,12 @@ void settings_free(struct settings *s)
 		free(s->step_tpl[k]);
 	free(s->count_command);
 	free(s->journal_path);
+	free(s->record_connection);
+	free(s->report_command);
+	free(s->rabbit_url);
+	free(s->rabbit_user);
+	free(s->rabbit_password);
+	free(s->transport_url);
 	for (size_t i = 0; i < s->nwaivers; i++) {
 		free(s->waivers[i].name);
 		free(s->waivers[i].check);

@@ -159,6 +159,31 @@ static void every_numeric_option_is_range_checked_with_a_message_naming_the_rang
 	}
 }
 
+/* The stock-host and shared-record options, read and freed (under valgrind
+ * and ASan: an empty [journal] path once freed them too early). */
+static void stock_host_and_record_options_are_read_and_freed_once(void **state)
+{
+	(void)state;
+	struct settings s;
+	struct bs_err err = { 0 };
+	assert_int_equal(load_text("[journal]\npath =\n"
+				   "[rabbitmq]\nmanagement_url = http://rabbit:15672\nusername = m\n"
+				   "password = p\n"
+				   "[DEFAULT]\ntransport_url = rabbit://u:p@h:5672/\n"
+				   "[probes]\nreport_command = ssh {host} true\nreport_interval = 60\n"
+				   "[record]\nconnection = postgresql://u@h/r\n"
+				   "[node:w]\nservice = barbican-worker\nhost = h\n",
+				   &s, &err), BS_ST_OK);
+	assert_null(s.journal_path);
+	assert_string_equal(s.rabbit_url, "http://rabbit:15672");
+	assert_string_equal(s.rabbit_user, "m");
+	assert_string_equal(s.transport_url, "rabbit://u:p@h:5672/");
+	assert_string_equal(s.record_connection, "postgresql://u@h/r");
+	assert_string_equal(s.nodes[0].report_command, "ssh {host} true"); /* [probes]' default */
+	assert_true(s.report_interval > 59.9 && s.report_interval < 60.1);
+	settings_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +191,7 @@ int main(void)
 		cmocka_unit_test(a_waiver_may_end_on_every_day_of_a_non_leap_year),
 		cmocka_unit_test(a_waiver_that_ends_on_a_day_that_does_not_exist_is_rejected),
 		cmocka_unit_test(every_numeric_option_is_range_checked_with_a_message_naming_the_range),
+		cmocka_unit_test(stock_host_and_record_options_are_read_and_freed_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
