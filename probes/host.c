@@ -642,7 +642,8 @@ enum bs_status host_observe(const struct host_opts *o, struct host_report *r,
 	}
 	free(cs);
 	free(self_root);
-	qsort(r->procs, r->nprocs, sizeof(*r->procs), by_pid);
+	if (r->nprocs) /* qsort(NULL, 0) is undefined behaviour */
+		qsort(r->procs, r->nprocs, sizeof(*r->procs), by_pid);
 
 	/* the release: what the processes see (the lowest when they differ:
 	 * the fleet's pin is the lowest), else the host's */
