@@ -40,7 +40,9 @@ run)
     ;;
 merge)
     t=$2
-    "$B/tests/fuzz/fuzz-$t" -merge=1 -max_len=65536 "tests/fuzz/corpus/$t" "$B/work/$t"
+    # -use_counters=0: an input is kept for a new edge, not for a new hit count
+    # of a known one (keeps the corpus to a few hundred files)
+    "$B/tests/fuzz/fuzz-$t" -merge=1 -use_counters=0 -max_len=65536 "tests/fuzz/corpus/$t" "$B/work/$t"
     ;;
 replay)
     t=$2
