@@ -100,7 +100,8 @@ for arg in sys.argv[1:]:
         if not line.strip():
             continue
         t = json.loads(line)
-        r, name = t.get("result"), t.get("name")
+        # "barbican-status:suite / name"
+        r, name = t.get("result"), t.get("name", "").rpartition(" / ")[2]
         listed = run == "asan" and name in known
         if r in ("OK", "EXPECTEDFAIL"):
             if listed:
