@@ -3,8 +3,10 @@
  * compiler:
  *
  *   fuzz-X FILE...                 each file once (a regression corpus)
- *   fuzz-X --mutate N SEED DIR     N inputs made by mutating the files of DIR
- *                                  (bit flips, byte inserts and deletes,
+ *   fuzz-X --mutate N SEED DIR     every file of DIR once (the corpus and the
+ *                                  crash reproducers kept there: a regression
+ *                                  replay), then N inputs made by mutating
+ *                                  them (bit flips, byte inserts and deletes,
  *                                  splices, interesting bytes), reproducibly
  *                                  from SEED
  *
@@ -141,14 +143,21 @@ int main(int argc, char **argv)
 			perror(argv[4]);
 			return 2;
 		}
-		struct blob corpus[512];
-		size_t ncorpus = 0;
+		struct blob *corpus = NULL;
+		size_t ncorpus = 0, corpus_cap = 0;
 		struct dirent *e;
-		while ((e = readdir(d)) && ncorpus < 512) {
+		while ((e = readdir(d))) {
 			if (e->d_name[0] == '.')
 				continue;
 			char path[4096];
 			snprintf(path, sizeof(path), "%s/%s", argv[4], e->d_name);
+			if (ncorpus == corpus_cap) {
+				corpus_cap = corpus_cap ? 2 * corpus_cap : 256;
+				struct blob *nc = realloc(corpus, corpus_cap * sizeof(*corpus));
+				if (!nc)
+					return 2;
+				corpus = nc;
+			}
 			if (read_file(path, &corpus[ncorpus]) == 0)
 				ncorpus++;
 		}
@@ -156,6 +165,16 @@ int main(int argc, char **argv)
 		if (ncorpus == 0) {
 			fprintf(stderr, "no corpus files in %s\n", argv[4]);
 			return 2;
+		}
+		/* the corpus as it is first: each file once, in a private copy of
+		 * exactly its length */
+		for (size_t i = 0; i < ncorpus; i++) {
+			uint8_t *in = malloc(corpus[i].len ? corpus[i].len : 1);
+			if (!in)
+				return 2;
+			memcpy(in, corpus[i].data, corpus[i].len);
+			LLVMFuzzerTestOneInput(in, corpus[i].len);
+			free(in);
 		}
 		size_t cap = 1 << 16;
 		uint8_t *buf = malloc(cap);
@@ -177,7 +196,8 @@ int main(int argc, char **argv)
 		free(buf);
 		for (size_t i = 0; i < ncorpus; i++)
 			free(corpus[i].data);
-		printf("%lu mutated inputs from %zu corpus files: no crash\n", n, ncorpus);
+		free(corpus);
+		printf("%zu corpus files and %lu mutated inputs: no crash\n", ncorpus, n);
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {

@@ -322,6 +322,14 @@ class Deployment:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def sanitizer_env():
+    """The sanitizers' options of `meson test --setup asan` (build-asan), passed
+    on through the clean environments the tests make (without them ASan and
+    UBSan still stop at the first report, -fno-sanitize-recover=all, but exit 1)."""
+    return {k: v for k, v in os.environ.items()
+            if k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")}
+
+
 def write_conf(text):
     fd, path = tempfile.mkstemp(prefix="bs-it-", suffix=".conf")
     with os.fdopen(fd, "w") as f:
@@ -345,6 +353,7 @@ def run(args, conf_text=None, env_extra=None, timeout=60, config_files=None):
         e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": home, "LANG": "C.UTF-8",
              # no Barbican installed here as far as the target is concerned
              "BARBICAN_STATUS_SITE_DIRS": "/nonexistent"}
+        e.update(sanitizer_env())
         e.update(env_extra or {})
         p = subprocess.run(argv, capture_output=True, text=True, env=e, timeout=timeout,
                            cwd=home)
