@@ -98,11 +98,6 @@ KNOWN_SANITIZED = {
         "(quadratic); ASan's realloc always moves, so 300 KB of folded headers keep curl_multi_perform "
         "busy for > 15 s: the node timeout (2 s) is not enforced inside libcurl (the plain build stops "
         "at curl's 300 KB header cap in 0.3 s)",
-    "conf-empty-journal-path-with-rabbitmq":
-        "heap use after free: core/settings.c:620-625, the frees of record_connection, report_command, "
-        "rabbit_url, rabbit_user, rabbit_password and transport_url sit inside settings_load's "
-        "`if (s->journal_path && !*s->journal_path)` (misplaced; they belong in settings_free): an empty "
-        "[journal] path frees them while in use (read in probes/http.c:116 prober_new); otherwise they leak",
 }
 if os.environ.get("BS_HOSTILE_SANITIZED") == "1":
     KNOWN.update(KNOWN_SANITIZED)
