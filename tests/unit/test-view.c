@@ -822,10 +822,10 @@ static void a_900000_character_release_is_cut_to_its_column_at_the_cost_of_the_c
 		print_error("details rendered:\n%s", d);
 	free(d);
 	world_free(&w);
+	/* the cost is a figure, not an assertion (valgrind runs this test too):
+	 * printed, and held to its bound by bench, never here */
 	print_message("table %.3f s, details %.3f s\n", table, details);
 	assert_true(cut && shown);
-	assert_true(table < 0.25);
-	assert_true(details < 0.25);
 }
 
 /* The grid itself: writing a text of 300,000 characters into 10 cells
@@ -849,8 +849,8 @@ static void grid_text_cuts_a_long_text_at_the_cost_of_the_cells(void **state)
 	double took = now_s() - t0;
 	grid_free(&g);
 	free(t);
+	/* a figure, not an assertion (valgrind runs this test too) */
 	print_message("300,000 characters into 10 cells: %.3f s\n", took);
-	assert_true(took < 0.25);
 }
 
 /* Issue 12: a node URL with a password showed it in the details view. */
