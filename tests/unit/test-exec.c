@@ -514,7 +514,8 @@ static void test_output_closed_early(void **state)
 	assert_true(res.exited);
 	assert_int_equal(res.exit_code, 0);
 	assert_false(res.timed_out);
-	assert_true(res.seconds >= 0.2 && res.seconds < 1.0);
+	/* promptly: well before the 5 s timeout, however slow the machine (ASan, valgrind) */
+	assert_true(res.seconds >= 0.2 && res.seconds < 4.0);
 	assert_int_equal(l.n, 1);
 	exec_result_free(&res);
 	lines_free(&l);
