@@ -54,13 +54,17 @@ char *journal_new_id(void)
 		x ^= x >> 15;
 		memcpy(rnd, &x, sizeof(rnd));
 	}
+	/* nanoseconds in the id: records that start in the same second (the
+	 * shared record orders by start_at, then id) keep the order they were
+	 * taken in */
 	char when[32];
 	struct tm tm;
-	time_t now = time(NULL);
-	if (!gmtime_r(&now, &tm) || strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm) == 0)
-		snprintf(when, sizeof(when), "19700101T000000Z");
-	return xasprintf("%s-%ld-%02x%02x%02x%02x", when, (long)getpid(), rnd[0], rnd[1], rnd[2],
-			 rnd[3]);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!gmtime_r(&now.tv_sec, &tm) || strftime(when, sizeof(when), "%Y%m%dT%H%M%S", &tm) == 0)
+		snprintf(when, sizeof(when), "19700101T000000");
+	return xasprintf("%s.%09ldZ-%ld-%02x%02x%02x%02x", when, (long)now.tv_nsec, (long)getpid(),
+			 rnd[0], rnd[1], rnd[2], rnd[3]);
 }
 
 /* --- writing ---------------------------------------------------------- */

@@ -61,7 +61,8 @@ enum bs_status journal_read_shared(const char *path, const struct record_obs *re
 				   struct journal_record **out, size_t *n, size_t **bad_lines,
 				   size_t *nbad, struct bs_err *err);
 
-/* A fresh record id ("20261125T104207Z-1234-ab12cd34"), caller frees. */
+/* A fresh record id ("20261125T104207.123456789Z-1234-ab12cd34"): ids
+ * made one after another in one process sort in that order; caller frees. */
 char *journal_new_id(void);
 
 /* Read every record. A missing file is no records (BS_ST_OK, n = 0). A line

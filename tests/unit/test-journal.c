@@ -294,16 +294,19 @@ static void test_outcomes(void **state)
 static void test_new_id(void **state)
 {
 	char *a = journal_new_id(), *b = journal_new_id();
-	/* 20261125T104207Z-PID-xxxxxxxx */
+	/* 20261125T104207.123456789Z-PID-xxxxxxxx */
 	assert_int_equal(a[8], 'T');
-	assert_int_equal(a[15], 'Z');
-	assert_int_equal(a[16], '-');
+	assert_int_equal(a[15], '.');
+	assert_int_equal(strspn(a + 16, "0123456789"), 9);
+	assert_int_equal(a[25], 'Z');
 	char *pid = xasprintf("-%ld-", (long)getpid());
-	assert_memory_equal(a + 16, pid, strlen(pid));
-	const char *hex = a + 16 + strlen(pid);
+	assert_memory_equal(a + 26, pid, strlen(pid));
+	const char *hex = a + 26 + strlen(pid);
 	assert_int_equal(strlen(hex), 8);
 	assert_int_equal(strspn(hex, "0123456789abcdef"), 8);
 	assert_string_not_equal(a, b);
+	/* made one after the other: they sort in that order */
+	assert_true(strcmp(a, b) < 0);
 	free(pid);
 	free(a);
 	free(b);
