@@ -3,7 +3,8 @@
 #
 #   bench/fuzz.sh build                      configure + build build-fuzz/ (clang 14,
 #                                            libFuzzer, ASan + UBSan, -fno-sanitize-recover)
-#   bench/fuzz.sh run TARGET SECONDS         fuzz TARGET for SECONDS (one process) from
+#   bench/fuzz.sh run TARGET SECONDS [RUNS]  fuzz TARGET for SECONDS or RUNS inputs, whichever
+#                                            ends first (one process) from
 #                                            tests/fuzz/corpus/TARGET into a scratch
 #                                            corpus; prints libFuzzer's final figures;
 #                                            crashes land in build-fuzz/crashes/TARGET/
@@ -31,10 +32,10 @@ build)
     ninja -C "$B" $targets
     ;;
 run)
-    t=$2 secs=$3
+    t=$2 secs=$3 runs=${4:--1}
     mkdir -p "$B/work/$t" "$B/crashes/$t"
     ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "$B/tests/fuzz/fuzz-$t" -max_total_time="$secs" -max_len=65536 \
+    "$B/tests/fuzz/fuzz-$t" -max_total_time="$secs" -runs="$runs" -max_len=65536 \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$B/crashes/$t/" "$B/work/$t" "tests/fuzz/corpus/$t"
     ;;

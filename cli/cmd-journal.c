@@ -114,31 +114,29 @@ static int show(struct cli *cli, FILE *f, void *arg)
 {
 	const struct output_ops *out = arg;
 	struct settings st;
-	struct snapshot s;
 	int rc;
-	if ((rc = cli_observe(cli, OBS_DB, false, &st, &s)))
+	if ((rc = cli_load(cli, &st)))
 		return rc;
-	if (s.record.error) {
-		char *e = sanitize_term(s.record.error, false);
+	struct model md;
+	model_init(&md, &st, manifest_builtin());
+	struct observe_opts oo = { OBS_DB, false, 0, NULL };
+	struct bs_err err = { 0 };
+	enum bs_status rs = model_observe(&md, &oo, &err);
+	if (md.snap.record.error) {
+		char *e = sanitize_term(md.snap.record.error, false);
 		fprintf(stderr, BS_PROG ": %s; showing this operator's journal only\n", e);
 		free(e);
 	}
-	char *path = journal_default_path(st.journal_path);
-	struct journal_record *r = NULL;
-	size_t n = 0, *bad = NULL, nbad = 0;
-	struct bs_err err = { 0 };
-	if (journal_read_shared(path, &s.record, &r, &n, &bad, &nbad, &err) != BS_ST_OK) {
+	if (rs != BS_ST_OK) {
 		bs_err_print(&err);
 		rc = bs_status_exit_code(err.status);
 	} else if (out == &output_json) {
-		print_json(f, path, r, n, bad, nbad);
+		print_json(f, md.journal_path, md.journal, md.njournal, md.journal_bad, md.njournal_bad);
 	} else {
-		print_text(f, path, r, n, bad, nbad);
+		print_text(f, md.journal_path, md.journal, md.njournal, md.journal_bad, md.njournal_bad);
 	}
-	journal_records_free(r, n);
-	free(bad);
-	free(path);
-	cli_observed_free(&st, &s);
+	model_free(&md);
+	settings_free(&st);
 	return rc;
 }
 

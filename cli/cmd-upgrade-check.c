@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "core/manifest.h"
 #include "core/sanitize.h"
-#include "probes/observe.h"
+#include "model/model.h"
 
 #define USAGE "upgrade check [--json]"
 
@@ -30,14 +30,14 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 		return rc;
 
 	struct settings st;
-	struct snapshot s;
-	if ((rc = cli_observe(cli, OBS_ALL, true, &st, &s)))
+	if ((rc = cli_load(cli, &st)))
 		return rc;
-	const struct manifest *m = manifest_builtin();
-
-	struct check_ctx ctx = { &s, m };
-	struct check_result *r;
-	checks_run(&ctx, &r);
+	struct model md;
+	model_init(&md, &st, manifest_builtin());
+	struct observe_opts oo = { OBS_ALL, true, 0, NULL };
+	struct bs_err err = { 0 };
+	(void)model_observe(&md, &oo, &err); /* the journal is not one of these checks */
+	const struct check_result *r = md.checks;
 	for (size_t i = 0; i < check_count; i++) {
 		if (r[i].error) {
 			char *safe = sanitize_term(r[i].details, false);
@@ -47,10 +47,10 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (!rc) {
-		out->upgrade_check(stdout, &s, r, check_count);
+		out->upgrade_check(stdout, &md.snap, r, check_count);
 		rc = (int)checks_worst(r, check_count);
 	}
-	check_results_free(r, check_count);
-	cli_observed_free(&st, &s);
+	model_free(&md);
+	settings_free(&st);
 	return rc;
 }

@@ -71,7 +71,7 @@ int cmd_upgrade_gate(struct cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	struct gate g;
-	gate_eval(&c.in, ph, &g);
+	gate_eval(&c.md.in, ph, &g);
 	if (json)
 		gate_print_json(stdout, &c, &g);
 	else

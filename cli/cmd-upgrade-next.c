@@ -88,15 +88,15 @@ static void stream_line(void *ctx, const char *line, size_t len)
 
 static int refuse_blocked(struct plan_ctx *c)
 {
-	const struct plan *p = &c->plan;
+	const struct plan *p = &c->md.plan;
 	if (p->phase == PH_DONE) {
-		printf("Nothing to do: the upgrade to %s is complete.\n", c->s.target);
+		printf("Nothing to do: the upgrade to %s is complete.\n", c->md.snap.target);
 		return EXIT_COMPLETE;
 	}
 	fprintf(stderr, BS_PROG ": the next step (%s) is blocked:\n",
 		p->next.kind == STEP_NONE ? phase_name(p->phase) : step_kind_name(p->next.kind));
 	for (size_t i = 0; i < p->nblockers; i++) {
-		char *t = blocker_text(&p->blockers[i], &c->in);
+		char *t = blocker_text(&p->blockers[i], &c->md.in);
 		char *s = sanitize_term(t, false);
 		fprintf(stderr, "  - %s\n", s);
 		free(s);
@@ -178,7 +178,7 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 		case SA_TAKE_LOCK: {
 			struct lock_obs holder = { 0 };
 			enum lock_outcome refused;
-			if (session_begin(&c->st, &c->s, &c->plan, step, cmd, o->take_over, &ss, &holder,
+			if (session_begin(&c->st, &c->md.snap, &c->md.plan, step, cmd, o->take_over, &ss, &holder,
 					  &refused, &err) != BS_ST_OK) {
 				bs_err_print(&err);
 				fprintf(stderr, BS_PROG ": the step does not start (the journal or the "
@@ -219,7 +219,7 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 		case SA_REFRESH:
 			/* under the lock, the plan must still propose the same step */
 			plan_ctx_refresh(c, ss);
-			if (session_same(ss, &c->plan)) {
+			if (session_same(ss, &c->md.plan)) {
 				e = SE_SAME_STEP;
 			} else {
 				fprintf(stderr, BS_PROG ": the deployment changed before the lock was "
@@ -285,7 +285,7 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 			bool ok = false;
 			for (;;) {
 				plan_ctx_refresh(c, ss);
-				if ((ok = step_verified(&c->s, &c->plan, &ss->step)) || got_signal)
+				if ((ok = step_verified(&c->md.snap, &c->md.plan, &ss->step)) || got_signal)
 					break;
 				if (since(&verify_t0) >= limit)
 					break;
@@ -312,7 +312,7 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 		case SA_END: {
 			if (t.action == SA_OBSERVE_END)
 				plan_ctx_refresh(c, ss);
-			char *shows = t.action == SA_OBSERVE_END ? step_now_shows(&c->s, step) : NULL;
+			char *shows = t.action == SA_OBSERVE_END ? step_now_shows(&c->md.snap, step) : NULL;
 			char *why = NULL;
 			switch (t.outcome) {
 			case OUTCOME_VERIFIED:
@@ -391,15 +391,15 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 	return rc;
 }
 
-/* The planner's next step (c->plan.next, ready): show it, confirm it
+/* The planner's next step (c->md.plan.next, ready): show it, confirm it
  * (unless confirmed), take it. */
 static int take_step(struct plan_ctx *c, const struct next_opts *o, bool confirmed)
 {
-	char *release = xstrdup_or_null(c->plan.next.release);
-	struct plan_step step = c->plan.next;
+	char *release = xstrdup_or_null(c->md.plan.next.release);
+	struct plan_step step = c->md.plan.next;
 	step.release = release;
-	const char *node_name = step.node >= 0 ? c->s.nodes[step.node].conf->name : NULL;
-	bool unobservable = step.node >= 0 && !c->plan.nodes[step.node].observable;
+	const char *node_name = step.node >= 0 ? c->md.snap.nodes[step.node].conf->name : NULL;
+	bool unobservable = step.node >= 0 && !c->md.plan.nodes[step.node].observable;
 	char *what = plan_step_describe(c, &step);
 	int rc = EXIT_CANNOT_TELL;
 	char **cmd = NULL;
@@ -547,7 +547,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (o.take_over)
 		plan_ctx_take_over(&c);
-	if (!c.plan.next_ready) {
+	if (!c.md.plan.next_ready) {
 		rc = refuse_blocked(&c);
 		plan_ctx_free(&c);
 		return rc;
@@ -652,11 +652,11 @@ int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
 			return lrc;
 		if (o.take_over)
 			plan_ctx_take_over(&c);
-		const struct plan *p = &c.plan;
+		const struct plan *p = &c.md.plan;
 		if (p->phase == PH_DONE || p->next.kind == STEP_NONE) {
 			if (p->phase == PH_DONE) {
 				printf("The upgrade to %s is complete (%d step%s taken by this run).\n",
-				       c.s.target, taken, taken == 1 ? "" : "s");
+				       c.md.snap.target, taken, taken == 1 ? "" : "s");
 				rc = taken ? 0 : EXIT_COMPLETE;
 			} else {
 				rc = refuse_blocked(&c);

@@ -2,17 +2,31 @@
  * current -> target; every phase with its state (pending, complete,
  * skipped and why); the phase and its progress; the next step with the exact
  * argv `upgrade next` would run, or what blocks it. */
+#include <string.h>
+
 #include "upgrade.h"
 
 #define USAGE "upgrade plan [--json] [--watch S]"
 
+/* --watch: the counts of rows left from one refresh to the next, for the
+ * data migrations' rate */
+struct plan_watch {
+	const struct output_ops *out;
+	struct dm_sample samples[DM_SAMPLES_MAX];
+	size_t nsamples;
+};
+
 static int show(struct cli *cli, FILE *f, void *arg)
 {
-	const struct output_ops *out = arg;
+	struct plan_watch *w = arg;
+	const struct output_ops *out = w->out;
 	struct plan_ctx c;
 	int rc;
 	if ((rc = plan_ctx_load(cli, &c)) >= 0)
 		return rc;
+	model_carry_samples(&c.md, w->samples, w->nsamples);
+	memcpy(w->samples, c.md.samples, sizeof(w->samples));
+	w->nsamples = c.md.nsamples;
 	if (out == &output_json)
 		plan_print_json(f, &c);
 	else
@@ -35,5 +49,6 @@ int cmd_upgrade_plan(struct cli *cli, int argc, char **argv)
 		"(no target release, a configuration error).", &out, &watch);
 	if (rc >= 0)
 		return rc;
-	return cli_watch(cli, "upgrade plan", watch, out == &output_json, show, (void *)out);
+	struct plan_watch w = { .out = out };
+	return cli_watch(cli, "upgrade plan", watch, out == &output_json, show, &w);
 }

@@ -85,8 +85,8 @@ int cmd_vouch(struct cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	long idx = -1;
-	for (size_t i = 0; i < c.s.nnodes; i++)
-		if (strcmp(c.s.nodes[i].conf->name, node_name) == 0)
+	for (size_t i = 0; i < c.md.snap.nnodes; i++)
+		if (strcmp(c.md.snap.nodes[i].conf->name, node_name) == 0)
 			idx = (long)i;
 	char *name_safe = sanitize_term(node_name, false);
 	if (idx < 0) {
@@ -96,14 +96,14 @@ int cmd_vouch(struct cli *cli, int argc, char **argv)
 		plan_ctx_free(&c);
 		return EXIT_REFUSED;
 	}
-	if (c.plan.nodes[idx].observable) {
+	if (c.md.plan.nodes[idx].observable) {
 		fprintf(stderr, BS_PROG ": %s can be observed (it has a url or report_url): its "
 				"probes say what it runs, a vouch does not; nothing recorded\n", name_safe);
 		free(name_safe);
 		plan_ctx_free(&c);
 		return EXIT_REFUSED;
 	}
-	char *rel = xstrdup(release ? release : c.s.target);
+	char *rel = xstrdup(release ? release : c.md.snap.target);
 	char *rel_safe = sanitize_term(rel, false);
 	char *reason_safe = sanitize_term(reason, false);
 	printf("Vouch that %s runs %s, because: %s\n", name_safe, rel_safe, reason_safe);
@@ -129,7 +129,7 @@ int cmd_vouch(struct cli *cli, int argc, char **argv)
 	struct lock_obs holder = { 0 };
 	enum lock_outcome refused;
 	struct bs_err err = { 0 };
-	if (session_begin(&c.st, &c.s, &c.plan, &step, NULL, false, &ss, &holder, &refused, &err) !=
+	if (session_begin(&c.st, &c.md.snap, &c.md.plan, &step, NULL, false, &ss, &holder, &refused, &err) !=
 	    BS_ST_OK) {
 		bs_err_print(&err);
 		fprintf(stderr, BS_PROG ": the vouch is not recorded (the journal or the upgrade lock "

@@ -27,14 +27,14 @@ static char *safe(const char *s)
 /* What a pending phase is about, in a few words. */
 static char *phase_note(const struct plan_ctx *c, enum phase ph)
 {
-	const struct plan *p = &c->plan;
+	const struct plan *p = &c->md.plan;
 	if (p->state[ph] == PS_SKIPPED)
 		return xstrdup(p->skip_text[ph] ? p->skip_text[ph] : "");
 	switch (ph) {
 	case PH_CHECK: {
 		size_t n = 0;
 		for (size_t i = 0; i < check_count; i++)
-			n += c->checks[i].code == BS_FAILURE;
+			n += c->md.checks[i].code == BS_FAILURE;
 		return p->state[ph] == PS_COMPLETE ? xstrdup("no check fails")
 						   : xasprintf("%zu check%s fail%s", n, n == 1 ? "" : "s",
 							       n == 1 ? "s" : "");
@@ -47,12 +47,12 @@ static char *phase_note(const struct plan_ctx *c, enum phase ph)
 		return xasprintf("%zu expand migration%s, up to %s", p->nexpand,
 				 p->nexpand == 1 ? "" : "s", p->expand_to->revision);
 	case PH_ROLL:
-		return xasprintf("%zu/%zu nodes at %s", p->roll_done, p->roll_total, c->s.target);
+		return xasprintf("%zu/%zu nodes at %s", p->roll_done, p->roll_total, c->md.snap.target);
 	case PH_UNPIN:
 		return xstrdup("a node still sends with an RPC version cap");
 	case PH_MIGRATE_DATA:
 		return xasprintf("%ld rows left (%s)", p->data_migrations,
-				 c->s.data_migrations_source ? c->s.data_migrations_source : "?");
+				 c->md.snap.data_migrations_source ? c->md.snap.data_migrations_source : "?");
 	case PH_CONTRACT:
 		return p->contract_to ? xasprintf("%zu migration%s, up to %s", p->ncontract,
 						  p->ncontract == 1 ? "" : "s", p->contract_to->revision)
@@ -73,7 +73,7 @@ static void print_blockers(FILE *f, const struct plan_ctx *c, const struct block
 			   const char *indent)
 {
 	for (size_t i = 0; i < n; i++) {
-		char *t = blocker_text(&b[i], &c->in);
+		char *t = blocker_text(&b[i], &c->md.in);
 		char *s = sanitize_term(t, false);
 		fprintf(f, "%s- %s\n", indent, s);
 		free(s);
@@ -83,9 +83,9 @@ static void print_blockers(FILE *f, const struct plan_ctx *c, const struct block
 
 void plan_print_text(FILE *f, const struct plan_ctx *c)
 {
-	const struct plan *p = &c->plan;
-	const struct snapshot *s = &c->s;
-	const struct mf_release *t = mf_release(c->m, s->target);
+	const struct plan *p = &c->md.plan;
+	const struct snapshot *s = &c->md.snap;
+	const struct mf_release *t = mf_release(c->md.m, s->target);
 	fprintf(f, "Upgrade plan: to %s (%s)\n\n", s->target, t ? t->series : "?");
 
 	/* what changes, kubeadm-style: current -> target */
@@ -120,7 +120,7 @@ void plan_print_text(FILE *f, const struct plan_ctx *c)
 	}
 
 	struct progress pr;
-	plan_progress(p, s, c->journal, c->njournal, &pr);
+	model_progress(&c->md, &pr);
 	if (pr.total) {
 		fprintf(f, "\nProgress: %zu/%zu nodes at %s (", pr.done, pr.total, s->target);
 		for (size_t i = 0; i < pr.nservices; i++)
@@ -132,8 +132,17 @@ void plan_print_text(FILE *f, const struct plan_ctx *c)
 				pr.timed, pr.left_s);
 		fprintf(f, "\n");
 	}
-	if (pr.rows_left >= 0)
-		fprintf(f, "Data migrations: %ld rows left\n", pr.rows_left);
+	if (pr.rows_left >= 0) {
+		fprintf(f, "Data migrations: %ld rows left", pr.rows_left);
+		if (pr.rows_per_s > 0)
+			fprintf(f, "; %.1f rows/s over the last %.0f s, about %.0f s left", pr.rows_per_s,
+				pr.rate_window_s, pr.rows_left_s);
+		else if (pr.rows_per_s == 0 && pr.rows_left > 0)
+			fprintf(f, "; none migrated in the last %.0f s", pr.rate_window_s);
+		else if (pr.rows_left > 0)
+			fprintf(f, "; the rate needs two counts (--watch S, or the console)");
+		fputc('\n', f);
+	}
 
 	fprintf(f, "\nPhases:\n");
 	for (int ph = 0; ph < PH__COUNT; ph++) {
@@ -200,10 +209,10 @@ static json_t *blockers_json(const struct plan_ctx *c, const struct blocker *b, 
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_object();
-		char *t = blocker_text(&b[i], &c->in);
+		char *t = blocker_text(&b[i], &c->md.in);
 		json_object_set_new(o, "code", json_string(blocker_code_name(b[i].code)));
 		json_object_set_new(o, "text", pyjson_str(t));
-		json_object_set_new(o, "node", b[i].node >= 0 ? pyjson_str(c->s.nodes[b[i].node].conf->name)
+		json_object_set_new(o, "node", b[i].node >= 0 ? pyjson_str(c->md.snap.nodes[b[i].node].conf->name)
 							      : json_null());
 		json_object_set_new(o, "check", b[i].check ? json_string(b[i].check->id) : json_null());
 		json_array_append_new(a, o);
@@ -227,9 +236,9 @@ static void emit(FILE *f, json_t *doc)
 
 void plan_print_json(FILE *f, const struct plan_ctx *c)
 {
-	const struct plan *p = &c->plan;
-	const struct snapshot *s = &c->s;
-	const struct mf_release *t = mf_release(c->m, s->target);
+	const struct plan *p = &c->md.plan;
+	const struct snapshot *s = &c->md.snap;
+	const struct mf_release *t = mf_release(c->md.m, s->target);
 	json_t *doc = json_object();
 	json_object_set_new(doc, "schema", json_string(SCHEMA_PLAN));
 	json_t *target = json_object();
@@ -242,7 +251,7 @@ void plan_print_json(FILE *f, const struct plan_ctx *c)
 	json_object_set_new(prog, "total", json_integer((json_int_t)p->roll_total));
 	json_object_set_new(doc, "roll", prog);
 	struct progress pr;
-	plan_progress(p, s, c->journal, c->njournal, &pr);
+	model_progress(&c->md, &pr);
 	json_t *pj = json_object();
 	json_t *svcs = json_array();
 	for (size_t i = 0; i < pr.nservices; i++) {
@@ -260,6 +269,12 @@ void plan_print_json(FILE *f, const struct plan_ctx *c)
 	json_object_set_new(pj, "left_s", pr.left_s >= 0 ? json_real(pr.left_s) : json_null());
 	json_object_set_new(pj, "data_migrations_left",
 			    pr.rows_left >= 0 ? json_integer(pr.rows_left) : json_null());
+	json_object_set_new(pj, "data_migrations_rate",
+			    pr.rows_per_s >= 0 ? json_real(pr.rows_per_s) : json_null());
+	json_object_set_new(pj, "data_migrations_rate_window_s",
+			    pr.rows_per_s >= 0 ? json_real(pr.rate_window_s) : json_null());
+	json_object_set_new(pj, "data_migrations_left_s",
+			    pr.rows_left_s >= 0 ? json_real(pr.rows_left_s) : json_null());
 	json_object_set_new(doc, "progress", pj);
 
 	json_t *phases = json_array();

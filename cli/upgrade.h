@@ -6,24 +6,11 @@
 #define BS_UPGRADE_H
 
 #include "cli.h"
-#include "planner/planner.h"
-#include "runner/journal.h"
+#include "model/model.h"
 
 struct plan_ctx {
 	struct settings st;
-	const struct manifest *m;
-	struct snapshot s;
-	struct check_result *checks;
-	char *journal_path;
-	struct journal_record *journal;
-	size_t njournal;
-	size_t *journal_bad;         /* unreadable journal lines */
-	size_t njournal_bad;
-	struct vouch *vouches;
-	size_t nvouches;
-	struct plan_input in;
-	struct plan plan;
-	bool take_over;              /* --take-over: a vanished lock holder does not block */
+	struct model md;             /* model/model.h, of st */
 };
 
 /* Load the settings (refusing to guess the target: plan, gate and next need

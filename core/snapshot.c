@@ -413,12 +413,30 @@ long snapshot_reported_data_migrations(const struct snapshot *s)
 	return most;
 }
 
+void snapshot_data_migrations(struct snapshot *s)
+{
+	free(s->data_migrations_source);
+	s->data_migrations_source = NULL;
+	if (s->settings && s->settings->count_command) {
+		s->data_migrations = s->count_rows;
+		if (s->count_rows >= 0)
+			s->data_migrations_source = xstrdup("[data_migrations] count_command");
+		else if (s->count_error)
+			s->data_migrations_source = xstrdup(s->count_error);
+		return;
+	}
+	s->data_migrations = snapshot_reported_data_migrations(s);
+	if (s->data_migrations >= 0)
+		s->data_migrations_source = xstrdup("the version reports");
+}
+
 void snapshot_init(struct snapshot *s, const struct settings *st)
 {
 	memset(s, 0, sizeof(*s));
 	s->settings = st;
 	s->nnodes = st->nnodes;
 	s->data_migrations = -1;
+	s->count_rows = -1;
 	s->nodes = xcalloc(st->nnodes, sizeof(*s->nodes));
 	for (size_t i = 0; i < st->nnodes; i++) {
 		s->nodes[i].conf = &st->nodes[i];
@@ -450,6 +468,7 @@ void snapshot_free(struct snapshot *s)
 	lock_obs_clear(&s->lock);
 	record_obs_clear(&s->record);
 	free(s->data_migrations_source);
+	free(s->count_error);
 	free(s->target);
 	free(s->installed_release);
 	free(s->installed_where);
@@ -495,4 +514,5 @@ void snapshot_derive(struct snapshot *s, const struct manifest *m)
 			o->objects_src = SRC_DERIVED;
 		}
 	}
+	snapshot_data_migrations(s);
 }

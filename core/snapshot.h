@@ -226,7 +226,13 @@ struct snapshot {
 	/* Rows of online data migration left: the most any node reports, or the
 	 * count printed by [data_migrations] count_command; -1 unknown. */
 	long data_migrations;
-	char *data_migrations_source; /* "reports", "count_command", NULL */
+	char *data_migrations_source; /* where data_migrations comes from, or why it is unknown */
+	/* [data_migrations] count_command's last answer (probes/countprobe.h):
+	 * count_rows -1 before its first run or when it failed (count_error
+	 * says why); count_at the wall clock of that answer, 0 none yet. */
+	long count_rows;
+	char *count_error;
+	time_t count_at;
 	time_t taken_at;              /* wall clock when the last refresh ended */
 };
 
@@ -255,6 +261,10 @@ void snapshot_apply_rabbit(struct snapshot *s);
 bool node_observable(const struct node_conf *c);
 /* The most data_migrations_remaining any node reports (-1: none reports). */
 long snapshot_reported_data_migrations(const struct snapshot *s);
+/* s->data_migrations and its source: count_command's last answer when one
+ * is configured (its error when it failed), else the most any node reports.
+ * Pure; snapshot_derive calls it. */
+void snapshot_data_migrations(struct snapshot *s);
 struct node *snapshot_node(struct snapshot *s, const char *name);
 /* The host to show: the configured one, else the one the version report
  * names, else the host of the node's URL (NULL if none). */

@@ -481,7 +481,7 @@ static void compute_phases(struct facts *f, struct plan *p)
 			p->skip_text[PH_OFFLINE] = "no offline migration is pending";
 	}
 	bool done = f->db_usable && p->path.verdict == DBV_UP_TO_DATE && fleet_at_target &&
-		    !p->any_cap;
+		    !p->any_cap && p->state[PH_MIGRATE_DATA] != PS_PENDING;
 	p->state[PH_DONE] = done ? PS_COMPLETE : PS_PENDING;
 	p->phase = PH_DONE;
 	for (int ph = PH_CHECK; ph < PH_DONE; ph++) {
@@ -823,12 +823,34 @@ char *blocker_text(const struct blocker *b, const struct plan_input *in)
 
 /* ---- progress ---- */
 
+static void dm_rate(const struct dm_sample *sm, size_t n, struct progress *out)
+{
+	out->rows_per_s = -1;
+	out->rows_left_s = -1;
+	out->rate_window_s = 0;
+	if (n < 2 || out->rows_left < 0)
+		return;
+	size_t first = n - 1;
+	while (first > 0 && sm[first - 1].rows >= sm[first].rows && sm[first - 1].rows >= 0 &&
+	       sm[first - 1].t < sm[first].t)
+		first--;
+	double dt = sm[n - 1].t - sm[first].t;
+	if (dt < 1.0)
+		return;
+	out->rate_window_s = dt;
+	out->rows_per_s = (double)(sm[first].rows - sm[n - 1].rows) / dt;
+	if (out->rows_per_s > 0)
+		out->rows_left_s = (double)out->rows_left / out->rows_per_s;
+}
+
 void plan_progress(const struct plan *p, const struct snapshot *s, const struct journal_record *recs,
-		   size_t nrecs, struct progress *out)
+		   size_t nrecs, const struct dm_sample *samples, size_t nsamples,
+		   struct progress *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->left_s = -1;
 	out->rows_left = p->data_migrations;
+	dm_rate(samples, nsamples, out);
 	const struct settings *st = s->settings;
 	/* services in roll order, then any other */
 	for (size_t r = 0; st && r < st->nroll_order + 4; r++) {

@@ -202,9 +202,26 @@ struct progress {
 	double avg_step_s;           /* their mean duration; 0 none */
 	double left_s;               /* avg_step_s x nodes left; < 0 unknown */
 	long rows_left;              /* data migrations (the plan's); -1 unknown */
+	double rows_per_s;           /* rows migrated a second over the recent samples;
+				      * 0 none migrated (stalled); < 0 unknown */
+	double rows_left_s;          /* rows_left at that rate; < 0 unknown */
+	double rate_window_s;        /* the time the rate was measured over */
 };
 
+/* One count of the rows of data migration left, at wall-clock time t (the
+ * model keeps the last DM_SAMPLES_MAX, one a refresh). */
+struct dm_sample {
+	double t;
+	long rows;
+};
+#define DM_SAMPLES_MAX 16
+
+/* samples: oldest first (NULL, 0: no rate). The rate is measured from the
+ * oldest sample after the last time the count went up (new rows to
+ * migrate restart it) to the newest; it needs two samples at least 1 s
+ * apart. */
 void plan_progress(const struct plan *p, const struct snapshot *s, const struct journal_record *recs,
-		   size_t nrecs, struct progress *out);
+		   size_t nrecs, const struct dm_sample *samples, size_t nsamples,
+		   struct progress *out);
 
 #endif

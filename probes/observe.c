@@ -4,22 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strbuf.h"
 #include "core/xalloc.h"
-#include "proc/argv.h"
-#include "proc/exec.h"
 #include "db.h"
 #include "cmdprobe.h"
+#include "countprobe.h"
 #include "http.h"
 #include "installed.h"
 #include "policy.h"
-
-static void count_line(void *ctx, const char *line, size_t len)
-{
-	struct strbuf *out = ctx;
-	if (out->len < 4096)
-		sb_add(out, line, len);
-}
 
 void observe_target(struct snapshot *s, bool target_from_installed)
 {
@@ -36,53 +27,6 @@ void observe_target(struct snapshot *s, bool target_from_installed)
 		s->target = xstrdup(s->installed_release);
 		s->target_src = TARGET_INSTALLED;
 	}
-}
-
-/* Rows of online data migration left: [data_migrations] count_command when
- * set (its output is one whole number), else what the nodes report. */
-void observe_data_migrations(struct snapshot *s)
-{
-	const struct settings *st = s->settings;
-	free(s->data_migrations_source);
-	s->data_migrations_source = NULL;
-	s->data_migrations = snapshot_reported_data_migrations(s);
-	if (s->data_migrations >= 0)
-		s->data_migrations_source = xstrdup("the version reports");
-	if (!st->count_command)
-		return;
-	char **argv;
-	size_t argc;
-	struct bs_err err = { 0 };
-	struct argv_values none = { 0 };
-	if (argv_expand(st->count_command, &none, &argv, &argc, &err) != BS_ST_OK) {
-		s->data_migrations = -1;
-		s->data_migrations_source = xasprintf("[data_migrations] count_command: %s", err.detail);
-		return;
-	}
-	struct exec_result r;
-	struct strbuf out = STRBUF_INIT;
-	if (exec_run(argv, NULL, st->probe_timeout * 5, 1.0, count_line, &out, &r, &err) != BS_ST_OK) {
-		s->data_migrations = -1;
-		s->data_migrations_source = xasprintf("[data_migrations] count_command: %s", err.detail);
-	} else if (!r.exited || r.exit_code != 0) {
-		s->data_migrations = -1;
-		s->data_migrations_source = xasprintf("[data_migrations] count_command failed (%s %d)",
-						      r.exited ? "exit" : "signal",
-						      r.exited ? r.exit_code : r.signal);
-	} else {
-		long n;
-		if (conf_parse_long(sb_str(&out), &n) && n >= 0) {
-			s->data_migrations = n;
-			s->data_migrations_source = xstrdup("[data_migrations] count_command");
-		} else {
-			s->data_migrations = -1;
-			s->data_migrations_source = xstrdup("[data_migrations] count_command printed no "
-							    "whole number");
-		}
-	}
-	exec_result_free(&r);
-	argv_free(argv);
-	sb_free(&out);
 }
 
 void observe(struct snapshot *s, const struct manifest *m, const struct observe_opts *o)
@@ -107,13 +51,15 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 		cp = cmdprober_new(st);
 		cmdprober_start(cp, s, true);
 	}
+	struct countprobe *count = (o->what & OBS_NODES) ? countprobe_start(s) : NULL;
 
 	/* one loop waits on libcurl's sockets, the database socket and the
 	 * report commands' pipes */
 	bool db_done = db == NULL;
 	int inflight = pr ? prober_perform(pr, s) : 0;
 	int cmds = cp ? cmdprober_perform(cp, s) : 0;
-	while (!db_done || inflight > 0 || cmds > 0 || (pr && prober_busy(pr))) {
+	bool count_done = count == NULL;
+	while (!db_done || !count_done || inflight > 0 || cmds > 0 || (pr && prober_busy(pr))) {
 		if (!db_done && dbprobe_step(db, &s->db, &s->lock, &s->record)) {
 			db_done = true;
 			continue;
@@ -132,9 +78,17 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 			if (left + 1 < wait)
 				wait = left + 1;
 		}
+		if (!count_done) {
+			int fd = countprobe_fd(count);
+			if (fd >= 0)
+				extra[nextra++] = (struct curl_waitfd){ fd, CURL_WAIT_POLLIN, 0 };
+			long t = countprobe_timeout_ms(count);
+			if (t >= 0 && t + 1 < wait)
+				wait = t + 1;
+		}
 		if (cp) {
-			int fds[MAX_FDS - 1];
-			int k = cmdprober_fds(cp, fds, MAX_FDS - 1);
+			int fds[MAX_FDS - 2];
+			int k = cmdprober_fds(cp, fds, MAX_FDS - 2);
 			for (int i = 0; i < k; i++)
 				extra[nextra++] = (struct curl_waitfd){ fds[i], CURL_WAIT_POLLIN, 0 };
 			long t = cmdprober_timeout_ms(cp);
@@ -153,12 +107,13 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 		}
 		if (cp)
 			cmds = cmdprober_perform(cp, s);
+		if (!count_done)
+			count_done = countprobe_step(count, s);
 	}
+	countprobe_free(count);
 	dbprobe_free(db);
 	prober_free(pr);
 	cmdprober_free(cp);
 	snapshot_derive(s, m);
-	if (o->what & OBS_NODES)
-		observe_data_migrations(s);
 	s->taken_at = time(NULL);
 }

@@ -29,9 +29,8 @@ struct observe_opts {
 
 /* Set s->target and s->target_src (and installed_release) as the options say. */
 void observe_target(struct snapshot *s, bool target_from_installed);
-/* s->data_migrations from the reports or [data_migrations] count_command. */
-void observe_data_migrations(struct snapshot *s);
-/* Fill s (initialised by snapshot_init). */
+/* Fill s (initialised by snapshot_init) and derive (snapshot_derive). With
+ * OBS_NODES, [data_migrations] count_command runs in the same wait. */
 void observe(struct snapshot *s, const struct manifest *m, const struct observe_opts *o);
 
 #endif

@@ -16,12 +16,14 @@
 #include <unistd.h>
 
 #include "checks/checks.h"
+#include "model/model.h"
 #include "core/dburl.h"
 #include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "planner/planner.h"
 #include "probes/db.h"
 #include "probes/cmdprobe.h"
+#include "probes/countprobe.h"
 #include "probes/http.h"
 #include "probes/observe.h"
 #include "probes/policy.h"
@@ -41,25 +43,14 @@
 struct console {
 	struct settings *st;
 	const struct console_opts *o;
-	const struct manifest *m;
-	struct snapshot snap;
+	struct model md;              /* model/model.h: snapshot, checks, record, plan */
 	struct prober *prober;
 	struct cmdprober *cmds;       /* report commands */
+	struct countprobe *count;     /* [data_migrations] count_command */
 
 	struct dbprobe *db;
 	double db_next_try;
 	int db_backoff;
-
-	struct check_result *checks;
-	struct plan plan;
-	struct plan_input in;
-	char *journal_path;
-	struct journal_record *journal;
-	size_t njournal;
-	struct vouch *vouches;
-	size_t nvouches;
-	char *next_argv;
-	char *next_error;
 
 	double next_tick;
 	struct tick {
@@ -83,7 +74,6 @@ struct console {
 	enum step_state sstate;     /* the step machine's state of the step (runner/stepmachine.h) */
 	bool cancel_asked;          /* c y, q q, or a signal: the run was asked to stop */
 	enum roll_mode roll;        /* R: steps one after another */
-	bool take_over;             /* n was pressed while the lock's holder had vanished */
 	enum pane focus_before;     /* the focus before a step took it to the Log */
 	struct step_session *ss;
 	unsigned long prepare_seq;  /* the first refresh started under the lock */
@@ -116,6 +106,13 @@ static double mono(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+static double wall_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static void on_signal(int sig)
 {
 	char c = sig == SIGWINCH ? 'W' : sig == SIGINT ? 'I' : sig == SIGTERM ? 'T' : 'H';
@@ -142,58 +139,28 @@ static void set_message(struct console *c, const char *fmt, ...)
 
 static void reload_journal(struct console *c)
 {
-	journal_records_free(c->journal, c->njournal);
-	c->journal = NULL;
-	c->njournal = 0;
-	size_t *bad = NULL, nbad = 0;
 	struct bs_err err = { 0 };
-	if (journal_read_shared(c->journal_path, &c->snap.record, &c->journal, &c->njournal, &bad,
-				&nbad, &err) != BS_ST_OK) {
-		c->journal = NULL;
-		c->njournal = 0;
-	}
-	free(bad);
-	free(c->vouches);
-	c->vouches = steps_vouches(c->journal, c->njournal, &c->nvouches);
+	(void)model_read_record(&c->md, &err); /* an unreadable journal vouches for nothing */
 }
 
 static void recompute(struct console *c)
 {
-	snapshot_derive(&c->snap, c->m);
-	c->snap.data_migrations = snapshot_reported_data_migrations(&c->snap);
-	if (c->checks)
-		check_results_free(c->checks, check_count);
-	struct check_ctx cc = { &c->snap, c->m };
-	checks_run(&cc, &c->checks);
-	c->in = (struct plan_input){ &c->snap, c->m, c->st, c->checks, check_count, c->vouches,
-				     c->nvouches, time(NULL), c->take_over };
-	plan_free(&c->plan);
-	plan_compute(&c->in, &c->plan);
-	free(c->next_argv);
-	free(c->next_error);
-	c->next_argv = c->next_error = NULL;
-	char **argv = NULL;
-	struct bs_err err = { 0 };
-	if (step_argv(c->st, &c->snap, &c->plan.next, &argv, &err) != BS_ST_OK)
-		c->next_error = xstrdup(err.detail);
-	else if (argv)
-		c->next_argv = argv_display(argv);
-	argv_free(argv);
+	model_recompute(&c->md);
 }
 
 static bool start_db(struct console *c)
 {
 	if (c->db || mono() < c->db_next_try)
 		return false;
-	db_describe(c->st, c->snap.target, &c->snap.db);
-	c->db = dbprobe_start(c->st, c->snap.target, c->st->probe_timeout, session_lock_pid(c->ss),
+	db_describe(c->st, c->md.snap.target, &c->md.snap.db);
+	c->db = dbprobe_start(c->st, c->md.snap.target, c->st->probe_timeout, session_lock_pid(c->ss),
 			      session_lock_token(c->ss));
 	return c->db != NULL;
 }
 
 static void db_finished(struct console *c)
 {
-	if (c->snap.db.reachable) {
+	if (c->md.snap.db.reachable) {
 		c->db_backoff = 0;
 		c->db_next_try = 0;
 	} else {
@@ -208,8 +175,8 @@ static void db_finished(struct console *c)
  * again (and the database), without waiting for those still in flight. */
 static void start_tick(struct console *c)
 {
-	observe_target(&c->snap, true);
-	probe_policy(c->st, &c->snap.policy);
+	observe_target(&c->md.snap, true);
+	probe_policy(c->st, &c->md.snap.policy);
 	reload_journal(c);
 	if (c->nticks == ARRAY_SIZE(c->ticks)) {
 		/* far too many refreshes pending: forget the oldest */
@@ -219,14 +186,17 @@ static void start_tick(struct console *c)
 	}
 	struct tick *t = &c->ticks[c->nticks++];
 	t->seq = ++c->ticks_started;
-	t->nodes = xcalloc(c->snap.nnodes ? c->snap.nnodes : 1, sizeof(*t->nodes));
-	for (size_t i = 0; i < c->snap.nnodes; i++)
-		t->nodes[i] = !c->snap.nodes[i].in_flight;
-	prober_start(c->prober, &c->snap);
+	t->nodes = xcalloc(c->md.snap.nnodes ? c->md.snap.nnodes : 1, sizeof(*t->nodes));
+	for (size_t i = 0; i < c->md.snap.nnodes; i++)
+		t->nodes[i] = !c->md.snap.nodes[i].in_flight;
+	prober_start(c->prober, &c->md.snap);
 	/* report commands run at most every [probes] report_interval */
-	cmdprober_start(c->cmds, &c->snap, false);
-	for (size_t i = 0; i < c->snap.nnodes; i++)
-		t->nodes[i] = t->nodes[i] && c->snap.nodes[i].in_flight;
+	cmdprober_start(c->cmds, &c->md.snap, false);
+	/* count_command once a refresh, when its last run has ended */
+	if (!c->count)
+		c->count = countprobe_start(&c->md.snap);
+	for (size_t i = 0; i < c->md.snap.nnodes; i++)
+		t->nodes[i] = t->nodes[i] && c->md.snap.nodes[i].in_flight;
 	t->db = start_db(c);
 	double interval = c->run == RUN_VERIFYING ? 1.0 : c->o->interval;
 	c->next_tick = mono() + interval;
@@ -253,17 +223,17 @@ static void dump_screen(struct console *c)
 static void draw(struct console *c)
 {
 	struct view_state *vs = &c->vs;
-	vs->snap = &c->snap;
-	vs->in = &c->in;
-	vs->plan = &c->plan;
-	vs->checks = c->checks;
+	vs->snap = &c->md.snap;
+	vs->in = &c->md.in;
+	vs->plan = &c->md.plan;
+	vs->checks = c->md.checks;
 	vs->nchecks = check_count;
-	vs->journal = c->journal;
-	vs->njournal = c->njournal;
+	vs->journal = c->md.journal;
+	vs->njournal = c->md.njournal;
 	vs->outputs = c->outputs;
 	vs->noutputs = c->noutputs;
-	vs->next_argv = c->next_argv;
-	vs->next_error = c->next_error;
+	vs->next_argv = c->md.next_argv;
+	vs->next_error = c->md.next_error;
 	vs->now = time(NULL);
 	vs->refreshed = c->refreshed;
 	vs->color = c->o->color && c->ti.color;
@@ -274,16 +244,19 @@ static void draw(struct console *c)
 	vs->run_started = c->ss ? c->ss->rec.start : 0;
 	vs->run_lines = (const char *const *)c->lines;
 	vs->own_lock = c->ss && c->run != RUN_LOCKING ? c->ss->lock_name : NULL;
-	vs->take_over = c->take_over;
+	vs->take_over = c->md.take_over;
 	vs->roll = c->roll;
 	struct progress pr;
-	plan_progress(&c->plan, &c->snap, c->journal, c->njournal, &pr);
+	model_progress(&c->md, &pr);
 	vs->left_s = pr.left_s;
+	vs->rows_left = pr.rows_left;
+	vs->rows_per_s = pr.rows_per_s;
+	vs->rows_left_s = pr.rows_left_s;
 	vs->nrun_lines = c->nlines;
 	double vleft = c->verify_deadline - mono();
 	vs->verify_left = c->run == RUN_VERIFYING && vleft > 0 ? (int)(vleft + 0.999) : 0;
 	double left = c->db_next_try - mono();
-	vs->db_retry_in = !c->db && left > 0 && !c->snap.db.reachable ? (int)(left + 0.999) : 0;
+	vs->db_retry_in = !c->db && left > 0 && !c->md.snap.db.reachable ? (int)(left + 0.999) : 0;
 	if (vs->dialog == DLG_MESSAGE)
 		vs->dialog_text = c->message;
 	else if (vs->dialog == DLG_NEXT)
@@ -323,8 +296,8 @@ static bool newest_tick_ended(const struct console *c)
 	if (!c->nticks || c->ticks[c->nticks - 1].seq != c->ticks_started)
 		return true;
 	const struct tick *t = &c->ticks[c->nticks - 1];
-	for (size_t i = 0; i < c->snap.nnodes; i++)
-		if (t->nodes[i] && c->snap.nodes[i].in_flight)
+	for (size_t i = 0; i < c->md.snap.nnodes; i++)
+		if (t->nodes[i] && c->md.snap.nodes[i].in_flight)
 			return false;
 	return !(t->db && c->db);
 }
@@ -439,15 +412,15 @@ static void try_start_step(struct console *c);
 static void start_step(struct console *c)
 {
 	try_start_step(c);
-	if (c->run == RUN_IDLE && c->take_over) {
-		c->take_over = false;
+	if (c->run == RUN_IDLE && c->md.take_over) {
+		c->md.take_over = false;
 		recompute(c);
 	}
 }
 
 static void try_start_step(struct console *c)
 {
-	const struct plan *p = &c->plan;
+	const struct plan *p = &c->md.plan;
 	c->vs.dialog = DLG_NONE;
 	if (c->o->readonly) {
 		set_message(c, "read-only console (--readonly): nothing runs");
@@ -457,7 +430,7 @@ static void try_start_step(struct console *c)
 		set_message(c, "the next step is blocked: nothing ran (see the Next pane)");
 		return;
 	}
-	if (c->snap.target_src != TARGET_CONFIG) {
+	if (c->md.snap.target_src != TARGET_CONFIG) {
 		set_message(c, "set [upgrade] target_release: the console does not take steps towards "
 			       "a guessed target");
 		return;
@@ -466,7 +439,7 @@ static void try_start_step(struct console *c)
 	bool unobservable = step.node >= 0 && !p->nodes[step.node].observable;
 	struct bs_err err = { 0 };
 	char **argv = NULL;
-	if (step_argv(c->st, &c->snap, &step, &argv, &err) != BS_ST_OK) {
+	if (step_argv(c->st, &c->md.snap, &step, &argv, &err) != BS_ST_OK) {
 		set_message(c, "%s", err.detail);
 		return;
 	}
@@ -476,7 +449,7 @@ static void try_start_step(struct console *c)
 		return;
 	}
 	/* the lock is taken by its keeper's thread: the loop waits on it */
-	if (session_start(c->st, &c->snap, p, &step, argv, c->take_over, &c->ss, &err) !=
+	if (session_start(c->st, &c->md.snap, p, &step, argv, c->md.take_over, &c->ss, &err) !=
 	    BS_ST_OK) {
 		set_message(c, "the step does not start: %s", err.detail);
 		argv_free(argv);
@@ -498,7 +471,7 @@ static void lock_answered(struct console *c)
 		return;
 	if (o == LOCK_TAKEN) {
 		feed(c, SE_LOCK_TAKEN);
-		c->take_over = false;
+		c->md.take_over = false;
 		/* a database probe started before the lock was ours would count
 		 * our own lock as another operator's: the refresh under the lock
 		 * starts a fresh one */
@@ -531,7 +504,7 @@ static void lock_answered(struct console *c)
 	c->ss = NULL;
 	c->run = RUN_IDLE;
 	c->sstate = SS_IDLE;
-	c->take_over = false;
+	c->md.take_over = false;
 	if (c->roll != ROLL_OFF) {
 		c->roll = ROLL_OFF;
 		set_message(c, "the roll stopped: the upgrade lock could not be taken (R resumes)");
@@ -543,7 +516,7 @@ static void lock_answered(struct console *c)
  * same step, run it. */
 static void step_prepared(struct console *c)
 {
-	struct step_transition t = feed(c, session_same(c->ss, &c->plan) ? SE_SAME_STEP
+	struct step_transition t = feed(c, session_same(c->ss, &c->md.plan) ? SE_SAME_STEP
 									   : SE_STEP_CHANGED);
 	if (t.action == SA_DISCARD) {
 		session_discard(c->ss);
@@ -617,7 +590,7 @@ static void step_exited(struct console *c, struct exec_result *r)
 /* A step that ended early, after the refresh it waited for. */
 static void end_observed(struct console *c)
 {
-	char *shows = step_now_shows(&c->snap, &c->ss->step);
+	char *shows = step_now_shows(&c->md.snap, &c->ss->step);
 	char *d = c->end_detail ? c->end_detail : xstrdup("ended");
 	char *tail = strstr(d, "; output ends:");
 	char *detail = tail ? xasprintf("%.*s; %s%s", (int)(tail - d), d, shows, tail)
@@ -633,7 +606,7 @@ static void verify_step(struct console *c)
 {
 	if (c->run != RUN_VERIFYING || c->vs.dialog == DLG_VOUCH || !c->ss || c->end_seq)
 		return;
-	if (step_verified(&c->snap, &c->plan, &c->ss->step)) {
+	if (step_verified(&c->md.snap, &c->md.plan, &c->ss->step)) {
 		feed(c, SE_VERIFIED);
 		end_step(c, OUTCOME_VERIFIED, xasprintf("verified: %s", c->ss->desc));
 		roll_next(c);
@@ -667,7 +640,7 @@ static void roll_next(struct console *c)
 	if (c->roll != ROLL_ON || c->run != RUN_IDLE)
 		return;
 	recompute(c);
-	const struct plan *p = &c->plan;
+	const struct plan *p = &c->md.plan;
 	if (p->phase == PH_DONE || p->phase >= PH_UNPIN) {
 		c->roll = ROLL_OFF;
 		c->vs.notice = p->phase == PH_DONE ? "the roll is done: the upgrade is complete"
@@ -690,8 +663,8 @@ static void roll_next(struct console *c)
 static size_t shown_nodes(struct console *c)
 {
 	size_t *idx;
-	c->vs.snap = &c->snap;
-	c->vs.in = &c->in;
+	c->vs.snap = &c->md.snap;
+	c->vs.in = &c->md.in;
 	c->vs.filter = c->filter;
 	size_t n = view_nodes(&c->vs, &idx);
 	free(idx);
@@ -774,8 +747,8 @@ static void backspace(char *buf)
 static void close_next(struct console *c)
 {
 	c->vs.dialog = DLG_NONE;
-	if (c->take_over) {
-		c->take_over = false;
+	if (c->md.take_over) {
+		c->md.take_over = false;
 		recompute(c);
 	}
 }
@@ -808,8 +781,8 @@ static void key(struct console *c, int k)
 	case DLG_NONE:
 		break;
 	case DLG_NEXT: {
-		const struct plan *p = &c->plan;
-		char *word = console_confirm_word(&p->next, c->take_over);
+		const struct plan *p = &c->md.plan;
+		char *word = console_confirm_word(&p->next, c->md.take_over);
 		if (k == K_ESC) {
 			close_next(c);
 		} else if (!p->next_ready || c->o->readonly) {
@@ -952,8 +925,8 @@ static void key(struct console *c, int k)
 	case 'n':
 		if (c->run != RUN_IDLE) {
 			set_message(c, "a step is running already");
-		} else if (c->plan.next.kind == STEP_NONE && !c->snap.lock.vanished) {
-			set_message(c, c->plan.phase == PH_DONE ? "nothing to do: the upgrade is complete"
+		} else if (c->md.plan.next.kind == STEP_NONE && !c->md.snap.lock.vanished) {
+			set_message(c, c->md.plan.phase == PH_DONE ? "nothing to do: the upgrade is complete"
 								: "no step can be taken yet (see the Next pane)");
 		} else {
 			c->typed[0] = '\0';
@@ -961,8 +934,8 @@ static void key(struct console *c, int k)
 			vs->dialog_scroll = 0;
 			/* a vanished holder's lock: the same step, once the
 			 * operator types that they take it over */
-			if (c->snap.lock.vanished && !c->snap.lock.held && !c->take_over) {
-				c->take_over = true;
+			if (c->md.snap.lock.vanished && !c->md.snap.lock.held && !c->md.take_over) {
+				c->md.take_over = true;
 				recompute(c);
 			}
 		}
@@ -1021,8 +994,8 @@ static int ticks_done(struct console *c)
 	int done = 0;
 	while (c->nticks) {
 		struct tick *t = &c->ticks[0];
-		for (size_t i = 0; i < c->snap.nnodes; i++)
-			if (t->nodes[i] && c->snap.nodes[i].in_flight)
+		for (size_t i = 0; i < c->md.snap.nnodes; i++)
+			if (t->nodes[i] && c->md.snap.nodes[i].in_flight)
 				return done;
 		if (t->db && c->db)
 			return done;
@@ -1055,7 +1028,7 @@ static void cleanup_step(struct console *c)
 	/* the step machine's signal: stop the run, and say what the
 	 * deployment showed at the last look */
 	struct step_transition t = feed(c, SE_SIGNAL);
-	char *shows = step_now_shows(&c->snap, &c->ss->step);
+	char *shows = step_now_shows(&c->md.snap, &c->ss->step);
 	if (t.action == SA_STOP_RUN && c->exec) {
 		exec_cancel(c->exec);
 		struct exec_result r;
@@ -1093,13 +1066,13 @@ int console_run(struct settings *st, const struct console_opts *o)
 	the_console = c;
 	c->st = st;
 	c->o = o;
-	c->m = manifest_builtin();
+	model_init(&c->md, st, manifest_builtin());
 	c->vs.freeze = getenv("BARBICAN_STATUS_TEST_FREEZE") && *getenv("BARBICAN_STATUS_TEST_FREEZE");
 	c->vs.readonly = o->readonly;
 	c->vs.sort = SORT_CONFIG;
-	c->journal_path = journal_default_path(st->journal_path);
 	if (pipe(c->sigpipe) != 0) {
 		fprintf(stderr, BS_PROG ": cannot create a pipe: %s\n", strerror(errno));
+		model_free(&c->md);
 		free(c);
 		return 255;
 	}
@@ -1126,7 +1099,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 			sigaction(sigs[i], &old[i], NULL);
 		close(c->sigpipe[0]);
 		close(c->sigpipe[1]);
-		free(c->journal_path);
+		model_free(&c->md);
 		free(c);
 		fprintf(stderr, BS_PROG ": the console needs a terminal (stdin and stdout): use "
 				"nodes, migrations or upgrade plan in scripts\n");
@@ -1134,10 +1107,9 @@ int console_run(struct settings *st, const struct console_opts *o)
 	}
 	xalloc_set_fatal_hook(fatal_restore);
 	grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
-	snapshot_init(&c->snap, st);
 	c->prober = prober_new(st);
 	c->cmds = cmdprober_new(st);
-	observe_target(&c->snap, true);
+	observe_target(&c->md.snap, true);
 	recompute(c);
 	draw(c);
 
@@ -1167,7 +1139,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 		if (ct >= 0 && ct < wait)
 			wait = ct;
 		enum { MAX_CMD_FDS = 64 };
-		struct curl_waitfd extra[6 + MAX_CMD_FDS];
+		struct curl_waitfd extra[7 + MAX_CMD_FDS];
 		unsigned nextra = 0;
 		int cmdfds[MAX_CMD_FDS];
 		int ncmd = cmdprober_fds(c->cmds, cmdfds, MAX_CMD_FDS);
@@ -1176,6 +1148,14 @@ int console_run(struct settings *st, const struct console_opts *o)
 		long cmdt = cmdprober_timeout_ms(c->cmds);
 		if (cmdt >= 0 && cmdt < wait)
 			wait = cmdt;
+		if (c->count) {
+			int fd = countprobe_fd(c->count);
+			if (fd >= 0)
+				extra[nextra++] = (struct curl_waitfd){ fd, CURL_WAIT_POLLIN, 0 };
+			long t = countprobe_timeout_ms(c->count);
+			if (t >= 0 && t < wait)
+				wait = t;
+		}
 		if (!o->batch)
 			extra[nextra++] = (struct curl_waitfd){ STDIN_FILENO, CURL_WAIT_POLLIN, 0 };
 		extra[nextra++] = (struct curl_waitfd){ c->sigpipe[0], CURL_WAIT_POLLIN, 0 };
@@ -1242,23 +1222,28 @@ int console_run(struct settings *st, const struct console_opts *o)
 			redraw = true;
 		}
 		int before = 0;
-		for (size_t i = 0; i < c->snap.nnodes; i++)
-			before += c->snap.nodes[i].in_flight;
+		for (size_t i = 0; i < c->md.snap.nnodes; i++)
+			before += c->md.snap.nodes[i].in_flight;
 		bool rabbit_before = prober_busy(c->prober);
-		int inflight = prober_perform(c->prober, &c->snap);
+		int inflight = prober_perform(c->prober, &c->md.snap);
 		if (inflight != before || rabbit_before != prober_busy(c->prober))
 			changed = true;
 		int cmds_before = 0;
-		for (size_t i = 0; i < c->snap.nnodes; i++)
-			cmds_before += c->snap.nodes[i].cmd_in_flight;
-		if (cmdprober_perform(c->cmds, &c->snap) != cmds_before)
+		for (size_t i = 0; i < c->md.snap.nnodes; i++)
+			cmds_before += c->md.snap.nodes[i].cmd_in_flight;
+		if (cmdprober_perform(c->cmds, &c->md.snap) != cmds_before)
 			changed = true;
 		if (c->run == RUN_LOCKING) {
 			lock_answered(c);
 			if (c->run != RUN_LOCKING)
 				redraw = true;
 		}
-		if (c->db && dbprobe_step(c->db, &c->snap.db, &c->snap.lock, &c->snap.record)) {
+		if (c->count && countprobe_step(c->count, &c->md.snap)) {
+			countprobe_free(c->count);
+			c->count = NULL;
+			changed = true;
+		}
+		if (c->db && dbprobe_step(c->db, &c->md.snap.db, &c->md.snap.lock, &c->md.snap.record)) {
 			dbprobe_free(c->db);
 			c->db = NULL;
 			db_finished(c);
@@ -1281,6 +1266,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 			c->refreshed = time(NULL);
 			c->refreshes += (unsigned long)completed;
 			recompute(c);
+			model_sample(&c->md, wall_now());
 			if (c->run == RUN_PREPARING && c->last_completed_seq >= c->prepare_seq)
 				step_prepared(c);
 			else if (c->end_seq && c->ss && c->last_completed_seq >= c->end_seq)
@@ -1324,23 +1310,16 @@ int console_run(struct settings *st, const struct console_opts *o)
 		dbprobe_free(c->db);
 	prober_free(c->prober);
 	cmdprober_free(c->cmds);
+	countprobe_free(c->count);
 	clear_run_lines(c);
 	free(c->lines);
 	free_outputs(c);
-	if (c->checks)
-		check_results_free(c->checks, check_count);
-	plan_free(&c->plan);
-	journal_records_free(c->journal, c->njournal);
-	free(c->vouches);
-	free(c->journal_path);
-	free(c->next_argv);
-	free(c->next_error);
 	free(c->message);
 	free(c->end_detail);
 	for (size_t i = 0; i < c->nticks; i++)
 		free(c->ticks[i].nodes);
 	grid_free(&c->grid);
-	snapshot_free(&c->snap);
+	model_free(&c->md);
 	the_console = NULL;
 	int rc = c->quit_signal ? 128 + c->quit_signal : 0;
 	free(c);

@@ -227,6 +227,13 @@ static void draw_header(struct grid *g, const struct view_state *vs)
 		sb_addf(&sb, " %zu/%zu", p->roll_done, p->roll_total);
 	if (p->phase == PH_ROLL && vs->left_s > 0)
 		sb_addf(&sb, " ~%.0fs left", vs->left_s);
+	if (p->phase == PH_MIGRATE_DATA && vs->rows_left >= 0) {
+		sb_addf(&sb, " %ld rows", vs->rows_left);
+		if (vs->rows_per_s > 0)
+			sb_addf(&sb, " %.0f/s ~%.0fs left", vs->rows_per_s, vs->rows_left_s);
+		else if (vs->rows_per_s == 0 && vs->rows_left > 0)
+			sb_addstr(&sb, " stalled");
+	}
 	/* the lock's text is what gets cut when the line is too wide: the
 	 * time since the last refresh always shows */
 	char *head = sb_detach(&sb);

@@ -111,6 +111,9 @@ struct view_state {
 	bool take_over;                  /* the confirmation takes a vanished holder's lock */
 	enum roll_mode roll;
 	double left_s;                   /* the roll's time left (plan_progress); <= 0 unknown */
+	long rows_left;                  /* data migrations: rows left; < 0 unknown */
+	double rows_per_s;               /* their rate; 0 stalled, < 0 unknown */
+	double rows_left_s;              /* time left at that rate; < 0 unknown */
 	const char *notice;              /* a short word in the footer until the next key */
 };
 

@@ -298,6 +298,79 @@ class PinnedUpgrade(unittest.TestCase):
             d.close()
 
 
+class DataMigrationRate(unittest.TestCase):
+    """The rows of data migration left, their rate and the time left: from
+    [data_migrations] count_command in `upgrade plan --watch` (JSON and text)
+    and in the console (which runs count_command in its own loop, like the
+    CLI). The command is a script that prints a count and lowers it by 100
+    each time it runs, as a data migration in progress would."""
+
+    def setUp(self):
+        fleet = load_fleet("demo-pinned.json")
+        for n in fleet["nodes"]:
+            n["release"] = "16.0.0"
+        self.dir = tempfile.mkdtemp(prefix="bs-rate-")
+        self.count = os.path.join(self.dir, "rows")
+        with open(self.count, "w") as f:
+            f.write("1000\n")
+        script = os.path.join(self.dir, "count.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nn=$(cat %s)\necho $n\necho $((n - 100)) > %s\n"
+                    % (self.count, self.count))
+        os.chmod(script, 0o755)
+        self.d = Deployment(fleet, "tmpl_15x", "16.0.0",
+                            extra="[data_migrations]\ncount_command = %s\n" % script)
+
+    def tearDown(self):
+        self.d.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def watch(self, args, docs):
+        """The first `docs` lines of `upgrade plan --watch 1 ARGS`, then Ctrl-C."""
+        p = subprocess.Popen([h.BIN, "--config-file", self.d.conf, "upgrade", "plan",
+                              "--watch", "1"] + args,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out = [p.stdout.readline() for _ in range(docs)]
+        finally:
+            p.send_signal(signal.SIGINT)
+            p.communicate(timeout=30)
+        return out
+
+    def test_plan_watch_json_measures_the_rate_from_the_second_count(self):
+        docs = [json.loads(line) for line in self.watch(["--json"], 3)]
+        self.assertEqual([d["phase"] for d in docs], ["migrate-data"] * 3)
+        left = [d["progress"]["data_migrations_left"] for d in docs]
+        self.assertEqual(left, [1000, 900, 800])
+        first = docs[0]["progress"]
+        self.assertIsNone(first["data_migrations_rate"])   # one count: no rate yet
+        self.assertIsNone(first["data_migrations_left_s"])
+        last = docs[2]["progress"]
+        window = last["data_migrations_rate_window_s"]
+        self.assertGreaterEqual(window, 1.0)
+        # 200 rows over the window between the first and the third count
+        self.assertAlmostEqual(last["data_migrations_rate"], 200 / window, places=3)
+        self.assertAlmostEqual(last["data_migrations_left_s"], 800 / (200 / window), places=1)
+
+    def test_a_single_plan_says_the_rate_needs_two_counts(self):
+        rc, out, err = self.d.run("upgrade", "plan")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Data migrations: 1000 rows left; the rate needs two counts", out)
+
+    def test_the_console_runs_count_command_and_shows_rows_and_rate_in_its_header(self):
+        rc, out, err = h.run(["console", "--batch", "-n", "4", "--interval", "1",
+                              "--size", "140x30"], config_files=[self.d.conf], timeout=60)
+        self.assertEqual(rc, 0, err)
+        text = out  # every refresh's screen, one after another
+        self.assertIn("phase migrate-data", text)
+        # the count came from count_command (nothing else reports rows here)
+        self.assertRegex(text, r"phase migrate-data \d+ rows")
+        # from the second count on, a rate and the time left
+        self.assertRegex(text, r"phase migrate-data \d+ rows \d+/s ~\d+s left")
+        with open(self.count) as f:
+            self.assertLess(int(f.read()), 800)   # it ran, more than once
+
+
 class RealBarbicanExpand(unittest.TestCase):
     """The issue's end to end: the real 14.x schema, target 15.0.1, the real
     barbican-api, and the real barbican-manage doing the expand."""

@@ -151,7 +151,7 @@ static void progress_counts_nodes_per_service_and_times_what_is_left(void **stat
 		{ .step = (char *)"upgrade_node", .start = 4000, .end = 4500, .outcome = OUTCOME_FAILED },
 	};
 	struct progress pr;
-	plan_progress(&w.p, &w.s, recs, 4, &pr);
+	plan_progress(&w.p, &w.s, recs, 4, NULL, 0, &pr);
 	assert_int_equal(pr.nservices, 2);
 	assert_int_equal(pr.services[0].service, SVC_WORKER); /* roll order: workers first */
 	assert_int_equal(pr.services[0].done, 2);
@@ -166,8 +166,78 @@ static void progress_counts_nodes_per_service_and_times_what_is_left(void **stat
 	plan_free(&w.p);
 	world(&w, manifest_builtin(), "15.0.1", "8c74e2d7f1ff", fleet, 5);
 	plan(&w);
-	plan_progress(&w.p, &w.s, NULL, 0, &pr);
+	plan_progress(&w.p, &w.s, NULL, 0, NULL, 0, &pr);
 	assert_true(pr.left_s < 0); /* nothing timed yet: unknown */
+	plan_free(&w.p);
+}
+
+/* Rows of data migration left keep the upgrade from being done: the phase
+ * is migrate-data and "done" is not complete, though the schema and every
+ * node are at the target. */
+static void rows_left_to_migrate_mean_not_done(void **state)
+{
+	(void)state;
+	static const struct spec fleet[] = { API("ctl1-api", NS_UP, "15.0.1") };
+	struct world w;
+	world(&w, manifest_builtin(), "15.0.1", "8c74e2d7f1ff", fleet, 1);
+	w.s.data_migrations = 12;
+	plan(&w);
+	assert_int_equal(w.p.phase, PH_MIGRATE_DATA);
+	assert_int_equal(w.p.state[PH_MIGRATE_DATA], PS_PENDING);
+	assert_int_equal(w.p.state[PH_DONE], PS_PENDING);
+	plan_free(&w.p);
+	world(&w, manifest_builtin(), "15.0.1", "8c74e2d7f1ff", fleet, 1);
+	w.s.data_migrations = 0;
+	plan(&w);
+	assert_int_equal(w.p.phase, PH_DONE);
+	assert_int_equal(w.p.state[PH_DONE], PS_COMPLETE);
+	plan_free(&w.p);
+}
+
+/* The data migrations' rate: from the oldest count after the last rise to
+ * the newest, at least 1 s apart; the time left at that rate. */
+static void data_migration_rate_over_the_samples_since_the_last_rise(void **state)
+{
+	(void)state;
+	static const struct spec fleet[] = { API("ctl1-api", NS_UP, "15.0.1") };
+	struct world w;
+	world(&w, manifest_builtin(), "15.0.1", "8c74e2d7f1ff", fleet, 1);
+	plan(&w);
+	w.p.data_migrations = 800;
+	struct progress pr;
+
+	struct dm_sample falling[] = { { 100, 1000 }, { 110, 900 }, { 120, 800 } };
+	plan_progress(&w.p, &w.s, NULL, 0, falling, 3, &pr);
+	assert_true(pr.rows_per_s > 9.99 && pr.rows_per_s < 10.01);
+	assert_true(pr.rate_window_s > 19.99 && pr.rate_window_s < 20.01);
+	assert_true(pr.rows_left_s > 79.99 && pr.rows_left_s < 80.01); /* 800 rows at 10/s */
+
+	/* new rows to migrate (the count went up) restart the window */
+	struct dm_sample rise[] = { { 100, 1000 }, { 110, 500 }, { 120, 2000 }, { 130, 1900 } };
+	w.p.data_migrations = 1900;
+	plan_progress(&w.p, &w.s, NULL, 0, rise, 4, &pr);
+	assert_true(pr.rows_per_s > 9.99 && pr.rows_per_s < 10.01);
+	assert_true(pr.rate_window_s > 9.99 && pr.rate_window_s < 10.01);
+	assert_true(pr.rows_left_s > 189.99 && pr.rows_left_s < 190.01);
+
+	/* nothing migrated: stalled, no time left */
+	struct dm_sample flat[] = { { 100, 500 }, { 130, 500 } };
+	w.p.data_migrations = 500;
+	plan_progress(&w.p, &w.s, NULL, 0, flat, 2, &pr);
+	assert_true(pr.rows_per_s == 0);
+	assert_true(pr.rows_left_s < 0);
+
+	/* one count, or two within a second: unknown */
+	plan_progress(&w.p, &w.s, NULL, 0, flat, 1, &pr);
+	assert_true(pr.rows_per_s < 0 && pr.rows_left_s < 0);
+	struct dm_sample close[] = { { 100.0, 500 }, { 100.5, 400 } };
+	plan_progress(&w.p, &w.s, NULL, 0, close, 2, &pr);
+	assert_true(pr.rows_per_s < 0);
+
+	/* the count unknown now: no rate, whatever came before */
+	w.p.data_migrations = -1;
+	plan_progress(&w.p, &w.s, NULL, 0, falling, 3, &pr);
+	assert_true(pr.rows_per_s < 0 && pr.rows_left_s < 0);
 	plan_free(&w.p);
 }
 
@@ -604,6 +674,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_node_that_needs_a_restart_is_not_done),
 		cmocka_unit_test(progress_counts_nodes_per_service_and_times_what_is_left),
+		cmocka_unit_test(data_migration_rate_over_the_samples_since_the_last_rise),
+		cmocka_unit_test(rows_left_to_migrate_mean_not_done),
 		cmocka_unit_test(a_14_fleet_before_expand_expands_to_the_15_head),
 		cmocka_unit_test(after_expand_the_roll_takes_workers_first_and_apis_last),
 		cmocka_unit_test(a_node_below_target_is_named_with_its_release),
