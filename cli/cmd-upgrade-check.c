@@ -33,7 +33,7 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 	struct snapshot s;
 	if ((rc = cli_observe(cli, OBS_ALL, true, &st, &s)))
 		return rc;
-	const struct manifest *m = manifest_builtin();
+	const struct manifest *m = settings_manifest(&st);
 
 	struct check_ctx ctx = { &s, m };
 	struct check_result *r;

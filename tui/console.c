@@ -1093,7 +1093,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	the_console = c;
 	c->st = st;
 	c->o = o;
-	c->m = manifest_builtin();
+	c->m = settings_manifest(st);
 	c->vs.freeze = getenv("BARBICAN_STATUS_TEST_FREEZE") && *getenv("BARBICAN_STATUS_TEST_FREEZE");
 	c->vs.readonly = o->readonly;
 	c->vs.sort = SORT_CONFIG;
