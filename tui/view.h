@@ -40,6 +40,7 @@ enum dialog {
 	DLG_JOURNAL,   /* the journal, full screen */
 	DLG_MESSAGE,   /* a message (a refusal, an error) */
 	DLG_ROLL,      /* R: start the roll? */
+	DLG_VOUCH_FORM,/* v: vouch for the selected node: release and reason */
 };
 
 /* R in the console: the steps one after another (upgrade run's console). */
@@ -112,6 +113,13 @@ struct view_state {
 	enum roll_mode roll;
 	double left_s;                   /* the roll's time left (plan_progress); <= 0 unknown */
 	const char *notice;              /* a short word in the footer until the next key */
+
+	/* v: the vouch dialog (DLG_VOUCH_FORM) */
+	const char *vouch_node;
+	const char *vouch_release;       /* as typed (the target to begin with) */
+	const char *vouch_reason;        /* as typed */
+	int vouch_field;                 /* the field typed into: 0 release, 1 reason */
+	const char *vouch_error;         /* why Enter recorded nothing; NULL */
 };
 
 /* The shown nodes: indexes into snap->nodes, filtered and sorted (stable).
