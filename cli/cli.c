@@ -145,7 +145,7 @@ int cli_observe(struct cli *cli, unsigned what, bool target_from_installed,
 		return rc;
 	snapshot_init(s, st);
 	struct observe_opts oo = { what, target_from_installed, 0, NULL };
-	observe(s, manifest_builtin(), &oo);
+	observe(s, settings_manifest(st), &oo);
 	return 0;
 }
 

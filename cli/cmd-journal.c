@@ -118,7 +118,7 @@ static int show(struct cli *cli, FILE *f, void *arg)
 	if ((rc = cli_load(cli, &st)))
 		return rc;
 	struct model md;
-	model_init(&md, &st, manifest_builtin());
+	model_init(&md, &st, settings_manifest(&st));
 	struct observe_opts oo = { OBS_DB, false, 0, NULL };
 	struct bs_err err = { 0 };
 	enum bs_status rs = model_observe(&md, &oo, &err);

@@ -14,7 +14,7 @@ static int show(struct cli *cli, FILE *f, void *arg)
 	int rc;
 	if ((rc = cli_observe(cli, OBS_DB, true, &st, &s)))
 		return rc;
-	out->migrations(f, &s, manifest_builtin());
+	out->migrations(f, &s, settings_manifest(&st));
 	cli_observed_free(&st, &s);
 	return 0;
 }

@@ -16,7 +16,7 @@ static int show(struct cli *cli, FILE *f, void *arg)
 	int rc;
 	if ((rc = cli_observe(cli, OBS_NODES, false, &st, &s)))
 		return rc;
-	out->nodes(f, &s, manifest_builtin());
+	out->nodes(f, &s, settings_manifest(&st));
 	cli_observed_free(&st, &s);
 	return 0;
 }

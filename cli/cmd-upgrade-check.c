@@ -33,7 +33,7 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_load(cli, &st)))
 		return rc;
 	struct model md;
-	model_init(&md, &st, manifest_builtin());
+	model_init(&md, &st, settings_manifest(&st));
 	struct observe_opts oo = { OBS_ALL, true, 0, NULL };
 	struct bs_err err = { 0 };
 	(void)model_observe(&md, &oo, &err); /* the journal is not one of these checks */

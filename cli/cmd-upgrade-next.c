@@ -3,8 +3,9 @@
  *   1. observe, check, plan; nothing runs unless the step's gate holds;
  *   2. the argv from the step's [steps] template (a step without one is
  *      manual: only an unobservable node's upgrade can be vouched for);
- *   3. confirmation on a terminal (the step's name typed for contract and
- *      offline: there is no way back), --yes for scripts;
+ *   3. confirmation on a terminal, --yes for scripts; contract and offline
+ *      want the step's name typed (there is no way back): --yes does not
+ *      answer for them, a script names the step with --confirm-step STEP;
  *   4. the journal opened (a journal that cannot be written stops the step);
  *   5. the lock taken (another operator holding it: refused at once, naming
  *      them); the plan made again under the lock, and it must be the same;
@@ -35,7 +36,8 @@
 #include "runner/stepmachine.h"
 #include "upgrade.h"
 
-#define USAGE "upgrade next [--dry-run] [--yes] [--timeout S] [--confirm-unobservable] [--take-over]"
+#define USAGE "upgrade next [--dry-run] [--yes] [--confirm-step STEP] [--timeout S] " \
+	      "[--confirm-unobservable] [--take-over]"
 
 #define EXIT_VERIFIED 0
 #define EXIT_NOT_VERIFIED 1
@@ -43,7 +45,8 @@
 #define EXIT_STEP_FAILED 3
 #define EXIT_COMPLETE 4 /* the upgrade is complete: nothing to do */
 
-enum { OPT_DRY_RUN = 1, OPT_YES, OPT_TIMEOUT, OPT_CONFIRM, OPT_TAKE_OVER, OPT_HELP };
+enum { OPT_DRY_RUN = 1, OPT_YES, OPT_TIMEOUT, OPT_CONFIRM, OPT_TAKE_OVER, OPT_CONFIRM_STEP,
+       OPT_HELP };
 
 static const struct arg_opt opts[] = {
 	{ "dry-run", 0, false, OPT_DRY_RUN },
@@ -51,6 +54,7 @@ static const struct arg_opt opts[] = {
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "confirm-unobservable", 0, false, OPT_CONFIRM },
 	{ "take-over", 0, false, OPT_TAKE_OVER },
+	{ "confirm-step", 0, true, OPT_CONFIRM_STEP },
 	{ "help", 'h', false, OPT_HELP },
 	{ NULL, 0, false, 0 },
 };
@@ -58,6 +62,7 @@ static const struct arg_opt opts[] = {
 struct next_opts {
 	bool dry_run, yes, confirm_unobservable, take_over;
 	double timeout;
+	const char *confirm_step;  /* --confirm-step: the irreversible step's name, typed */
 };
 
 static bool interactive(void)
@@ -440,8 +445,35 @@ static int take_step(struct plan_ctx *c, const struct next_opts *o, bool confirm
 		goto out;
 	}
 
-	/* confirmation */
-	if (!o->yes && !confirmed) {
+	/* confirmation: an irreversible step's name typed, --yes does not
+	 * answer for it */
+	if (step.kind == STEP_CONTRACT || step.kind == STEP_OFFLINE) {
+		const char *word = step_kind_name(step.kind);
+		if (o->confirm_step) {
+			if (strcmp(o->confirm_step, word) != 0) {
+				char *named = sanitize_term(o->confirm_step, false);
+				fprintf(stderr, BS_PROG ": --confirm-step %s does not name the next step, "
+						"%s; nothing ran\n", named, word);
+				free(named);
+				rc = EXIT_REFUSED;
+				goto out;
+			}
+		} else if (!interactive()) {
+			fprintf(stderr, BS_PROG ": there is no way back from %s: --yes does not take "
+					"it; type \"%s\" on a terminal, or pass --confirm-step %s; "
+					"nothing ran\n", word, word, word);
+			rc = EXIT_REFUSED;
+			goto out;
+		} else {
+			char answer[128];
+			printf("There is no way back from %s. Type \"%s\" to go on: ", word, word);
+			if (!ask("", answer, sizeof(answer)) || strcmp(answer, word)) {
+				printf("Not confirmed: nothing ran.\n");
+				rc = EXIT_REFUSED;
+				goto out;
+			}
+		}
+	} else if (!o->yes && !confirmed) {
 		if (!interactive()) {
 			fprintf(stderr, BS_PROG ": not a terminal: pass --yes to take the step "
 					"without confirmation; nothing ran\n");
@@ -449,15 +481,7 @@ static int take_step(struct plan_ctx *c, const struct next_opts *o, bool confirm
 			goto out;
 		}
 		char answer[128];
-		if (step.kind == STEP_CONTRACT || step.kind == STEP_OFFLINE) {
-			printf("There is no way back from %s. Type \"%s\" to go on: ",
-			       step_kind_name(step.kind), step_kind_name(step.kind));
-			if (!ask("", answer, sizeof(answer)) || strcmp(answer, step_kind_name(step.kind))) {
-				printf("Not confirmed: nothing ran.\n");
-				rc = EXIT_REFUSED;
-				goto out;
-			}
-		} else if (!ask("Run it? [y/N] ", answer, sizeof(answer)) ||
+		if (!ask("Run it? [y/N] ", answer, sizeof(answer)) ||
 			   (tolower((unsigned char)answer[0]) != 'y')) {
 			printf("Not confirmed: nothing ran.\n");
 			rc = EXIT_REFUSED;
@@ -498,7 +522,7 @@ static bool step_option(int id, const char *value, struct next_opts *o)
 
 int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 {
-	struct next_opts o = { false, false, false, false, 3600 };
+	struct next_opts o = { false, false, false, false, 3600, NULL };
 	struct arg_state a;
 	args_init(&a, argc, argv, 1);
 	int id;
@@ -513,10 +537,18 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 				return cli_usage_error(USAGE, "argument --timeout: expected seconds above 0, "
 						       "got '%s'", a.value);
 			break;
+		case OPT_CONFIRM_STEP:
+			if (strcmp(a.value, "contract") != 0 && strcmp(a.value, "offline") != 0)
+				return cli_usage_error(USAGE, "argument --confirm-step: expected contract or "
+						       "offline (the steps whose name must be typed), got "
+						       "'%s'", a.value);
+			o.confirm_step = a.value;
+			break;
 		case OPT_HELP:
 			return cli_help(USAGE,
 				"Take the planner's next step (see upgrade plan): only when its gate holds;\n"
-				"after confirmation (the step's name typed for contract and offline); under\n"
+				"after confirmation (contract and offline want their name typed: --yes does\n"
+				"not answer for them, --confirm-step STEP types it in a script); under\n"
 				"the upgrade lock (another operator's step makes this one fail at once,\n"
 				"naming them; see barbican-status(1), THE UPGRADE LOCK); in its own process group with\n"
 				"the database URL in its environment (never on its command line); then\n"
@@ -526,7 +558,10 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 				"status, signal, timeout, Ctrl-C), 4 the upgrade is complete (nothing to\n"
 				"do), 64 a usage error, 255 error.",
 				"  --dry-run               print what would run, run nothing\n"
-				"  -y, --yes               do not ask for confirmation (scripts)\n"
+				"  -y, --yes               do not ask for confirmation (scripts); not for\n"
+				"                          contract and offline\n"
+				"  --confirm-step STEP     the irreversible step's name (contract, offline),\n"
+				"                          typed: it is taken only if it is the next step\n"
 				"  --timeout S             end the step after S seconds (default 3600)\n"
 				"  --confirm-unobservable  vouch that a node with nothing to ask (a stock\n"
 				"                          worker) runs the target once its step exited 0\n"
@@ -584,7 +619,7 @@ static void print_resume(const struct next_opts *o, const char *until)
 
 int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
 {
-	struct next_opts o = { false, false, false, false, 3600 };
+	struct next_opts o = { false, false, false, false, 3600, NULL };
 	enum phase until = PH_UNPIN; /* the end of the roll */
 	const char *until_name = "unpin";
 	struct arg_state a;

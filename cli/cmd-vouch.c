@@ -5,8 +5,11 @@
  * with who, which node, which release and why. The planner counts the
  * node's upgrade done from then on (planner.h, struct vouch).
  *
+ * Which nodes may be vouched for, the step and the record's detail are
+ * runner/vouch.h's, shared with the console's v.
+ *
  * Exit: 0 recorded, 2 refused (nothing recorded: an observable node, not
- * confirmed, the lock held), 64 usage, 255 error. */
+ * a release, not confirmed, the lock held), 64 usage, 255 error. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 #include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "runner/session.h"
+#include "runner/vouch.h"
 #include "upgrade.h"
 
 #define USAGE "vouch NODE [--release R] --reason TEXT [--yes]"
@@ -84,26 +88,18 @@ int cmd_vouch(struct cli *cli, int argc, char **argv)
 	int rc = plan_ctx_load(cli, &c);
 	if (rc >= 0)
 		return rc;
-	long idx = -1;
-	for (size_t i = 0; i < c.md.snap.nnodes; i++)
-		if (strcmp(c.md.snap.nodes[i].conf->name, node_name) == 0)
-			idx = (long)i;
-	char *name_safe = sanitize_term(node_name, false);
-	if (idx < 0) {
-		fprintf(stderr, BS_PROG ": no node %s is configured (see barbican-status nodes); "
-				"nothing recorded\n", name_safe);
-		free(name_safe);
-		plan_ctx_free(&c);
-		return EXIT_REFUSED;
-	}
-	if (c.md.plan.nodes[idx].observable) {
-		fprintf(stderr, BS_PROG ": %s can be observed (it has a url or report_url): its "
-				"probes say what it runs, a vouch does not; nothing recorded\n", name_safe);
-		free(name_safe);
-		plan_ctx_free(&c);
-		return EXIT_REFUSED;
-	}
 	char *rel = xstrdup(release ? release : c.md.snap.target);
+	long idx;
+	enum vouch_refusal why = vouch_check(&c.md.snap, &c.md.plan, node_name, rel, reason, &idx);
+	if (why != VOUCH_OK) {
+		char *t = vouch_refusal_text(why, node_name, rel);
+		fprintf(stderr, BS_PROG ": %s\n", t);
+		free(t);
+		free(rel);
+		plan_ctx_free(&c);
+		return EXIT_REFUSED;
+	}
+	char *name_safe = sanitize_term(node_name, false);
 	char *rel_safe = sanitize_term(rel, false);
 	char *reason_safe = sanitize_term(reason, false);
 	printf("Vouch that %s runs %s, because: %s\n", name_safe, rel_safe, reason_safe);
@@ -124,7 +120,7 @@ int cmd_vouch(struct cli *cli, int argc, char **argv)
 		}
 	}
 
-	struct plan_step step = { STEP_UPGRADE_NODE, idx, NULL, rel };
+	struct plan_step step = vouch_step(idx, rel);
 	struct step_session *ss = NULL;
 	struct lock_obs holder = { 0 };
 	enum lock_outcome refused;
@@ -148,8 +144,7 @@ int cmd_vouch(struct cli *cli, int argc, char **argv)
 		rc = EXIT_REFUSED;
 		goto out;
 	}
-	char *detail = xasprintf("%s@%s vouched that %s runs %s: %s", ss->rec.user, ss->rec.host,
-				 node_name, rel, reason);
+	char *detail = vouch_detail(ss, node_name, rel, reason);
 	char *detail_safe = sanitize_term(detail, false);
 	printf("%s\n", detail_safe);
 	free(detail_safe);

@@ -20,7 +20,7 @@ const struct cmd_entry cmd_table[] = {
 	  "where the upgrade stands: phases, progress, the next step and its blockers", cmd_upgrade },
 	{ "upgrade", "upgrade gate --before STEP [--json]",
 	  "exit 0 only when STEP may be taken now (for pipelines)", cmd_upgrade },
-	{ "upgrade", "upgrade next [--dry-run] [--yes] [--timeout S] [--confirm-unobservable] [--take-over]",
+	{ "upgrade", "upgrade next [--dry-run] [--yes] [--confirm-step STEP] [--timeout S] [--confirm-unobservable] [--take-over]",
 	  "take the next step: lock, run, verify, journal", cmd_upgrade },
 	{ "upgrade", "upgrade run [--until PHASE] [--dry-run] [--yes] [--timeout S] "
 		     "[--confirm-unobservable] [--take-over]",

@@ -22,7 +22,7 @@ int plan_ctx_load(struct cli *cli, struct plan_ctx *c)
 	int rc = cli_load(cli, &c->st);
 	if (rc)
 		return rc;
-	const struct manifest *m = manifest_builtin();
+	const struct manifest *m = settings_manifest(&c->st);
 	if (!c->st.target_release) {
 		fprintf(stderr, BS_PROG ": the target release is not set: set [upgrade] "
 				"target_release (e.g. target_release = %s) in the configuration; plan, "

@@ -17,7 +17,7 @@ _barbican_status()
 
     local steps="expand roll unpin migrate-data contract offline done"
     local services="barbican-api barbican-worker barbican-keystone-listener barbican-retry"
-    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --size --watch --service --proc --root --release --reason --until"
+    local with_value="--config-file --config-dir --before --timeout --interval -n --iterations --dump --step-timeout --size --watch --service --proc --root --release --reason --until --confirm-step"
 
     case $prev in
         --config-file|--dump)
@@ -30,6 +30,9 @@ _barbican_status()
             return 0 ;;
         --before|--until)
             mapfile -t COMPREPLY < <(compgen -W "$steps" -- "$cur")
+            return 0 ;;
+        --confirm-step)
+            mapfile -t COMPREPLY < <(compgen -W "contract offline" -- "$cur")
             return 0 ;;
         --service)
             mapfile -t COMPREPLY < <(compgen -W "$services" -- "$cur")
@@ -68,7 +71,7 @@ _barbican_status()
                 check) words="--json --help" ;;
                 plan) words="--json --watch --help" ;;
                 gate) words="--before --json --help" ;;
-                next) words="--dry-run --yes --timeout --confirm-unobservable --take-over --help" ;;
+                next) words="--dry-run --yes --confirm-step --timeout --confirm-unobservable --take-over --help" ;;
                 run) words="--until --dry-run --yes --timeout --confirm-unobservable --take-over --help" ;;
             esac ;;
         console) words="--interval --readonly --iterations --dump --no-color --step-timeout --batch --size --help" ;;

@@ -48,6 +48,15 @@ const char *db_verdict_name(enum db_verdict v)
 	return "?";
 }
 
+const struct manifest *manifest_named(const char *name)
+{
+	if (strcmp(name, "builtin") == 0)
+		return manifest_builtin();
+	if (strcmp(name, "demo") == 0)
+		return manifest_demo();
+	return NULL;
+}
+
 const struct mf_release *mf_release(const struct manifest *m, const char *tag)
 {
 	if (!tag)

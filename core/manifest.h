@@ -71,6 +71,13 @@ struct manifest {
 
 /* The manifest compiled in from data/. */
 const struct manifest *manifest_builtin(void);
+/* The demo manifest: the same releases plus the synthetic release of
+ * data/demo/ (15.99.0, zed, with a contract migration after 8c74e2d7f1ff),
+ * so that the demo can rehearse the irreversible steps. */
+const struct manifest *manifest_demo(void);
+/* The manifest of [upgrade] manifest: "builtin" or "demo"; NULL for any
+ * other name. */
+const struct manifest *manifest_named(const char *name);
 
 const struct mf_release *mf_release(const struct manifest *m, const char *tag);
 const struct mf_release *mf_latest(const struct manifest *m);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "manifest.h"
 #include "sanitize.h"
 #include "strbuf.h"
 #include "version.h"
@@ -161,6 +162,7 @@ static const struct conf_name db_deprecated[] = {
 
 static const struct conf_opt static_opts[] = {
 	{ "upgrade", "target_release", NULL, 0, false, NULL },
+	{ "upgrade", "manifest", NULL, 0, false, "builtin" },
 	{ "upgrade", "roll_order", NULL, 0, false, DEFAULT_ROLL_ORDER },
 	{ "upgrade", "max_unavailable", NULL, 0, false, "1" },
 	{ "upgrade", "allow_api_outage", NULL, 0, false, "false" },
@@ -526,6 +528,11 @@ static enum bs_status load_db_option(struct conf *c, const char *group, const ch
 	return BS_ST_OK;
 }
 
+const struct manifest *settings_manifest(const struct settings *s)
+{
+	return s && s->manifest ? s->manifest : manifest_builtin();
+}
+
 enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *err)
 {
 	memset(s, 0, sizeof(*s));
@@ -548,6 +555,20 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 			return bad_value(err, "upgrade", "target_release", s->target_release, &loc,
 					 "expected a Barbican release such as 15.0.1");
 	}
+
+	if ((st = get(c, "upgrade", "manifest", &v, &loc, err)))
+		return st;
+	s->manifest = manifest_named(v ? v : "builtin");
+	if (!s->manifest) {
+		st = bad_value(err, "upgrade", "manifest", v, &loc,
+			       "expected builtin (the releases of Barbican) or demo (those and the "
+			       "demo's synthetic release 15.99.0, with a contract migration)");
+		free(v);
+		return st;
+	}
+	s->manifest_demo = s->manifest == manifest_demo();
+	free(v);
+	v = NULL;
 
 	if ((st = get(c, "upgrade", "roll_order", &v, &loc, err)))
 		return st;

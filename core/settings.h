@@ -72,6 +72,8 @@ struct settings {
 
 	/* [upgrade] */
 	char *target_release;        /* NULL: not set */
+	const struct manifest *manifest; /* manifest: builtin (default) or demo */
+	bool manifest_demo;          /* the demo manifest (its synthetic release) is in use */
 	char **roll_order;           /* service names, in roll order */
 	size_t nroll_order;
 	long max_unavailable;
@@ -126,6 +128,11 @@ struct settings {
 #define LOCK_LEASE_MAX 300.0
 /* [probes] max_body at most (64 MiB): concurrency x max_body is memory */
 #define MAX_BODY_MAX 67108864L
+
+/* The release manifest the settings choose ([upgrade] manifest); the
+ * built-in one for settings not loaded by settings_load. */
+struct manifest;
+const struct manifest *settings_manifest(const struct settings *s);
 
 /* Read every option. The conf is owned by the settings afterwards. */
 enum bs_status settings_load(struct conf *c, struct settings *out, struct bs_err *err);

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Generate the compiled-in release manifest (C source) from the data files.
 
-    gen-manifest.py releases.tsv migrations.tsv migration-classes.tsv OUT.c
+    gen-manifest.py [--symbol NAME] releases.tsv migrations.tsv migration-classes.tsv
+                    [releases.tsv migrations.tsv migration-classes.tsv ...] OUT.c
 
 The data files are the release facts of ../shared/barbican, kept in data/.
+More triples add their rows to the first (data/demo/: the synthetic release
+of the demo manifest, `[upgrade] manifest = demo`); --symbol names the C
+function that returns the manifest (default manifest_builtin).
 Every migration that a release with the newest alembic root ships must have a
 curated class in migration-classes.tsv; a migration only the pre-rebase
 releases ship is 'cold' (the '*' row). A missing class fails the build.
@@ -57,11 +61,24 @@ def split_list(s, sep=","):
 
 
 def main():
-    if len(sys.argv) != 5:
+    args = sys.argv[1:]
+    symbol = "manifest_builtin"
+    if args[:1] == ["--symbol"] and len(args) > 1:
+        symbol, args = args[1], args[2:]
+    if len(args) < 4 or (len(args) - 1) % 3:
         sys.exit(__doc__)
-    releases = read_tsv(sys.argv[1])
-    migrations = read_tsv(sys.argv[2])
-    classes = {r["revision"]: r for r in read_tsv(sys.argv[3])}
+    out_path = args[-1]
+    releases, migrations, classes = [], [], {}
+    for i in range(0, len(args) - 1, 3):
+        releases += read_tsv(args[i])
+        migrations += read_tsv(args[i + 1])
+        for r in read_tsv(args[i + 2]):
+            if r["revision"] in classes:
+                sys.exit("%s: %s has a class already" % (args[i + 2], r["revision"]))
+            classes[r["revision"]] = r
+    tags = [r["release"] for r in releases]
+    if len(set(tags)) != len(tags):
+        sys.exit("a release is listed twice")
 
     releases.sort(key=lambda r: vkey(r["release"]))
     newest_root = releases[-1]["alembic_root"]
@@ -158,12 +175,12 @@ def main():
     w("\tseries, sizeof(series) / sizeof(series[0]),")
     w("};")
     w("")
-    w("const struct manifest *manifest_builtin(void)")
+    w("const struct manifest *%s(void)" % symbol)
     w("{")
     w("\treturn &builtin;")
     w("}")
 
-    with open(sys.argv[4], "w", encoding="utf-8") as f:
+    with open(out_path, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
 
 

@@ -8,6 +8,13 @@
 #                             two-node MariaDB Galera cluster (the URL names
 #                             node 1, as HAProxy would send it there)
 #   scripts/demo.sh --db mariadb [start]   ... on one MariaDB server
+#   scripts/demo.sh --contract [start]
+#                             the same deployment upgrading to 15.99.0, a
+#                             synthetic zed release of the demo manifest
+#                             ([upgrade] manifest = demo, data/demo/) with a
+#                             contract migration: the roll ends in a contract
+#                             step whose name must be typed (rehearse it);
+#                             combines with --db
 #   scripts/demo.sh stop      stop it (whichever database it runs on)
 #   scripts/demo.sh env       print the config path (to run commands yourself)
 #
@@ -27,14 +34,23 @@ DEMO=${BS_DEMO_DIR:-/var/tmp/barbican-status-demo}
 BUILD=${BS_BUILD_DIR:-build}
 CONF=$DEMO/barbican-status.conf
 DB=postgresql
-if [ "${1:-}" = --db ]; then
-    DB=${2:-}
-    shift 2 || true
-    case "$DB" in
-    postgresql|mariadb|galera) ;;
-    *) echo "demo.sh: --db takes postgresql, mariadb or galera, not '$DB'" >&2; exit 64 ;;
+CONTRACT=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --db)
+        DB=${2:-}
+        shift 2 || true
+        case "$DB" in
+        postgresql|mariadb|galera) ;;
+        *) echo "demo.sh: --db takes postgresql, mariadb or galera, not '$DB'" >&2; exit 64 ;;
+        esac
+        ;;
+    --contract) CONTRACT=1; shift ;;
+    *) break ;;
     esac
-fi
+done
+TARGET=15.0.1
+[ "$CONTRACT" = 1 ] && TARGET=15.99.0
 
 pyquote() { /usr/bin/python3 -c 'import sys; from urllib.parse import quote; print(quote(sys.argv[1], safe=""))' "$1"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -127,19 +143,28 @@ PY
     [ -s "$DEMO/ports.json" ] || { echo "demo.sh: the node simulator did not start; see $DEMO/nodesim.log" >&2; exit 1; }
 
     # the configuration an operator would write for this deployment
-    /usr/bin/python3 - "$DEMO/ports.json" "$CONF" "$URL" "$SIM" "$DEMO" "$DB" <<'PY'
+    /usr/bin/python3 - "$DEMO/ports.json" "$CONF" "$URL" "$SIM" "$DEMO" "$DB" "$TARGET" "$ROOT" <<'PY'
 import json, os, sys
-ports, conf, url, sim, demo, db = sys.argv[1:]
+ports, conf, url, sim, demo, db, target, root = sys.argv[1:]
 p = json.load(open(ports))["nodes"]
-out = ["# barbican-status demo: a 14.0.2 fleet, upgrading to 15.0.1 (database: %s)" % db,
+contract = target != "15.0.1"
+out = ["# barbican-status demo: a 14.0.2 fleet, upgrading to %s (database: %s)" % (target, db),
        "[DEFAULT]",
        "sql_connection = %s" % url,
-       "", "[upgrade]", "target_release = 15.0.1", "", "[probes]", "timeout = 2", "",
-       "# expand: the default, the real barbican-manage (it gets the URL in its environment)",
-       "[steps]",
-       "upgrade_node = %s ctl --ports-file %s upgrade {node} {release} --drain-ms 400 --down-ms 800 --wait"
-       % (sim, ports),
-       "settle_timeout = 30", "", "[journal]", "path = %s/journal.jsonl" % demo, ""]
+       "", "[upgrade]", "target_release = %s" % target]
+if contract:
+    out += ["# 15.99.0 is a synthetic release of the demo manifest (data/demo/): 15.0.1",
+            "# plus one contract migration, to rehearse the typed confirmation",
+            "manifest = demo"]
+out += ["", "[probes]", "timeout = 2", "",
+        "# expand: the default, the real barbican-manage (it gets the URL in its environment)",
+        "[steps]",
+        "upgrade_node = %s ctl --ports-file %s upgrade {node} {release} --drain-ms 400 --down-ms 800 --wait"
+        % (sim, ports)]
+if contract:
+    out += ["# the synthetic contract migration, which no real barbican-manage knows",
+            "contract = /usr/bin/python3 %s/tests/sim/synthetic-migrate.py {revision}" % root]
+out += ["settle_timeout = 30", "", "[journal]", "path = %s/journal.jsonl" % demo, ""]
 services = {"api": "barbican-api", "wrk": "barbican-worker", "ksl": "barbican-keystone-listener"}
 out += ["# RabbitMQ's management API (simulated by bs-nodesim in this demo)", "[rabbitmq]",
         "management_url = http://127.0.0.1:%d" % p.pop("rabbitmq-mgmt"),
@@ -175,10 +200,13 @@ PY
         say "barbican-status --config-file $CONF console"
         echo "In the console, n takes the next step (the expand by the real barbican-manage,"
         echo "then every node, workers first; ctl1-retry has nothing to ask: vouch for it)."
+        [ "$CONTRACT" = 1 ] && echo "Then the contract: type its name, contract, to take it."
         echo "? lists the keys, q quits. Starting in 3 s..."
         sleep 3
         "$BIN" --config-file "$CONF" console || true
     fi
+    NOTE=
+    [ "$CONTRACT" = 0 ] || NOTE=$(printf ';\nthe contract last: type its name, contract, when asked')
     cat <<EOT
 
 The demo deployment keeps running. Open the console again with:
@@ -186,7 +214,7 @@ The demo deployment keeps running. Open the console again with:
 or drive the upgrade one step at a time:
   $BUILD/cli/barbican-status --config-file $CONF upgrade next
 (the first step is the expand, by the real barbican-manage; then every node,
-workers first; ctl1-retry has nothing to ask: vouch for it when asked), or:
+workers first; ctl1-retry has nothing to ask: vouch for it when asked$NOTE), or:
   $BUILD/cli/barbican-status --config-file $CONF upgrade gate --before roll
   $BUILD/cli/barbican-status --config-file $CONF journal
 Stop it with: scripts/demo.sh stop

@@ -34,6 +34,7 @@
 #include "runner/session.h"
 #include "runner/stepmachine.h"
 #include "runner/steps.h"
+#include "runner/vouch.h"
 #include "term.h"
 #include "view.h"
 
@@ -91,6 +92,14 @@ struct console {
 	bool screen_owed;            /* --batch: the newest refresh's screen is not out yet */
 	bool quit;
 	int quit_signal;     /* the signal that ended the console; 0 none */
+	/* v: the vouch dialog, then the vouch being recorded (a session
+	 * without a process: recorded once the lock is taken) */
+	char *vouch_node;
+	char vouch_release[64];
+	char vouch_reason[512];
+	int vouch_field;             /* 0 release, 1 reason */
+	const char *vouch_error;
+	bool vouching;
 	/* a step that ended early: its record after one more refresh */
 	unsigned long end_seq;
 	enum journal_outcome end_outcome;
@@ -263,6 +272,11 @@ static void draw(struct console *c)
 		vs->dialog_text = c->typed;
 	else if (vs->dialog == DLG_VOUCH)
 		vs->dialog_text = c->message;
+	vs->vouch_node = c->vouch_node;
+	vs->vouch_release = c->vouch_release;
+	vs->vouch_reason = c->vouch_reason;
+	vs->vouch_field = c->vouch_field;
+	vs->vouch_error = c->vouch_error;
 	if (c->grid.w != c->ti.w || c->grid.h != c->ti.h) {
 		grid_free(&c->grid);
 		grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
@@ -469,6 +483,15 @@ static void lock_answered(struct console *c)
 	enum lock_outcome o = session_lock_poll(c->ss, &holder, &err);
 	if (o == LOCK_PENDING)
 		return;
+	if (o == LOCK_TAKEN && c->vouching) {
+		/* a vouch runs nothing: recorded under the lock at once */
+		feed(c, SE_LOCK_TAKEN);
+		c->vouching = false;
+		char *detail = vouch_detail(c->ss, c->vouch_node, c->ss->release, c->vouch_reason);
+		end_step(c, OUTCOME_VOUCHED, detail);
+		recompute(c);
+		return;
+	}
 	if (o == LOCK_TAKEN) {
 		feed(c, SE_LOCK_TAKEN);
 		c->md.take_over = false;
@@ -488,17 +511,19 @@ static void lock_answered(struct console *c)
 		c->db_next_try = 0;
 		return;
 	}
+	const char *what = c->vouching ? "nothing recorded" : "nothing ran";
 	if (o == LOCK_ERROR)
-		set_message(c, "the step does not start: %s", err.detail);
+		set_message(c, "the %s does not start: %s", c->vouching ? "vouch" : "step", err.detail);
 	else if (o == LOCK_VANISHED)
 		set_message(c, "the upgrade lock's holder vanished (%s); it may still be running: "
-			       "nothing ran. Press n to take it over.",
-			    holder.holder ? holder.holder : "?");
+			       "%s. Press n to take it over.",
+			    holder.holder ? holder.holder : "?", what);
 	else
-		set_message(c, "the upgrade lock is held by %s%s: nothing ran",
+		set_message(c, "the upgrade lock is held by %s%s: %s",
 			    holder.holder && *holder.holder ? holder.holder : "another session",
-			    holder.lost_race ? " (taken at the same moment as ours)" : "");
+			    holder.lost_race ? " (taken at the same moment as ours)" : "", what);
 	lock_obs_clear(&holder);
+	c->vouching = false;
 	feed(c, o == LOCK_ERROR ? SE_LOCK_ERROR : SE_LOCK_REFUSED);
 	session_discard(c->ss);
 	c->ss = NULL;
@@ -753,6 +778,102 @@ static void close_next(struct console *c)
 	}
 }
 
+/* v on a node: the dialog asking for the release (the target to begin
+ * with) and the reason, for a node that may be vouched for. */
+static void open_vouch(struct console *c)
+{
+	size_t *idx;
+	size_t n = view_nodes(&c->vs, &idx);
+	long node = c->vs.node_sel < n ? (long)idx[c->vs.node_sel] : -1;
+	free(idx);
+	if (c->vs.focus != PANE_NODES || node < 0) {
+		c->vs.notice = "v: select a node in the Nodes pane first";
+		return;
+	}
+	if (c->o->readonly) {
+		set_message(c, "read-only console (--readonly): nothing is recorded");
+		return;
+	}
+	if (c->run != RUN_IDLE) {
+		set_message(c, "a step is running already: vouch once it ended");
+		return;
+	}
+	if (c->md.snap.target_src != TARGET_CONFIG) {
+		set_message(c, "set [upgrade] target_release: the console does not vouch towards a "
+			       "guessed target");
+		return;
+	}
+	const char *name = c->md.snap.nodes[node].conf->name;
+	long i;
+	enum vouch_refusal why = vouch_check(&c->md.snap, &c->md.plan, name, c->md.snap.target, "-", &i);
+	if (why == VOUCH_OBSERVABLE || why == VOUCH_NO_NODE) {
+		char *t = vouch_refusal_text(why, name, NULL);
+		set_message(c, "%s", t);
+		free(t);
+		return;
+	}
+	free(c->vouch_node);
+	c->vouch_node = xstrdup(name);
+	snprintf(c->vouch_release, sizeof(c->vouch_release), "%s", c->md.snap.target ? c->md.snap.target : "");
+	c->vouch_reason[0] = '\0';
+	c->vouch_field = 1; /* the release is given: the reason is what is asked */
+	c->vouch_error = NULL;
+	c->vs.dialog = DLG_VOUCH_FORM;
+	c->vs.dialog_scroll = 0;
+}
+
+/* Enter in the vouch dialog: recorded as barbican-status vouch records it
+ * (runner/vouch.h), under the lock that its keeper's thread takes. */
+static void submit_vouch(struct console *c)
+{
+	long idx;
+	enum vouch_refusal why = vouch_check(&c->md.snap, &c->md.plan, c->vouch_node, c->vouch_release,
+					     c->vouch_reason, &idx);
+	if (why == VOUCH_BAD_RELEASE || why == VOUCH_NO_REASON) {
+		c->vouch_error = why == VOUCH_NO_REASON ? "a reason is required: why you know what it runs"
+							: "the release is not one such as 15.0.1";
+		c->vouch_field = why == VOUCH_NO_REASON ? 1 : 0;
+		return;
+	}
+	c->vs.dialog = DLG_NONE;
+	if (why != VOUCH_OK) {
+		char *t = vouch_refusal_text(why, c->vouch_node, c->vouch_release);
+		set_message(c, "%s", t);
+		free(t);
+		return;
+	}
+	struct plan_step step = vouch_step(idx, c->vouch_release);
+	struct bs_err err = { 0 };
+	if (session_start(c->st, &c->md.snap, &c->md.plan, &step, NULL, false, &c->ss, &err) != BS_ST_OK) {
+		set_message(c, "the vouch is not recorded: %s", err.detail);
+		return;
+	}
+	c->sstate = SS_IDLE;
+	c->cancel_asked = false;
+	feed(c, SE_START);
+	c->vouching = true;
+	c->run = RUN_LOCKING;
+}
+
+static void vouch_form_key(struct console *c, int k)
+{
+	char *field = c->vouch_field ? c->vouch_reason : c->vouch_release;
+	size_t cap = c->vouch_field ? sizeof(c->vouch_reason) : sizeof(c->vouch_release);
+	if (k == K_ESC) {
+		c->vs.dialog = DLG_NONE;
+	} else if (k == K_TAB || k == K_BTAB || k == K_UP || k == K_DOWN) {
+		c->vouch_field = !c->vouch_field;
+	} else if (k == K_ENTER) {
+		submit_vouch(c);
+	} else if (k == K_BACKSPACE) {
+		backspace(field);
+		c->vouch_error = NULL;
+	} else if (printable(k)) {
+		append_utf8(field, cap, k);
+		c->vouch_error = NULL;
+	}
+}
+
 static void key(struct console *c, int k)
 {
 	struct view_state *vs = &c->vs;
@@ -810,6 +931,9 @@ static void key(struct console *c, int k)
 		free(word);
 		return;
 	}
+	case DLG_VOUCH_FORM:
+		vouch_form_key(c, k);
+		return;
 	case DLG_ROLL:
 		if (k == 'y' || k == 'Y') {
 			vs->dialog = DLG_NONE;
@@ -976,6 +1100,9 @@ static void key(struct console *c, int k)
 		else
 			vs->notice = "c: no step is running (nothing to cancel)";
 		break;
+	case 'v':
+		open_vouch(c);
+		break;
 	case 'L':
 		vs->dialog = DLG_JOURNAL;
 		vs->dialog_scroll = 0;
@@ -1023,6 +1150,7 @@ static void cleanup_step(struct console *c)
 		session_discard(c->ss);
 		c->ss = NULL;
 		c->run = RUN_IDLE;
+		c->vouching = false;
 		return;
 	}
 	/* the step machine's signal: stop the run, and say what the
@@ -1066,7 +1194,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	the_console = c;
 	c->st = st;
 	c->o = o;
-	model_init(&c->md, st, manifest_builtin());
+	model_init(&c->md, st, settings_manifest(st));
 	c->vs.freeze = getenv("BARBICAN_STATUS_TEST_FREEZE") && *getenv("BARBICAN_STATUS_TEST_FREEZE");
 	c->vs.readonly = o->readonly;
 	c->vs.sort = SORT_CONFIG;
@@ -1316,6 +1444,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	free_outputs(c);
 	free(c->message);
 	free(c->end_detail);
+	free(c->vouch_node);
 	for (size_t i = 0; i < c->nticks; i++)
 		free(c->ticks[i].nodes);
 	grid_free(&c->grid);

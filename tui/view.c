@@ -727,6 +727,19 @@ static void draw_next(struct grid *g, const struct view_state *vs, const struct 
 	}
 }
 
+/* The Nodes pane has the focus and its selected node has nothing to ask
+ * (v may vouch for it). */
+static bool selected_vouchable(const struct view_state *vs)
+{
+	if (vs->focus != PANE_NODES || !vs->plan || !vs->plan->nodes || !vs->snap)
+		return false;
+	size_t *idx;
+	size_t n = view_nodes(vs, &idx);
+	bool v = vs->node_sel < n && !vs->plan->nodes[idx[vs->node_sel]].observable;
+	free(idx);
+	return v;
+}
+
 static void draw_footer(struct grid *g, const struct view_state *vs)
 {
 	const char *text;
@@ -742,10 +755,13 @@ static void draw_footer(struct grid *g, const struct view_state *vs)
 		text = vs->notice;
 	} else if (vs->readonly) {
 		text = "q quit  ? help  read-only  / filter  s sort  Enter details  L journal  p pause";
+	} else if (vs->roll != ROLL_OFF) {
+		text = "q quit  ? help  P pause roll  X stop roll  / filter  L journal  p pause screen";
+	} else if (selected_vouchable(vs)) {
+		/* the selected node has nothing to ask: v vouches for it */
+		text = "q quit  ? help  n next  v vouch  / filter  Enter details  L journal  p pause";
 	} else {
-		text = vs->roll != ROLL_OFF
-			       ? "q quit  ? help  P pause roll  X stop roll  / filter  L journal  p pause screen"
-			       : "q quit  ? help  n next  / filter  s sort  Enter details  L journal  p pause";
+		text = "q quit  ? help  n next  / filter  s sort  Enter details  L journal  p pause";
 	}
 	grid_text(g, 1, g->h - 1, g->w - 1, ATTR_DIM, text);
 	free(owned);
@@ -835,6 +851,8 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 		add_line(ls, "n          take the next step (confirm)");
 		add_line(ls, "c          cancel the running step (confirm)");
 		add_line(ls, "R          roll: the steps one after another (confirm)");
+		add_line(ls, "v          vouch for the selected node (nothing to ask it):");
+		add_line(ls, "           the release it runs and why, recorded as a step");
 		add_line(ls, "P          pause the roll (the step finishes) or resume it");
 		add_line(ls, "X          stop the roll");
 		add_line(ls, "L          the journal");
@@ -1003,6 +1021,34 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 			add_line(ls, "");
 			add_line(ls, "[y] run  [Esc] cancel");
 		}
+		break;
+	}
+	case DLG_VOUCH_FORM: {
+		*title = "Vouch";
+		char *q = xasprintf("%s has nothing to ask (no url nor report_url). Record your word "
+				    "that it runs a release, and why: taken as a step is (the upgrade "
+				    "lock, the shared record, the journal), as barbican-status vouch "
+				    "records it; the plan then counts its upgrade done.",
+				    vs->vouch_node ? vs->vouch_node : "?");
+		add_para(ls, q, width, "");
+		free(q);
+		add_line(ls, "");
+		char *rel = xasprintf("%s release: %s%s", vs->vouch_field == 0 ? ">" : " ",
+				      vs->vouch_release ? vs->vouch_release : "",
+				      vs->vouch_field == 0 ? "_" : "");
+		add_para(ls, rel, width, "");
+		free(rel);
+		char *why = xasprintf("%s reason:  %s%s", vs->vouch_field == 1 ? ">" : " ",
+				      vs->vouch_reason ? vs->vouch_reason : "",
+				      vs->vouch_field == 1 ? "_" : "");
+		add_para(ls, why, width, "           ");
+		free(why);
+		add_line(ls, "");
+		if (vs->vouch_error) {
+			add_para(ls, vs->vouch_error, width, "");
+			add_line(ls, "");
+		}
+		add_line(ls, "[Enter] record it  [Tab] the other field  [Esc] cancel");
 		break;
 	}
 	case DLG_ROLL:

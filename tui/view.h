@@ -40,6 +40,7 @@ enum dialog {
 	DLG_JOURNAL,   /* the journal, full screen */
 	DLG_MESSAGE,   /* a message (a refusal, an error) */
 	DLG_ROLL,      /* R: start the roll? */
+	DLG_VOUCH_FORM,/* v: vouch for the selected node: release and reason */
 };
 
 /* R in the console: the steps one after another (upgrade run's console). */
@@ -115,6 +116,13 @@ struct view_state {
 	double rows_per_s;               /* their rate; 0 stalled, < 0 unknown */
 	double rows_left_s;              /* time left at that rate; < 0 unknown */
 	const char *notice;              /* a short word in the footer until the next key */
+
+	/* v: the vouch dialog (DLG_VOUCH_FORM) */
+	const char *vouch_node;
+	const char *vouch_release;       /* as typed (the target to begin with) */
+	const char *vouch_reason;        /* as typed */
+	int vouch_field;                 /* the field typed into: 0 release, 1 reason */
+	const char *vouch_error;         /* why Enter recorded nothing; NULL */
 };
 
 /* The shown nodes: indexes into snap->nodes, filtered and sorted (stable).

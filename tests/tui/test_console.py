@@ -422,6 +422,66 @@ class Step(ConsoleCase):
         self.quit()
 
 
+class Vouch(ConsoleCase):
+    """v on a node with nothing to ask (ctl1-retry: the demo's barbican-retry,
+    no url nor report_url) asks for the release (the target to begin with)
+    and the reason (required), then records the vouch as `barbican-status
+    vouch` does: in the journal with who, node, release and reason; the Log
+    shows it and the node shows vouched. On a node that can be observed, v
+    records nothing and says why."""
+    size = (120, 40)
+
+    def records(self):
+        rc, out, err = self.d.run("journal", "--json")
+        self.assertEqual(rc, 0, err)
+        return json.loads(out)["records"]
+
+    def test_v_vouches_for_a_node_with_nothing_to_ask(self):
+        self.start()
+        s = self.c.wait_ready()
+        self.assertNotIn("vouched", ck.node_row(s, "ctl1-retry"))
+        # the first node, ctl1-api, answers for itself
+        self.t.keys("v")
+        s = self.t.wait(ck.in_dialog, 5, "the refusal")
+        self.assertIn("can be observed", s)
+        self.t.keys("Escape")
+        self.t.wait(ck.main_footer, 5, "the main footer")
+        self.t.keys("/")
+        self.t.text("retry")
+        self.t.keys("Enter")
+        s = self.t.wait(lambda s: "Nodes (1)" in (ck.nodes_top(s) or "") and ck.main_footer(s),
+                        5, "ctl1-retry alone")
+        self.assertIn("  v vouch  ", ck.footer(s))
+        self.t.keys("v")
+        s = self.t.wait(lambda s: "┌ Vouch " in s, 5, "the vouch dialog")
+        self.assertIn("release: 15.0.1", s)
+        self.assertIn("reason:  _", s)
+        # without a reason nothing is recorded and the dialog stays
+        self.t.keys("Enter")
+        s = self.t.wait(lambda s: "a reason is required" in s, 5, "a reason is required")
+        self.assertIn("┌ Vouch ", s)
+        self.t.text("restarted by hand on ctl-1")
+        self.t.keys("Enter")
+        s = self.t.wait(lambda s: any(" ctl1-retry vouched" in r for r in log_rows(s)), 15,
+                        "the vouch in the Log")
+        s = self.t.wait(lambda s: " vouched " in (ck.node_row(s, "ctl1-retry") or ""), 10,
+                        "ctl1-retry shown vouched")
+        self.assertIn(" 15.0.1 ", ck.node_row(s, "ctl1-retry"))
+        recs = self.records()
+        self.assertEqual(len(recs), 1, recs)
+        r = recs[0]
+        self.assertEqual((r["step"], r["node"], r["release"], r["outcome"], r["argv"]),
+                         ("upgrade_node", "ctl1-retry", "15.0.1", "vouched", None))
+        self.assertTrue(r["user"] and r["host"], r)
+        self.assertEqual(r["detail"], "%s@%s vouched that ctl1-retry runs 15.0.1: restarted by "
+                         "hand on ctl-1" % (r["user"], r["host"]))
+        # the plan counts it done: the roll no longer waits for a vouch there
+        rc, out, err = self.d.run("upgrade", "plan", "--json")
+        node = [n for n in json.loads(out)["nodes"] if n["name"] == "ctl1-retry"][0]
+        self.assertTrue(node.get("vouched"), node)
+        self.quit()
+
+
 class KeptOutput(ConsoleCase):
     """A step's streamed output stays once it ends: the journal view (L)
     shows it under its record, without its escape sequences."""

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/ini.h"
+#include "core/manifest.h"
 #include "core/settings.h"
 #include "core/xalloc.h"
 
@@ -184,6 +185,38 @@ static void stock_host_and_record_options_are_read_and_freed_once(void **state)
 	settings_free(&s);
 }
 
+/* [upgrade] manifest: builtin (the default) or demo (its synthetic release
+ * with a contract migration); anything else names the choices. */
+static void the_manifest_is_builtin_or_demo(void **state)
+{
+	(void)state;
+	struct settings s;
+	struct bs_err err = { 0 };
+	assert_int_equal(load_text("[upgrade]\ntarget_release = 15.0.1\n", &s, &err), BS_ST_OK);
+	assert_ptr_equal(settings_manifest(&s), manifest_builtin());
+	assert_false(s.manifest_demo);
+	settings_free(&s);
+	assert_int_equal(load_text("[upgrade]\nmanifest = demo\n", &s, &err), BS_ST_OK);
+	const struct manifest *m = settings_manifest(&s);
+	assert_ptr_equal(m, manifest_demo());
+	assert_true(s.manifest_demo);
+	const struct mf_release *r = mf_release(m, "15.99.0");
+	assert_non_null(r);
+	assert_string_equal(r->series, "zed");
+	assert_int_equal(mf_any_row(m, "c0a7ac7de300")->cls, MIG_CONTRACT);
+	assert_null(mf_release(manifest_builtin(), "15.99.0"));
+	settings_free(&s);
+	static const char *const bad[] = { "Demo", "/etc/barbican/manifest.tsv", "builtin demo" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *text = xasprintf("[upgrade]\nmanifest = %s\n", bad[i]);
+		assert_int_equal(load_text(text, &s, &err), BS_ST_CONFIG_VALUE);
+		if (!strstr(err.detail, "[upgrade] manifest") || !strstr(err.detail, "expected builtin"))
+			fail_msg("%s: %s", text, err.detail);
+		settings_free(&s);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +225,7 @@ int main(void)
 		cmocka_unit_test(a_waiver_that_ends_on_a_day_that_does_not_exist_is_rejected),
 		cmocka_unit_test(every_numeric_option_is_range_checked_with_a_message_naming_the_range),
 		cmocka_unit_test(stock_host_and_record_options_are_read_and_freed_once),
+		cmocka_unit_test(the_manifest_is_builtin_or_demo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
