@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "core/strmap.h"
 #include "core/version.h"
 #include "core/xalloc.h"
 
@@ -85,52 +86,63 @@ void check_rpc_objects(const struct check_ctx *ctx, struct check_result *r)
 	sb_free(&over);
 	sb_free(&unpinned);
 
-	/* objects: compare every node's version of each object with the first seen */
-	struct strbuf major = STRBUF_INIT, minor = STRBUF_INIT;
+	/* objects: each object's version on every node against its first
+	 * occurrence in the fleet (in config order); one pass, the objects
+	 * found through a map of their names (linear in the fleet) */
+	struct obj_group {
+		const char *name, *version, *node;  /* the first occurrence */
+		size_t at;                          /* its node's index */
+		bool valid;                         /* its version parses */
+		struct apiver v;
+		const char *maj_other, *maj_node, *min_other;
+	};
+	struct obj_group *g = NULL;
+	size_t ng = 0, capg = 0;
+	struct strmap names = { 0 };
 	for (size_t i = 0; i < s->nnodes; i++) {
-		const struct node *a = &s->nodes[i];
-		if (!running(a))
+		const struct node *b = &s->nodes[i];
+		if (!running(b))
 			continue;
-		for (size_t k = 0; k < a->obs.nobjects; k++) {
-			const struct obs_object *oa = &a->obs.objects[k];
-			struct apiver va;
-			if (!apiver_parse(oa->version, &va))
-				continue;
-			/* report each object once: at its first occurrence in the fleet */
-			bool seen_before = false;
-			for (size_t j = 0; j < i && !seen_before; j++) {
-				if (!running(&s->nodes[j]))
-					continue;
-				for (size_t l = 0; l < s->nodes[j].obs.nobjects; l++)
-					if (strcmp(s->nodes[j].obs.objects[l].name, oa->name) == 0)
-						seen_before = true;
-			}
-			if (seen_before)
-				continue;
-			const char *maj_other = NULL, *min_other = NULL, *maj_node = NULL;
-			for (size_t j = i + 1; j < s->nnodes; j++) {
-				const struct node *b = &s->nodes[j];
-				if (!running(b))
-					continue;
-				for (size_t l = 0; l < b->obs.nobjects; l++) {
-					const struct obs_object *ob = &b->obs.objects[l];
-					struct apiver vb;
-					if (strcmp(ob->name, oa->name) != 0 || !apiver_parse(ob->version, &vb))
-						continue;
-					if (vb.major != va.major && !maj_other)
-						maj_other = ob->version, maj_node = b->conf->name;
-					else if (vb.minor != va.minor && !min_other)
-						min_other = ob->version;
+		for (size_t l = 0; l < b->obs.nobjects; l++) {
+			const struct obs_object *ob = &b->obs.objects[l];
+			size_t gi;
+			if (!strmap_get(&names, ob->name, strlen(ob->name), &gi)) {
+				if (ng == capg) {
+					capg = capg ? 2 * capg : 16;
+					g = xreallocarray(g, capg, sizeof(*g));
 				}
+				struct obj_group *ng_ = &g[ng];
+				memset(ng_, 0, sizeof(*ng_));
+				ng_->name = ob->name;
+				ng_->version = ob->version;
+				ng_->node = b->conf->name;
+				ng_->at = i;
+				ng_->valid = apiver_parse(ob->version, &ng_->v);
+				strmap_put(&names, ob->name, strlen(ob->name), ng++);
+				continue;
 			}
-			if (maj_other)
-				sb_addf(&major, "%s%s (%s on %s, %s on %s)", major.len ? ", " : "", oa->name,
-					oa->version, a->conf->name, maj_other, maj_node);
-			else if (min_other)
-				sb_addf(&minor, "%s%s (%s and %s)", minor.len ? ", " : "", oa->name,
-					oa->version, min_other);
+			struct obj_group *o = &g[gi];
+			struct apiver vb;
+			if (!o->valid || o->at == i || !apiver_parse(ob->version, &vb))
+				continue;
+			if (vb.major != o->v.major && !o->maj_other)
+				o->maj_other = ob->version, o->maj_node = b->conf->name;
+			else if (vb.minor != o->v.minor && !o->min_other)
+				o->min_other = ob->version;
 		}
 	}
+	struct strbuf major = STRBUF_INIT, minor = STRBUF_INIT;
+	for (size_t k = 0; k < ng; k++) {
+		const struct obj_group *o = &g[k];
+		if (o->maj_other)
+			sb_addf(&major, "%s%s (%s on %s, %s on %s)", major.len ? ", " : "", o->name,
+				o->version, o->node, o->maj_other, o->maj_node);
+		else if (o->min_other)
+			sb_addf(&minor, "%s%s (%s and %s)", minor.len ? ", " : "", o->name, o->version,
+				o->min_other);
+	}
+	free(g);
+	strmap_free(&names);
 	if (major.len) {
 		check_raise(r, BS_FAILURE);
 		check_detail(r, "Objects whose major version differs across the fleet (no backport "

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "core/strmap.h"
 #include "core/xalloc.h"
 
 void check_version_skew(const struct check_ctx *ctx, struct check_result *r)
@@ -45,28 +46,37 @@ void check_version_skew(const struct check_ctx *ctx, struct check_result *r)
 		else if (rel == REL_NEWER)
 			sb_addf(&newer, "%s%s (%s)", newer.len ? ", " : "", n->conf->name, o->release);
 	}
-	/* the fine ones, grouped by release: "3 at 15.0.1 (same), 2 at 14.0.2 (n-1)" */
+	/* the fine ones, grouped by release in the order first seen: "3 at
+	 * 15.0.1 (same), 2 at 14.0.2 (n-1)" (a map of the releases: linear) */
+	struct rel_group {
+		const char *release;
+		size_t count;
+		enum rel_relation rel;
+	} *g = NULL;
+	size_t ng = 0, capg = 0;
+	struct strmap seen = { 0 };
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const char *rel_i = s->nodes[i].obs.release;
 		if (!rel_i)
 			continue;
-		enum rel_relation rel = mf_relate(ctx->m, rel_i, s->target, NULL);
-		if (!rel_relation_ok(rel))
+		size_t gi;
+		if (strmap_get(&seen, rel_i, strlen(rel_i), &gi)) {
+			g[gi].count++;
 			continue;
-		bool first = true;
-		size_t count = 0;
-		for (size_t j = 0; j < s->nnodes; j++) {
-			const char *rel_j = s->nodes[j].obs.release;
-			if (rel_j && strcmp(rel_i, rel_j) == 0) {
-				if (j < i)
-					first = false;
-				count++;
-			}
 		}
-		if (first)
-			sb_addf(&fine, "%s%zu at %s (%s)", fine.len ? ", " : "", count, rel_i,
-				rel_relation_name(rel));
+		if (ng == capg) {
+			capg = capg ? 2 * capg : 8;
+			g = xreallocarray(g, capg, sizeof(*g));
+		}
+		g[ng] = (struct rel_group){ rel_i, 1, mf_relate(ctx->m, rel_i, s->target, NULL) };
+		strmap_put(&seen, rel_i, strlen(rel_i), ng++);
 	}
+	for (size_t k = 0; k < ng; k++)
+		if (rel_relation_ok(g[k].rel))
+			sb_addf(&fine, "%s%zu at %s (%s)", fine.len ? ", " : "", g[k].count,
+				g[k].release, rel_relation_name(g[k].rel));
+	free(g);
+	strmap_free(&seen);
 	if (older.len) {
 		check_raise(r, BS_FAILURE);
 		check_detail(r, "Older than the target %s (%s) allows: %s.", s->target, ts->name,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strmap.h"
 #include "core/xalloc.h"
 
 static const char *const phase_names[PH__COUNT] = {
@@ -640,17 +641,25 @@ void gate_eval(const struct plan_input *in, enum phase before, struct gate *g)
 		free(sb.blockers);
 	}
 
-	/* drop repeats (a blocker can come from two conditions) */
+	/* drop repeats (a blocker can come from two conditions): the first of
+	 * each (code, node, check) kept, found through a map (one per node of
+	 * a large fleet would make a pairwise scan quadratic) */
 	size_t w = 0;
+	struct strmap seen = { 0 };
 	for (size_t i = 0; i < b.nblockers; i++) {
-		bool dup = false;
-		for (size_t j = 0; j < w && !dup; j++)
-			dup = b.blockers[j].code == b.blockers[i].code &&
-			      b.blockers[j].node == b.blockers[i].node &&
-			      b.blockers[j].check == b.blockers[i].check;
-		if (!dup)
-			b.blockers[w++] = b.blockers[i];
+		char key[sizeof(int) + sizeof(long) + sizeof(void *)];
+		int code = (int)b.blockers[i].code;
+		const void *check = b.blockers[i].check;
+		memcpy(key, &code, sizeof(code));
+		memcpy(key + sizeof(code), &b.blockers[i].node, sizeof(long));
+		memcpy(key + sizeof(code) + sizeof(long), &check, sizeof(check));
+		size_t unused;
+		if (strmap_get(&seen, key, sizeof(key), &unused))
+			continue;
+		strmap_put(&seen, key, sizeof(key), i);
+		b.blockers[w++] = b.blockers[i];
 	}
+	strmap_free(&seen);
 	b.nblockers = w;
 
 	for (size_t i = 0; in->checks && i < in->nchecks; i++) {

@@ -5,6 +5,9 @@
 #   scripts/install-deps.sh --test    build + run/test dependencies: PostgreSQL,
 #                                     the real Barbican 15.0.1 (API under uwsgi),
 #                                     the Python oracles, curl, jq, tmux, valgrind
+#   scripts/install-deps.sh --bench   build + test + the benchmarks' peers: nginx-light
+#                                     (a fleet's reports served by a real web server;
+#                                     its own nginx kept stopped) and wrk (bench/fleet.sh)
 #   options: --check  only report what is missing (exit 1 if anything is; no root needed)
 #            --list   print the package list and exit
 #
@@ -59,19 +62,24 @@ TEST_PKGS=(postgresql curl tmux valgrind jq iproute2
            mariadb-server galera-4 rsync python3-pymysql
            rabbitmq-server barbican-worker barbican-keystone-listener python3-amqp
            openssh-server openssh-client)
+# Benchmarks (bench/fleet.sh): nginx serves a fleet's version reports; wrk is
+# the request rate we are compared with.
+BENCH_PKGS=(nginx-light wrk)
 
-WANT_TEST=0 CHECK_ONLY=0 LIST_ONLY=0
+WANT_TEST=0 WANT_BENCH=0 CHECK_ONLY=0 LIST_ONLY=0
 for a in "$@"; do
     case "$a" in
         --test)  WANT_TEST=1 ;;
+        --bench) WANT_TEST=1 WANT_BENCH=1 ;;
         --check) CHECK_ONLY=1 ;;
         --list)  LIST_ONLY=1 ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "usage: $0 [--test] [--check] [--list]" >&2; exit 2 ;;
+        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "usage: $0 [--test|--bench] [--check] [--list]" >&2; exit 2 ;;
     esac
 done
 PKGS=("${BUILD_PKGS[@]}")
 [ "$WANT_TEST" = 1 ] && PKGS+=("${TEST_PKGS[@]}")
+[ "$WANT_BENCH" = 1 ] && PKGS+=("${BENCH_PKGS[@]}")
 if [ "$LIST_ONLY" = 1 ]; then printf '%s\n' "${PKGS[@]}"; exit 0; fi
 
 # missing_pkgs: the packages of PKGS that are not fully installed ("ii").
@@ -93,7 +101,7 @@ if [ ${#MISSING[@]} -eq 0 ]; then
 fi
 if [ "$CHECK_ONLY" = 1 ]; then
     log "missing ${#MISSING[@]} of ${#PKGS[@]} packages: ${MISSING[*]}"
-    log "install them with: $0$([ "$WANT_TEST" = 1 ] && echo ' --test')"
+    log "install them with: $0$([ "$WANT_BENCH" = 1 ] && echo ' --bench' || { [ "$WANT_TEST" = 1 ] && echo ' --test'; })"
     exit 1
 fi
 

@@ -48,6 +48,9 @@ struct console {
 	struct prober *prober;
 	struct cmdprober *cmds;       /* report commands */
 	struct countprobe *count;     /* [data_migrations] count_command */
+	int inflight_seen, cmds_seen; /* probes in flight after the last perform */
+	bool stale;                   /* answers came since the model was recomputed */
+	double recompute_at;          /* not before (monotonic) while a refresh runs */
 
 	struct dbprobe *db;
 	double db_next_try;
@@ -108,6 +111,9 @@ struct console {
 
 static struct console *the_console;
 
+/* while answers come in, the model is recomputed at most this often */
+#define RECOMPUTE_EVERY_S 0.5
+
 static double mono(void)
 {
 	struct timespec t;
@@ -155,6 +161,8 @@ static void reload_journal(struct console *c)
 static void recompute(struct console *c)
 {
 	model_recompute(&c->md);
+	c->stale = false;
+	c->recompute_at = mono() + RECOMPUTE_EVERY_S;
 }
 
 static bool start_db(struct console *c)
@@ -1266,6 +1274,11 @@ int console_run(struct settings *st, const struct console_opts *o)
 		long ct = prober_timeout_ms(c->prober);
 		if (ct >= 0 && ct < wait)
 			wait = ct;
+		if (c->stale) {
+			long until = (long)((c->recompute_at - now) * 1000.0) + 1;
+			if (until < wait)
+				wait = until < 0 ? 0 : until;
+		}
 		enum { MAX_CMD_FDS = 64 };
 		struct curl_waitfd extra[7 + MAX_CMD_FDS];
 		unsigned nextra = 0;
@@ -1349,18 +1362,24 @@ int console_run(struct settings *st, const struct console_opts *o)
 			}
 			redraw = true;
 		}
-		int before = 0;
-		for (size_t i = 0; i < c->md.snap.nnodes; i++)
-			before += c->md.snap.nodes[i].in_flight;
+		/* answers of nodes: the model is recomputed from them at most
+		 * every RECOMPUTE_EVERY_S while a refresh is under way (and at
+		 * once when it completes), so its cost does not grow with the
+		 * number of answers */
+		bool answers = false;
 		bool rabbit_before = prober_busy(c->prober);
 		int inflight = prober_perform(c->prober, &c->md.snap);
-		if (inflight != before || rabbit_before != prober_busy(c->prober))
+		if (inflight != c->inflight_seen || rabbit_before != prober_busy(c->prober))
+			answers = true;
+		c->inflight_seen = inflight;
+		int cmds = cmdprober_perform(c->cmds, &c->md.snap);
+		if (cmds != c->cmds_seen)
+			answers = true;
+		c->cmds_seen = cmds;
+		if (answers) {
 			changed = true;
-		int cmds_before = 0;
-		for (size_t i = 0; i < c->md.snap.nnodes; i++)
-			cmds_before += c->md.snap.nodes[i].cmd_in_flight;
-		if (cmdprober_perform(c->cmds, &c->md.snap) != cmds_before)
-			changed = true;
+			c->stale = true;
+		}
 		if (c->run == RUN_LOCKING) {
 			lock_answered(c);
 			if (c->run != RUN_LOCKING)
@@ -1386,14 +1405,15 @@ int console_run(struct settings *st, const struct console_opts *o)
 				redraw = true;
 			}
 		}
-		if (changed)
-			recompute(c);
 		bool refreshed = false;
 		int completed = ticks_done(c);
+		if (changed && !answers)
+			c->stale = true, c->recompute_at = 0;  /* the database, a step: at once */
+		if (completed || (c->stale && mono() >= c->recompute_at))
+			recompute(c);
 		if (completed) {
 			c->refreshed = time(NULL);
 			c->refreshes += (unsigned long)completed;
-			recompute(c);
 			model_sample(&c->md, wall_now());
 			if (c->run == RUN_PREPARING && c->last_completed_seq >= c->prepare_seq)
 				step_prepared(c);
