@@ -59,27 +59,10 @@ KNOWN = {
     "content-length-conflicting":
         "two Content-Length headers that disagree (RFC 9112 6.3: unrecoverable) are taken: libcurl 7.88 "
         "keeps the last one and probes/http.c does not look at the headers: the node is up",
-    "chunk-size-garbage":
-        "a node that sent its status line and then a malformed chunked body (curl error 56) is classed "
-        "down (no answer); it answered, wrongly: error (probes/http.c classes by curl code only)",
-    "chunk-size-huge":
-        "as chunk-size-garbage: a chunk size over 64 bits (curl error 56) after the status line gives down, not error",
     "trailer-flood":
         "trailers after a chunked body are kept without a cap (libcurl 7.88 stores every header and "
         "trailer for its header API; probes/http.c sets no CURLOPT_HEADERFUNCTION to stop them): memory "
         "grows at the link's speed until the node timeout, 24-79 MiB in 2 s on loopback (flaky: may XPASS)",
-    "conf-100mb-file":
-        "the configuration reader holds the whole file (and more) in memory, with no size cap: "
-        "111 MiB peak for a 100 MB file of comments",
-    "conf-dev-zero":
-        "no size cap on a configuration file: --config-file /dev/zero is read for ever (killed after the bound)",
-    "conf-dev-urandom":
-        "no size cap on a configuration file: --config-file /dev/urandom is read for ever (killed after the bound)",
-    "conf-control-chars-in-target-release":
-        "`nodes` (text) prints [upgrade] target_release unsanitized: ESC, BEL and C1 U+009B reach the terminal",
-    "conf-control-chars-in-service":
-        "configuration error messages quote the value unsanitized: ESC on stderr "
-        "(\"invalid config value: [node:evil] service = 'barbican-\\e[31mworker'\")",
     "conf-huge-value":
         "no cap on a value's length: a 16 MB value costs 75 MiB (several copies) and 11 s in `nodes`",
     "conf-100000-sections":
