@@ -255,6 +255,9 @@ void ini_free(struct ini_file *f)
 struct parser {
 	struct ini_file *f;
 	struct strmap sections; /* name -> index in f->sections */
+	struct strmap keys;     /* (section index, key) -> index in its keys, for
+	                         * the sections of more than KEYS_SCANNED keys */
+	struct strbuf keybuf;   /* the map key being built */
 	size_t section;         /* index in f->sections; SIZE_MAX before any */
 	int lineno;
 	char *key;              /* the pending assignment, or NULL */
@@ -289,6 +292,40 @@ static void new_section(struct parser *p, const char *name, size_t len)
 	p->section = f->nsections++;
 }
 
+/* Grow an array to hold n elements, from 1: most sections hold a few keys
+ * and most keys one value, and a file of 100,000 one-key sections must not
+ * pay for 8 of each (xgrow's first step). */
+static void grow_small(void *pv, size_t *cap, size_t n, size_t sz)
+{
+	void **p = pv;
+	if (n <= *cap)
+		return;
+	size_t ncap = *cap ? *cap * 2 : 1;
+	if (ncap < n)
+		ncap = n;
+	*p = xreallocarray(*p, ncap, sz);
+	*cap = ncap;
+}
+
+/* A section's keys are looked up by a scan up to this many, then by a hash
+ * (built when the section passes it): the hash costs memory that 100,000
+ * sections of a few keys should not pay. */
+#define KEYS_SCANNED 16
+
+/* The map key of (section, key) is built in p->keybuf. */
+static void key_of(struct parser *p, const char *key)
+{
+	sb_reset(&p->keybuf);
+	sb_add(&p->keybuf, &p->section, sizeof(p->section));
+	sb_addstr(&p->keybuf, key);
+}
+
+static void index_key(struct parser *p, const struct ini_section *s, size_t i)
+{
+	key_of(p, s->keys[i].key);
+	strmap_put(&p->keys, p->keybuf.buf, p->keybuf.len, i);
+}
+
 /* ConfigParser.assignment, called when the next line ends the value: oslo
  * reports a missing section at the line being read then, not at the key. */
 static enum bs_status flush(struct parser *p)
@@ -301,19 +338,37 @@ static enum bs_status flush(struct parser *p)
 			       p->f->path, p->lineno);
 	struct ini_section *s = &p->f->sections[p->section];
 	struct ini_key *k = NULL;
-	for (size_t i = 0; i < s->nkeys && !k; i++)
-		if (strcmp(s->keys[i].key, p->key) == 0)
-			k = &s->keys[i];
+	size_t at;
+	if (s->nkeys <= KEYS_SCANNED) {
+		for (size_t i = 0; i < s->nkeys && !k; i++)
+			if (strcmp(s->keys[i].key, p->key) == 0)
+				k = &s->keys[i];
+	} else {
+		key_of(p, p->key);
+		if (strmap_get(&p->keys, p->keybuf.buf, p->keybuf.len, &at))
+			k = &s->keys[at];
+	}
 	if (k) {
 		free(p->key);
 	} else {
-		xgrow(&s->keys, &s->cap, s->nkeys + 1, sizeof(*s->keys));
+		grow_small(&s->keys, &s->cap, s->nkeys + 1, sizeof(*s->keys));
 		k = &s->keys[s->nkeys++];
 		*k = (struct ini_key){ .key = p->key };
+		/* past KEYS_SCANNED keys the section's keys are hashed, not
+		 * scanned: 100,000 keys in one section must not cost
+		 * 100,000^2 / 2 comparisons */
+		if (s->nkeys == KEYS_SCANNED + 1)
+			for (size_t i = 0; i < s->nkeys; i++)
+				index_key(p, s, i);
+		else if (s->nkeys > KEYS_SCANNED + 1)
+			index_key(p, s, s->nkeys - 1);
 	}
 	p->key = NULL;
-	xgrow(&k->values, &k->cap, k->nvalues + 1, sizeof(*k->values));
-	k->values[k->nvalues++] = (struct ini_value){ sb_detach(&p->value), p->key_line };
+	grow_small(&k->values, &k->cap, k->nvalues + 1, sizeof(*k->values));
+	/* an exact copy: the buffer's spare capacity is not kept per value */
+	char *v = xmalloc(p->value.len + 1);
+	memcpy(v, sb_str(&p->value), p->value.len + 1);
+	k->values[k->nvalues++] = (struct ini_value){ v, p->key_line };
 	return BS_ST_OK;
 }
 
@@ -418,7 +473,9 @@ enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
 		st = flush(&p);
 	free(p.key);
 	sb_free(&p.value);
+	sb_free(&p.keybuf);
 	strmap_free(&p.sections);
+	strmap_free(&p.keys);
 	if (st) {
 		ini_free(p.f);
 		return st;

@@ -69,9 +69,6 @@ KNOWN = {
         "about 1 KB of memory per section and no cap on their number: 105 MiB for 100,000 sections",
     "conf-20000-node-sections":
         "about 8 KB per node and no cap on their number: 170 MiB for 20,000 nodes (nodes --json)",
-    "conf-100000-keys-in-one-section":
-        "the reader's lookup of keys within a section is quadratic: 10,000 keys 1.5 s, 20,000 keys 6.3 s, "
-        "100,000 keys over the bound",
 }
 
 # more, only in a sanitized build (BS_HOSTILE_SANITIZED=1: meson test --setup asan)
