@@ -49,7 +49,9 @@ struct request {
 
 struct node_probe {
 	size_t index;
-	struct request req[RQ__COUNT];
+	struct request *req;    /* RQ__COUNT of them, made when the node is
+	                         * first admitted: a node without a URL (and
+	                         * there may be 20,000) never pays for them */
 	bool used[RQ__COUNT];
 	int pending;
 	struct timespec started;
@@ -122,15 +124,8 @@ struct prober *prober_new(const struct settings *st)
 	p->n = st->nnodes;
 	p->np = xcalloc(p->n ? p->n : 1, sizeof(*p->np));
 	p->queue = xcalloc(p->n ? p->n : 1, sizeof(*p->queue));
-	for (size_t i = 0; i < p->n; i++) {
-		struct node_probe *np = &p->np[i];
-		np->index = i;
-		for (int k = 0; k < RQ__COUNT; k++) {
-			np->req[k].np = np;
-			np->req[k].kind = (enum req_kind)k;
-			sb_init(&np->req[k].body, (size_t)st->max_body);
-		}
-	}
+	for (size_t i = 0; i < p->n; i++)
+		p->np[i].index = i;
 	return p;
 }
 
@@ -139,7 +134,7 @@ void prober_free(struct prober *p)
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->n; i++) {
-		for (int k = 0; k < RQ__COUNT; k++) {
+		for (int k = 0; p->np[i].req && k < RQ__COUNT; k++) {
 			struct request *r = &p->np[i].req[k];
 			if (r->easy) {
 				curl_multi_remove_handle(p->multi, r->easy);
@@ -149,6 +144,7 @@ void prober_free(struct prober *p)
 			free(r->redirect_error);
 			sb_free(&r->body);
 		}
+		free(p->np[i].req);
 	}
 	if (p->rabbit.easy) {
 		curl_multi_remove_handle(p->multi, p->rabbit.easy);
@@ -230,6 +226,14 @@ static void admit(struct prober *p, struct snapshot *s)
 		clock_gettime(CLOCK_MONOTONIC, &np->started);
 		np->timeout_ms = (long)(nc->timeout * 1000.0);
 		np->pending = 0;
+		if (!np->req) {
+			np->req = xcalloc(RQ__COUNT, sizeof(*np->req));
+			for (int k = 0; k < RQ__COUNT; k++) {
+				np->req[k].np = np;
+				np->req[k].kind = (enum req_kind)k;
+				sb_init(&np->req[k].body, (size_t)p->st->max_body);
+			}
+		}
 		for (int k = 0; k < RQ__COUNT; k++) {
 			struct request *r = &np->req[k];
 			np->used[k] = (k == RQ_REPORT) ? nc->report_url != NULL : nc->url != NULL;

@@ -65,8 +65,6 @@ KNOWN = {
         "grows at the link's speed until the node timeout, 24-79 MiB in 2 s on loopback (flaky: may XPASS)",
     "conf-huge-value":
         "no cap on a value's length: a 16 MB value costs 75 MiB (several copies) and 11 s in `nodes`",
-    "conf-20000-node-sections":
-        "about 8 KB per node and no cap on their number: 170 MiB for 20,000 nodes (nodes --json)",
 }
 
 # more, only in a sanitized build (BS_HOSTILE_SANITIZED=1: meson test --setup asan)
