@@ -56,13 +56,6 @@ TIME = "/usr/bin/time"
 
 # case name -> the defect it shows (another engineer fixes it; see README)
 KNOWN = {
-    "content-length-conflicting":
-        "two Content-Length headers that disagree (RFC 9112 6.3: unrecoverable) are taken: libcurl 7.88 "
-        "keeps the last one and probes/http.c does not look at the headers: the node is up",
-    "trailer-flood":
-        "trailers after a chunked body are kept without a cap (libcurl 7.88 stores every header and "
-        "trailer for its header API; probes/http.c sets no CURLOPT_HEADERFUNCTION to stop them): memory "
-        "grows at the link's speed until the node timeout, 24-79 MiB in 2 s on loopback (flaky: may XPASS)",
     "conf-huge-value":
         "no cap on a value's length: a 16 MB value costs 75 MiB (several copies) and 11 s in `nodes`",
 }
