@@ -372,6 +372,19 @@ static enum bs_status flush(struct parser *p)
 	return BS_ST_OK;
 }
 
+/* A value past INI_MAX_VALUE (p->value's cap): named by its key and the
+ * line where it starts. */
+static enum bs_status value_too_long(struct parser *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	py_repr(&sb, p->key);
+	bs_fail(p->err, BS_ST_CONFIG_PARSE,
+		"%s: line %d: the value of %s is longer than %u MiB, which no configuration value is",
+		p->f->path, p->key_line, sb_str(&sb), INI_MAX_VALUE >> 20);
+	sb_free(&sb);
+	return BS_ST_CONFIG_PARSE;
+}
+
 static enum bs_status assignment(struct parser *p, const char *line, size_t len)
 {
 	const char *colon = memchr(line, ':', len), *equal = memchr(line, '=', len);
@@ -395,7 +408,8 @@ static enum bs_status assignment(struct parser *p, const char *line, size_t len)
 	p->key = xstrndup(line + kstart, klen - kstart);
 	p->key_line = p->lineno;
 	sb_reset(&p->value);
-	sb_add(&p->value, v, vlen);
+	if (sb_add(&p->value, v, vlen))
+		return value_too_long(p);
 	return BS_ST_OK;
 }
 
@@ -408,8 +422,8 @@ static enum bs_status parse_line(struct parser *p, const char *line, size_t len)
 		if (!p->key)
 			return parse_error(p, "unexpected continuation line", line, len);
 		size_t skip = lstrip(line, len);
-		sb_addch(&p->value, '\n');
-		sb_add(&p->value, line + skip, len - skip);
+		if (sb_addch(&p->value, '\n') || sb_add(&p->value, line + skip, len - skip))
+			return value_too_long(p);
 		return BS_ST_OK;
 	}
 	enum bs_status st = flush(p);
@@ -455,7 +469,7 @@ enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
 	if (st)
 		return st;
 	struct parser p = { .section = SIZE_MAX, .err = err };
-	sb_init(&p.value, 0);
+	sb_init(&p.value, INI_MAX_VALUE);
 	p.f = xcalloc(1, sizeof(*p.f));
 	p.f->path = xstrdup(name);
 	/* universal newlines: a line ends at \n, \r\n or \r */

@@ -228,15 +228,26 @@ static enum bs_status get(struct conf *c, const char *group, const char *name, c
 	return st;
 }
 
+#define SHOWN_MAX 200
+
 static enum bs_status bad_value(struct bs_err *err, const char *group, const char *name,
 				const char *value, const struct conf_loc *loc, const char *want)
 {
-	/* the value as a terminal may show it, a URL's password masked */
+	/* the value as a terminal may show it, a URL's password masked, and
+	 * no more than SHOWN_MAX bytes of it (a value may be 1 MiB) */
 	char *masked = strstr(name, "url") ? url_masked(value) : xstrdup(value);
-	char *shown = sanitize_term(masked, false);
+	size_t len = strlen(masked), cut = len;
+	if (len > SHOWN_MAX) {
+		cut = SHOWN_MAX;
+		while (cut > 0 && ((unsigned char)masked[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a UTF-8 sequence */
+	}
+	char *shown = sanitize_term_n(masked, cut, false);
+	char *more = cut < len ? xasprintf("... (%zu bytes)", len) : xstrdup("");
 	char *w = where(loc);
-	enum bs_status st = bs_fail(err, BS_ST_CONFIG_VALUE, "[%s] %s = '%s' (%s): %s",
-				    group ? group : "DEFAULT", name, shown, w, want);
+	enum bs_status st = bs_fail(err, BS_ST_CONFIG_VALUE, "[%s] %s = '%s'%s (%s): %s",
+				    group ? group : "DEFAULT", name, shown, more, w, want);
+	free(more);
 	free(w);
 	free(shown);
 	free(masked);

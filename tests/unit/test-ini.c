@@ -322,6 +322,47 @@ static void test_read_errors(void **state)
 			 BS_ST_CONFIG_READ);
 }
 
+/* A value may be INI_MAX_VALUE bytes, continuation lines joined, not one
+ * more: the error names the file, the line where the value starts and its
+ * key (escaped). */
+static void test_value_cap(void **state)
+{
+	(void)state;
+	struct ini_file *f;
+	struct bs_err err;
+	struct strbuf sb = STRBUF_INIT;
+	sb_addstr(&sb, "[s]\nk = ");
+	for (size_t i = 0; i < INI_MAX_VALUE; i++)
+		sb_addch(&sb, 'v');
+	sb_addstr(&sb, "\n");
+	assert_int_equal(ini_parse_buffer("cap", sb_str(&sb), sb.len, &f, &err), BS_ST_OK);
+	assert_int_equal(strlen(ini_key(ini_section(f, "s"), "k")->values[0].value), INI_MAX_VALUE);
+	ini_free(f);
+
+	sb_reset(&sb);
+	sb_addstr(&sb, "[s]\nk = v\n[t]\nk\x1b = ");
+	for (size_t i = 0; i < INI_MAX_VALUE + 1; i++)
+		sb_addch(&sb, 'v');
+	sb_addstr(&sb, "\n");
+	assert_int_equal(ini_parse_buffer("cap", sb_str(&sb), sb.len, &f, &err), BS_ST_CONFIG_PARSE);
+	assert_string_equal(err.detail, "cap: line 4: the value of 'k\\x1b' is longer than 1 MiB, "
+					"which no configuration value is");
+	assert_null(f);
+
+	/* continuation lines count, the newlines between them too */
+	sb_reset(&sb);
+	sb_addstr(&sb, "[s]\n\nk = first\n");
+	for (size_t i = 0; i < INI_MAX_VALUE / 1024; i++) {
+		sb_addstr(&sb, "  ");
+		for (int j = 0; j < 1023; j++)
+			sb_addch(&sb, 'c');
+		sb_addstr(&sb, "\n");
+	}
+	assert_int_equal(ini_parse_buffer("cont", sb_str(&sb), sb.len, &f, &err), BS_ST_CONFIG_PARSE);
+	assert_non_null(strstr(err.detail, "cont: line 3: the value of 'k'"));
+	sb_free(&sb);
+}
+
 /* Line numbers of values (oslo does not keep them): the line of "key =". */
 static void test_lines(void **state)
 {
@@ -542,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_many_keys),
+		cmocka_unit_test(test_value_cap),
 		cmocka_unit_test(test_python_str),
 	};
 	return cmocka_run_group_tests(tests, oracle_tmpdir_setup, oracle_tmpdir_teardown);
