@@ -60,11 +60,6 @@ KNOWN = {
 
 # more, only in a sanitized build (BS_HOSTILE_SANITIZED=1: meson test --setup asan)
 KNOWN_SANITIZED = {
-    "header-folding-flood":
-        "libcurl 7.88 unfolds obs-fold header lines by realloc'ing the whole header at each line "
-        "(quadratic); ASan's realloc always moves, so 300 KB of folded headers keep curl_multi_perform "
-        "busy for > 15 s: the node timeout (2 s) is not enforced inside libcurl (the plain build stops "
-        "at curl's 300 KB header cap in 0.3 s)",
 }
 if os.environ.get("BS_HOSTILE_SANITIZED") == "1":
     KNOWN.update(KNOWN_SANITIZED)
