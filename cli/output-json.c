@@ -171,15 +171,33 @@ static json_t *discovered_json(const struct snapshot *s)
 	return a;
 }
 
+/* Write a value and drop it. */
+static void put(FILE *f, json_t *v)
+{
+	char *text = pyjson_dumps(v);
+	fputs(text, f);
+	free(text);
+	json_decref(v);
+}
+
+/* The document is written as json.dumps writes it, but the nodes one by
+ * one: the text of 20,000 nodes (and their jansson trees) is never held in
+ * memory at once. */
 static void json_nodes(FILE *f, const struct snapshot *s, const struct manifest *m)
 {
+	fputs("{\"schema\": ", f);
+	put(f, json_string(SCHEMA_NODES));
+	fputs(", \"target\": ", f);
+	put(f, target_json(s, m));
+	fputs(", \"nodes\": [", f);
+	for (size_t i = 0; i < s->nnodes; i++) {
+		if (i)
+			fputs(", ", f);
+		put(f, node_json(s, m, &s->nodes[i]));
+	}
+	fputs("], ", f);
+	/* the rest as a document of its own, its opening brace dropped */
 	json_t *doc = json_object();
-	json_object_set_new(doc, "schema", json_string(SCHEMA_NODES));
-	json_object_set_new(doc, "target", target_json(s, m));
-	json_t *nodes = json_array();
-	for (size_t i = 0; i < s->nnodes; i++)
-		json_array_append_new(nodes, node_json(s, m, &s->nodes[i]));
-	json_object_set_new(doc, "nodes", nodes);
 	json_t *rq = json_null();
 	if (s->rabbit.configured) {
 		rq = json_object();
@@ -190,7 +208,10 @@ static void json_nodes(FILE *f, const struct snapshot *s, const struct manifest 
 	}
 	json_object_set_new(doc, "rabbitmq", rq);
 	json_object_set_new(doc, "discovered", discovered_json(s));
-	emit(f, doc);
+	char *text = pyjson_dumps(doc);
+	fprintf(f, "%s\n", text + 1);
+	free(text);
+	json_decref(doc);
 }
 
 static void json_migrations(FILE *f, const struct snapshot *s, const struct manifest *m)

@@ -33,9 +33,9 @@ struct opt {
 
 struct file {
 	struct ini_file *ini;
-	char **norm;  /* the normalized name of each section */
 	/* its sections by normalized name: the first, then each the next of
-	 * the same name ([Database] and [database] are one group) */
+	 * the same name ([Database] and [database] are one group); the
+	 * normalized names themselves are not kept (only the map's keys) */
 	struct strmap by_norm;
 	size_t *next_same;   /* SIZE_MAX: none */
 };
@@ -44,7 +44,7 @@ struct conf {
 	struct file *files;          /* in parse order */
 	size_t nfiles, cap_files;
 	const char **paths;          /* files[i].ini->path, for conf_files */
-	char **sections;
+	const char **sections;       /* borrowed from the files' sections */
 	size_t nsections;
 	char **config_file;          /* the config_file option, absolute */
 	size_t nconfig_file;
@@ -279,21 +279,21 @@ static void add_file(struct conf *c, struct ini_file *ini)
 	xgrow(&c->files, &c->cap_files, c->nfiles + 1, sizeof(*c->files));
 	struct file *f = &c->files[c->nfiles++];
 	f->ini = ini;
-	f->norm = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*f->norm));
 	f->next_same = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*f->next_same));
 	memset(&f->by_norm, 0, sizeof(f->by_norm));
 	size_t *last = xcalloc(ini->nsections ? ini->nsections : 1, sizeof(*last));
 	for (size_t i = 0; i < ini->nsections; i++) {
-		f->norm[i] = norm_group(ini->sections[i].name);
+		char *norm = norm_group(ini->sections[i].name);
 		f->next_same[i] = SIZE_MAX;
 		size_t first;
-		if (strmap_get(&f->by_norm, f->norm[i], strlen(f->norm[i]), &first)) {
+		if (strmap_get(&f->by_norm, norm, strlen(norm), &first)) {
 			f->next_same[last[first]] = i;
 			last[first] = i;
 		} else {
-			strmap_put(&f->by_norm, f->norm[i], strlen(f->norm[i]), i);
+			strmap_put(&f->by_norm, norm, strlen(norm), i);
 			last[i] = i;
 		}
+		free(norm);
 	}
 	free(last);
 }
@@ -413,18 +413,24 @@ static void finish(struct conf *c)
 	for (size_t i = 0; i < c->nfiles; i++)
 		c->paths[i] = c->files[i].ini->path;
 
-	struct strmap seen = { 0 };
+	/* a section is listed where its normalized name first appears: the
+	 * first of that name in its file, in no earlier file */
+	size_t cap = 0;
 	for (size_t i = 0; i < c->nfiles; i++) {
 		const struct file *f = &c->files[i];
 		for (size_t j = 0; j < f->ini->nsections; j++) {
-			size_t k;
-			if (strmap_get(&seen, f->norm[j], strlen(f->norm[j]), &k))
+			char *norm = norm_group(f->ini->sections[j].name);
+			size_t len = strlen(norm), k;
+			bool first = strmap_get(&f->by_norm, norm, len, &k) && k == j;
+			for (size_t e = 0; e < i && first; e++)
+				first = !strmap_get(&c->files[e].by_norm, norm, len, &k);
+			free(norm);
+			if (!first)
 				continue;
-			strmap_put(&seen, f->norm[j], strlen(f->norm[j]), j);
-			push(&c->sections, &c->nsections, xstrdup(f->ini->sections[j].name));
+			xgrow(&c->sections, &cap, c->nsections + 1, sizeof(*c->sections));
+			c->sections[c->nsections++] = f->ini->sections[j].name;
 		}
 	}
-	strmap_free(&seen);
 }
 
 enum bs_status conf_load(const struct conf_args *a, struct conf **out, struct bs_err *err)
@@ -479,16 +485,13 @@ void conf_free(struct conf *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->nfiles; i++) {
-		for (size_t j = 0; j < c->files[i].ini->nsections; j++)
-			free(c->files[i].norm[j]);
-		free(c->files[i].norm);
 		free(c->files[i].next_same);
 		strmap_free(&c->files[i].by_norm);
 		ini_free(c->files[i].ini);
 	}
 	free(c->files);
 	free(c->paths);
-	free_strv(c->sections, c->nsections);
+	free(c->sections);
 	free_strv(c->config_file, c->nconfig_file);
 	free_strv(c->arg_dirs, c->narg_dirs);
 	free_strv(c->search_dirs, c->nsearch_dirs);
@@ -504,7 +507,7 @@ void conf_free(struct conf *c)
 
 size_t conf_sections(const struct conf *c, const char *const **out)
 {
-	*out = (const char *const *)c->sections;
+	*out = c->sections;
 	return c->nsections;
 }
 
@@ -573,7 +576,7 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 		.group = xstrdup_or_null(group),
 		.name = xstrdup(o->name),
 		.env = env_name(group, o->name),
-		.deps = xcalloc(o->ndeprecated ? o->ndeprecated : 1, sizeof(*n.deps)),
+		.deps = o->ndeprecated ? xcalloc(o->ndeprecated, sizeof(*n.deps)) : NULL,
 		.ndeps = o->ndeprecated,
 		.multi = o->multi,
 		.dflt = xstrdup_or_null(o->dflt),
@@ -594,16 +597,58 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 		at = c->nopts++;
 		c->opts[at] = n;
 		strmap_put(&c->opt_index, key, klen, at);
+		/* a group is registered while it has options */
+		size_t count = 0;
+		if (group) {
+			strmap_get(&c->groups, group, strlen(group), &count);
+			strmap_put(&c->groups, group, strlen(group), count + 1);
+		}
 	}
 	free(key);
-	if (group)
-		strmap_put(&c->groups, group, strlen(group), 1);
 	/* the last registered option with a deprecated name wins it */
 	for (size_t i = 0; i < c->opts[at].ndeps; i++) {
 		const struct dep *d = &c->opts[at].deps[i];
 		char *dk = opt_key(d->group, d->name, &klen);
 		strmap_put(&c->dep_index, dk, klen, at);
 		free(dk);
+	}
+}
+
+size_t conf_mark(const struct conf *c)
+{
+	return c->nopts;
+}
+
+void conf_forget(struct conf *c, size_t mark)
+{
+	size_t klen, v;
+	while (c->nopts > mark) {
+		struct opt *o = &c->opts[--c->nopts];
+		char *key = opt_key(o->group, o->name, &klen);
+		strmap_del(&c->opt_index, key, klen);
+		free(key);
+		if (o->group && strmap_get(&c->groups, o->group, strlen(o->group), &v)) {
+			if (v > 1)
+				strmap_put(&c->groups, o->group, strlen(o->group), v - 1);
+			else
+				strmap_del(&c->groups, o->group, strlen(o->group));
+		}
+		/* a deprecated name it won goes back to the last earlier holder */
+		for (size_t i = 0; i < o->ndeps; i++) {
+			const struct dep *d = &o->deps[i];
+			char *dk = opt_key(d->group, d->name, &klen);
+			if (strmap_get(&c->dep_index, dk, klen, &v) && v == c->nopts) {
+				strmap_del(&c->dep_index, dk, klen);
+				for (size_t j = c->nopts; j-- > 0;)
+					for (size_t k = 0; k < c->opts[j].ndeps; k++)
+						if (strcmp(c->opts[j].deps[k].group, d->group) == 0 &&
+						    strcmp(c->opts[j].deps[k].name, d->name) == 0 &&
+						    !strmap_get(&c->dep_index, dk, klen, &v))
+							strmap_put(&c->dep_index, dk, klen, j);
+			}
+			free(dk);
+		}
+		opt_free(o);
 	}
 }
 

@@ -108,6 +108,15 @@ struct conf *conf_from_files(struct ini_file **files, size_t n);
  * name replaces the first. */
 void conf_register(struct conf *c, const struct conf_opt *opt);
 
+/* Forget the options registered since conf_mark() returned mark, as if they
+ * had never been registered (their groups too, once empty; a deprecated
+ * name one of them won goes back to the last earlier option with it). Only
+ * options new since the mark are forgotten: one that replaced an earlier
+ * registration stays. For options needed by one step only: the six of each
+ * [node:NAME] section, 1.8 KB a node if kept. */
+size_t conf_mark(const struct conf *c);
+void conf_forget(struct conf *c, size_t mark);
+
 /* Look up a registered, non-multi option (group NULL or "DEFAULT" for
  * DEFAULT; a deprecated name finds its option, as in oslo). Returns BS_ST_OK
  * and sets *out (malloc'd, substituted; NULL when unset and without default)

@@ -255,6 +255,9 @@ void ini_free(struct ini_file *f)
 struct parser {
 	struct ini_file *f;
 	struct strmap sections; /* name -> index in f->sections */
+	struct strmap keys;     /* (section index, key) -> index in its keys, for
+	                         * the sections of more than KEYS_SCANNED keys */
+	struct strbuf keybuf;   /* the map key being built */
 	size_t section;         /* index in f->sections; SIZE_MAX before any */
 	int lineno;
 	char *key;              /* the pending assignment, or NULL */
@@ -289,6 +292,40 @@ static void new_section(struct parser *p, const char *name, size_t len)
 	p->section = f->nsections++;
 }
 
+/* Grow an array to hold n elements, from 1: most sections hold a few keys
+ * and most keys one value, and a file of 100,000 one-key sections must not
+ * pay for 8 of each (xgrow's first step). */
+static void grow_small(void *pv, size_t *cap, size_t n, size_t sz)
+{
+	void **p = pv;
+	if (n <= *cap)
+		return;
+	size_t ncap = *cap ? *cap * 2 : 1;
+	if (ncap < n)
+		ncap = n;
+	*p = xreallocarray(*p, ncap, sz);
+	*cap = ncap;
+}
+
+/* A section's keys are looked up by a scan up to this many, then by a hash
+ * (built when the section passes it): the hash costs memory that 100,000
+ * sections of a few keys should not pay. */
+#define KEYS_SCANNED 16
+
+/* The map key of (section, key) is built in p->keybuf. */
+static void key_of(struct parser *p, const char *key)
+{
+	sb_reset(&p->keybuf);
+	sb_add(&p->keybuf, &p->section, sizeof(p->section));
+	sb_addstr(&p->keybuf, key);
+}
+
+static void index_key(struct parser *p, const struct ini_section *s, size_t i)
+{
+	key_of(p, s->keys[i].key);
+	strmap_put(&p->keys, p->keybuf.buf, p->keybuf.len, i);
+}
+
 /* ConfigParser.assignment, called when the next line ends the value: oslo
  * reports a missing section at the line being read then, not at the key. */
 static enum bs_status flush(struct parser *p)
@@ -301,20 +338,51 @@ static enum bs_status flush(struct parser *p)
 			       p->f->path, p->lineno);
 	struct ini_section *s = &p->f->sections[p->section];
 	struct ini_key *k = NULL;
-	for (size_t i = 0; i < s->nkeys && !k; i++)
-		if (strcmp(s->keys[i].key, p->key) == 0)
-			k = &s->keys[i];
+	size_t at;
+	if (s->nkeys <= KEYS_SCANNED) {
+		for (size_t i = 0; i < s->nkeys && !k; i++)
+			if (strcmp(s->keys[i].key, p->key) == 0)
+				k = &s->keys[i];
+	} else {
+		key_of(p, p->key);
+		if (strmap_get(&p->keys, p->keybuf.buf, p->keybuf.len, &at))
+			k = &s->keys[at];
+	}
 	if (k) {
 		free(p->key);
 	} else {
-		xgrow(&s->keys, &s->cap, s->nkeys + 1, sizeof(*s->keys));
+		grow_small(&s->keys, &s->cap, s->nkeys + 1, sizeof(*s->keys));
 		k = &s->keys[s->nkeys++];
 		*k = (struct ini_key){ .key = p->key };
+		/* past KEYS_SCANNED keys the section's keys are hashed, not
+		 * scanned: 100,000 keys in one section must not cost
+		 * 100,000^2 / 2 comparisons */
+		if (s->nkeys == KEYS_SCANNED + 1)
+			for (size_t i = 0; i < s->nkeys; i++)
+				index_key(p, s, i);
+		else if (s->nkeys > KEYS_SCANNED + 1)
+			index_key(p, s, s->nkeys - 1);
 	}
 	p->key = NULL;
-	xgrow(&k->values, &k->cap, k->nvalues + 1, sizeof(*k->values));
-	k->values[k->nvalues++] = (struct ini_value){ sb_detach(&p->value), p->key_line };
+	grow_small(&k->values, &k->cap, k->nvalues + 1, sizeof(*k->values));
+	/* an exact copy: the buffer's spare capacity is not kept per value */
+	char *v = xmalloc(p->value.len + 1);
+	memcpy(v, sb_str(&p->value), p->value.len + 1);
+	k->values[k->nvalues++] = (struct ini_value){ v, p->key_line };
 	return BS_ST_OK;
+}
+
+/* A value past INI_MAX_VALUE (p->value's cap): named by its key and the
+ * line where it starts. */
+static enum bs_status value_too_long(struct parser *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+	py_repr(&sb, p->key);
+	bs_fail(p->err, BS_ST_CONFIG_PARSE,
+		"%s: line %d: the value of %s is longer than %u MiB, which no configuration value is",
+		p->f->path, p->key_line, sb_str(&sb), INI_MAX_VALUE >> 20);
+	sb_free(&sb);
+	return BS_ST_CONFIG_PARSE;
 }
 
 static enum bs_status assignment(struct parser *p, const char *line, size_t len)
@@ -340,7 +408,8 @@ static enum bs_status assignment(struct parser *p, const char *line, size_t len)
 	p->key = xstrndup(line + kstart, klen - kstart);
 	p->key_line = p->lineno;
 	sb_reset(&p->value);
-	sb_add(&p->value, v, vlen);
+	if (sb_add(&p->value, v, vlen))
+		return value_too_long(p);
 	return BS_ST_OK;
 }
 
@@ -353,8 +422,8 @@ static enum bs_status parse_line(struct parser *p, const char *line, size_t len)
 		if (!p->key)
 			return parse_error(p, "unexpected continuation line", line, len);
 		size_t skip = lstrip(line, len);
-		sb_addch(&p->value, '\n');
-		sb_add(&p->value, line + skip, len - skip);
+		if (sb_addch(&p->value, '\n') || sb_add(&p->value, line + skip, len - skip))
+			return value_too_long(p);
 		return BS_ST_OK;
 	}
 	enum bs_status st = flush(p);
@@ -400,7 +469,7 @@ enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
 	if (st)
 		return st;
 	struct parser p = { .section = SIZE_MAX, .err = err };
-	sb_init(&p.value, 0);
+	sb_init(&p.value, INI_MAX_VALUE);
 	p.f = xcalloc(1, sizeof(*p.f));
 	p.f->path = xstrdup(name);
 	/* universal newlines: a line ends at \n, \r\n or \r */
@@ -418,7 +487,9 @@ enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
 		st = flush(&p);
 	free(p.key);
 	sb_free(&p.value);
+	sb_free(&p.keybuf);
 	strmap_free(&p.sections);
+	strmap_free(&p.keys);
 	if (st) {
 		ini_free(p.f);
 		return st;

@@ -81,7 +81,7 @@ struct settings {
 
 	/* [node:NAME] */
 	struct node_conf *nodes;
-	size_t nnodes;
+	size_t nnodes, cap_nodes;
 
 	/* [probes] */
 	double probe_timeout;

@@ -17,6 +17,8 @@ struct strmap {
 void strmap_put(struct strmap *m, const char *key, size_t len, size_t value);
 /* The value of key, or false. */
 bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value);
+/* Remove key (nothing if absent). */
+void strmap_del(struct strmap *m, const char *key, size_t len);
 void strmap_free(struct strmap *m);
 
 #endif

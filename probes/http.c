@@ -1,8 +1,10 @@
 #include "http.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bs-config.h"
 #include "core/strbuf.h"
@@ -27,6 +29,10 @@ static const char *const req_label[] = {
 
 #define MAX_REDIRECTS 3
 #define RAW_KEEP (64 * 1024)
+/* All the header and trailer lines of an answer (1xx ones included) may
+ * take this much, no more: Barbican's take under 1 KB, and libcurl 7.88
+ * keeps every line for its header API, trailers without a bound. */
+#define HEAD_MAX (64 * 1024)
 
 struct node_probe;
 
@@ -41,6 +47,10 @@ struct request {
 	CURLcode result;
 	long status;
 	long header_bytes;  /* of the answer's headers received (0: no answer began) */
+	size_t head_seen;   /* bytes of header and trailer lines seen (on_header) */
+	uint64_t clen;      /* the answer's Content-Length, if clen_set */
+	bool clen_set;
+	char *head_error;   /* why on_header stopped the transfer, or NULL */
 	double total_s;
 	int redirects;
 	char *redirect_error;
@@ -49,7 +59,9 @@ struct request {
 
 struct node_probe {
 	size_t index;
-	struct request req[RQ__COUNT];
+	struct request *req;    /* RQ__COUNT of them, made when the node is
+	                         * first admitted: a node without a URL (and
+	                         * there may be 20,000) never pays for them */
 	bool used[RQ__COUNT];
 	int pending;
 	struct timespec started;
@@ -98,6 +110,72 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* A Content-Length line's value, each element of it (RFC 9110 8.6: a list
+ * of equal values may come merged into one line) against *have (the first
+ * value seen, when *set). False when an element differs (*bad is it), true
+ * otherwise; an element that is no number is left to libcurl. */
+static bool clen_agrees(const char *v, size_t len, uint64_t *have, bool *set, uint64_t *bad)
+{
+	for (size_t i = 0; i < len;) {
+		while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		if (i == len)
+			break;
+		uint64_t n = 0;
+		size_t digits = 0;
+		for (; i < len && v[i] >= '0' && v[i] <= '9'; i++, digits++) {
+			if (n > (UINT64_MAX - 9) / 10)
+				return true; /* libcurl refuses it */
+			n = n * 10 + (uint64_t)(v[i] - '0');
+		}
+		while (i < len && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (!digits || (i < len && v[i] != ','))
+			return true;
+		if (*set && n != *have) {
+			*bad = n;
+			return false;
+		}
+		*have = n;
+		*set = true;
+	}
+	return true;
+}
+
+/* Every header and trailer line (libcurl passes both, and the status line
+ * of each answer, a 1xx one included). Stops the transfer (the node
+ * answered wrongly: error) past HEAD_MAX bytes of them, and when an
+ * answer's Content-Length is given twice with different values (RFC 9112
+ * 6.3: the message cannot be framed; libcurl 7.88 takes the last one). */
+static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
+{
+	struct request *r = userp;
+	size_t n = size * nitems;
+	r->head_seen += n;
+	if (r->head_seen > HEAD_MAX) {
+		r->head_error = xasprintf("headers and trailers over %d KiB", HEAD_MAX / 1024);
+		return 0;
+	}
+	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		r->clen_set = false; /* a new answer: the one after a 1xx */
+		return n;
+	}
+	static const char cl[] = "content-length:";
+	size_t cl_len = sizeof(cl) - 1;
+	size_t len = n;
+	while (len && (data[len - 1] == '\r' || data[len - 1] == '\n'))
+		len--;
+	uint64_t bad;
+	if (len > cl_len && strncasecmp(data, cl, cl_len) == 0 &&
+	    !clen_agrees(data + cl_len, len - cl_len, &r->clen, &r->clen_set, &bad)) {
+		r->head_error = xasprintf("Content-Length given twice with different values "
+					  "(%llu and %llu)",
+					  (unsigned long long)r->clen, (unsigned long long)bad);
+		return 0;
+	}
+	return n;
+}
+
 struct prober *prober_new(const struct settings *st)
 {
 	struct prober *p = xcalloc(1, sizeof(*p));
@@ -122,15 +200,8 @@ struct prober *prober_new(const struct settings *st)
 	p->n = st->nnodes;
 	p->np = xcalloc(p->n ? p->n : 1, sizeof(*p->np));
 	p->queue = xcalloc(p->n ? p->n : 1, sizeof(*p->queue));
-	for (size_t i = 0; i < p->n; i++) {
-		struct node_probe *np = &p->np[i];
-		np->index = i;
-		for (int k = 0; k < RQ__COUNT; k++) {
-			np->req[k].np = np;
-			np->req[k].kind = (enum req_kind)k;
-			sb_init(&np->req[k].body, (size_t)st->max_body);
-		}
-	}
+	for (size_t i = 0; i < p->n; i++)
+		p->np[i].index = i;
 	return p;
 }
 
@@ -139,7 +210,7 @@ void prober_free(struct prober *p)
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->n; i++) {
-		for (int k = 0; k < RQ__COUNT; k++) {
+		for (int k = 0; p->np[i].req && k < RQ__COUNT; k++) {
 			struct request *r = &p->np[i].req[k];
 			if (r->easy) {
 				curl_multi_remove_handle(p->multi, r->easy);
@@ -147,14 +218,17 @@ void prober_free(struct prober *p)
 			}
 			free(r->url);
 			free(r->redirect_error);
+			free(r->head_error);
 			sb_free(&r->body);
 		}
+		free(p->np[i].req);
 	}
 	if (p->rabbit.easy) {
 		curl_multi_remove_handle(p->multi, p->rabbit.easy);
 		curl_easy_cleanup(p->rabbit.easy);
 	}
 	free(p->rabbit.url);
+	free(p->rabbit.head_error);
 	sb_free(&p->rabbit.body);
 	free(p->rabbit_user);
 	free(p->rabbit_password);
@@ -188,6 +262,8 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
@@ -215,6 +291,10 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	r->result = CURLE_OK;
 	r->status = 0;
 	r->header_bytes = 0;
+	r->head_seen = 0;
+	r->clen_set = false;
+	free(r->head_error);
+	r->head_error = NULL;
 	r->total_s = 0;
 	curl_multi_add_handle(p->multi, e);
 }
@@ -230,6 +310,14 @@ static void admit(struct prober *p, struct snapshot *s)
 		clock_gettime(CLOCK_MONOTONIC, &np->started);
 		np->timeout_ms = (long)(nc->timeout * 1000.0);
 		np->pending = 0;
+		if (!np->req) {
+			np->req = xcalloc(RQ__COUNT, sizeof(*np->req));
+			for (int k = 0; k < RQ__COUNT; k++) {
+				np->req[k].np = np;
+				np->req[k].kind = (enum req_kind)k;
+				sb_init(&np->req[k].body, (size_t)p->st->max_body);
+			}
+		}
 		for (int k = 0; k < RQ__COUNT; k++) {
 			struct request *r = &np->req[k];
 			np->used[k] = (k == RQ_REPORT) ? nc->report_url != NULL : nc->url != NULL;
@@ -387,6 +475,10 @@ static void note(struct outcome *oc, enum node_state st, const char *fmt, ...)
 static bool answered(const struct prober *p, struct request *r, struct outcome *oc)
 {
 	const char *label = r->kind == RQ_REPORT ? "GET report" : req_label[r->kind];
+	if (r->head_error) {
+		note(oc, NS_ERROR, "%s: %s", label, r->head_error);
+		return false;
+	}
 	if (r->over_cap || r->result == CURLE_FILESIZE_EXCEEDED) {
 		note(oc, NS_ERROR, "%s: body larger than %ld bytes ([probes] max_body)", label,
 		     p->st->max_body);
@@ -535,7 +627,9 @@ static void rabbit_finish(struct prober *p, struct snapshot *s)
 	ro->probed = true;
 	ro->latency_ms = (double)now_ms_since(&p->rabbit_started);
 	char *why = NULL;
-	if (r->over_cap || r->result == CURLE_FILESIZE_EXCEEDED) {
+	if (r->head_error) {
+		ro->error = xasprintf("GET /api/connections: %s", r->head_error);
+	} else if (r->over_cap || r->result == CURLE_FILESIZE_EXCEEDED) {
 		ro->error = xasprintf("GET /api/connections: more than %zu bytes", r->body.max);
 	} else if (r->result != CURLE_OK) {
 		ro->error = xasprintf("GET /api/connections: %s",

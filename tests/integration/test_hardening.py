@@ -121,7 +121,13 @@ class Misbehaving:
                 c.sendall(b"\x15\x03\x01\x00\x02\x02\x46")
             elif m == "reset":
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            elif m == "ok":
+            elif m == "trailer-flood":
+                # a good answer, chunked, then trailers for ever
+                c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          b"%x\r\n%s\r\n0\r\n" % (len(BUILD_ANSWER), BUILD_ANSWER))
+                for _ in range(100000):
+                    c.sendall(b"X-Trailer: " + b"t" * 1000 + b"\r\n")
+            elif m in ("ok",) or m.startswith("cl-") or m == "headers-60k":
                 path = req.split(b" ")[1] if b" " in req else b"/"
                 if path.startswith(b"/?build"):
                     body, status = BUILD_ANSWER, b"200 OK"
@@ -130,8 +136,23 @@ class Misbehaving:
                 else:
                     body, status = (b'{"versions": {"values": [{"id": "v1", "status": "stable"}]}}',
                                     b"300 Multiple Choices")
-                c.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
-                          b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+                n = len(body)
+                length = {
+                    # two lines, or one line listing two values (RFC 9110 8.6)
+                    "cl-conflict": b"Content-Length: 2\r\nContent-Length: %d\r\n" % n,
+                    "cl-conflict-list": b"Content-Length: %d, %d\r\n" % (n, n + 1),
+                    "cl-equal": b"Content-Length: %d\r\ncontent-length:  %d \r\n" % (n, n),
+                    "cl-equal-list": b"Content-Length: %d,%d , %d\r\n" % (n, n, n),
+                    # after a 100 Continue, a new answer with its own length
+                    "cl-after-100": b"Content-Length: %d\r\n" % n,
+                    "headers-60k": b"Content-Length: %d\r\n" % n
+                                   + b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 1000) for i in range(60)),
+                }.get(m, b"Content-Length: %d\r\n" % n)
+                pre = b""
+                if m == "cl-after-100":
+                    pre = b"HTTP/1.1 100 Continue\r\nContent-Length: 7\r\n\r\n"
+                c.sendall(pre + b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n"
+                          + length + b"Connection: close\r\n\r\n" + body)
         except (OSError, ssl.SSLError):
             pass
         finally:
@@ -197,6 +218,37 @@ def raw_controls(text):
     DEL, C1, and the format characters of issue 12."""
     return [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) < 0xa0
             or c in "\u200b\u200d\ufeff\u202e"]
+
+
+class Headers(unittest.TestCase):
+    """What probes/http.c checks in the headers itself (libcurl 7.88 does
+    not): an answer's Content-Length given twice with different values is an
+    error (RFC 9112 6.3), the same value twice is not; all the header and
+    trailer lines of an answer take at most 64 KiB (an endless trailer is an
+    error at once, not memory until the timeout)."""
+
+    def test_content_length_and_the_header_cap(self):
+        modes = ["cl-conflict", "cl-conflict-list", "cl-equal", "cl-equal-list", "cl-after-100",
+                 "headers-60k", "trailer-flood", "ok"]
+        servers = {m: Misbehaving(m) for m in modes}
+        try:
+            lines = ["[upgrade]", "target_release = 15.0.1", "[probes]", "timeout = 3"]
+            for name, srv in servers.items():
+                lines += ["[node:%s]" % name, "service = barbican-api", "url = %s" % srv.url()]
+            by, out, err = nodes_json("\n".join(lines) + "\n")
+        finally:
+            for srv in servers.values():
+                srv.close()
+        want = {"cl-conflict": "error", "cl-conflict-list": "error", "cl-equal": "up",
+                "cl-equal-list": "up", "cl-after-100": "up", "headers-60k": "up",
+                "trailer-flood": "error", "ok": "up"}
+        got = {name: by[name]["state"] for name in want}
+        self.assertEqual(got, want, json.dumps(by, indent=1))
+        self.assertIn("Content-Length given twice with different values (2 and ",
+                      by["cl-conflict"]["error"])
+        self.assertIn("Content-Length given twice with different values", by["cl-conflict-list"]["error"])
+        self.assertIn("headers and trailers over 64 KiB", by["trailer-flood"]["error"])
+        self.assertEqual(by["headers-60k"]["release"], "15.0.1")
 
 
 class ConfiguredStrings(unittest.TestCase):

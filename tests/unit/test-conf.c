@@ -675,6 +675,65 @@ static void test_limits(void **state)
 	sb_free(&sb);
 }
 
+/* conf_forget: the options registered since a mark are gone (their groups
+ * too, once empty; a deprecated name goes back to its earlier holder), the
+ * others still found, over thousands of marks (the hash map's deletions). */
+static void test_forget(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	sb_addstr(&sb, "[DEFAULT]\nold = d\n[g]\nkeep = k\n");
+	for (int i = 0; i < 3000; i++)
+		sb_addf(&sb, "[node:n%d]\nhost = h%d\n", i, i);
+	struct ini_file *f;
+	assert_int_equal(ini_parse_buffer("forget", sb.buf, sb.len, &f, NULL), BS_ST_OK);
+	struct conf *c = conf_from_files(&f, 1);
+	set_env(NULL);
+	static const struct conf_name old[] = { { NULL, "old" } };
+	struct conf_opt keep = { "g", "keep", NULL, 0, false, NULL };
+	struct conf_opt first = { "g", "first", old, 1, false, NULL };
+	conf_register(c, &keep);
+	conf_register(c, &first);
+	char *v;
+	struct bs_err err;
+	for (int i = 0; i < 3000; i++) {
+		char *group = xasprintf("node:n%d", i);
+		char *want = xasprintf("h%d", i);
+		size_t mark = conf_mark(c);
+		struct conf_opt host = { group, "host", NULL, 0, false, NULL };
+		struct conf_opt url = { group, "url", NULL, 0, false, "$host/" };
+		/* a second holder of the deprecated name, forgotten with the node */
+		struct conf_opt second = { group, "second", old, 1, false, NULL };
+		conf_register(c, &host);
+		conf_register(c, &url);
+		conf_register(c, &second);
+		assert_int_equal(conf_get(c, group, "host", &v, NULL, NULL), BS_ST_OK);
+		assert_string_equal(v, want);
+		free(v);
+		assert_int_equal(conf_get(c, group, "url", &v, NULL, NULL), BS_ST_OK);
+		assert_non_null(strstr(v, want));
+		free(v);
+		conf_forget(c, mark);
+		assert_int_equal(conf_mark(c), mark);
+		assert_int_equal(conf_get(c, group, "host", &v, NULL, &err), BS_ST_INTERNAL);
+		/* and every earlier node's options stay forgotten */
+		free(group);
+		group = xasprintf("node:n%d", i / 2);
+		assert_int_equal(conf_get(c, group, "url", &v, NULL, &err), BS_ST_INTERNAL);
+		free(group);
+		free(want);
+	}
+	assert_int_equal(conf_get(c, "g", "keep", &v, NULL, NULL), BS_ST_OK);
+	assert_string_equal(v, "k");
+	free(v);
+	/* [DEFAULT] old is [g] first's again */
+	assert_int_equal(conf_get(c, "DEFAULT", "old", &v, NULL, NULL), BS_ST_OK);
+	assert_string_equal(v, "d");
+	free(v);
+	conf_free(c);
+	sb_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_locations),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_forget),
 	};
 	return cmocka_run_group_tests(tests, oracle_tmpdir_setup, oracle_tmpdir_teardown);
 }

@@ -322,6 +322,47 @@ static void test_read_errors(void **state)
 			 BS_ST_CONFIG_READ);
 }
 
+/* A value may be INI_MAX_VALUE bytes, continuation lines joined, not one
+ * more: the error names the file, the line where the value starts and its
+ * key (escaped). */
+static void test_value_cap(void **state)
+{
+	(void)state;
+	struct ini_file *f;
+	struct bs_err err;
+	struct strbuf sb = STRBUF_INIT;
+	sb_addstr(&sb, "[s]\nk = ");
+	for (size_t i = 0; i < INI_MAX_VALUE; i++)
+		sb_addch(&sb, 'v');
+	sb_addstr(&sb, "\n");
+	assert_int_equal(ini_parse_buffer("cap", sb_str(&sb), sb.len, &f, &err), BS_ST_OK);
+	assert_int_equal(strlen(ini_key(ini_section(f, "s"), "k")->values[0].value), INI_MAX_VALUE);
+	ini_free(f);
+
+	sb_reset(&sb);
+	sb_addstr(&sb, "[s]\nk = v\n[t]\nk\x1b = ");
+	for (size_t i = 0; i < INI_MAX_VALUE + 1; i++)
+		sb_addch(&sb, 'v');
+	sb_addstr(&sb, "\n");
+	assert_int_equal(ini_parse_buffer("cap", sb_str(&sb), sb.len, &f, &err), BS_ST_CONFIG_PARSE);
+	assert_string_equal(err.detail, "cap: line 4: the value of 'k\\x1b' is longer than 1 MiB, "
+					"which no configuration value is");
+	assert_null(f);
+
+	/* continuation lines count, the newlines between them too */
+	sb_reset(&sb);
+	sb_addstr(&sb, "[s]\n\nk = first\n");
+	for (size_t i = 0; i < INI_MAX_VALUE / 1024; i++) {
+		sb_addstr(&sb, "  ");
+		for (int j = 0; j < 1023; j++)
+			sb_addch(&sb, 'c');
+		sb_addstr(&sb, "\n");
+	}
+	assert_int_equal(ini_parse_buffer("cont", sb_str(&sb), sb.len, &f, &err), BS_ST_CONFIG_PARSE);
+	assert_non_null(strstr(err.detail, "cont: line 3: the value of 'k'"));
+	sb_free(&sb);
+}
+
 /* Line numbers of values (oslo does not keep them): the line of "key =". */
 static void test_lines(void **state)
 {
@@ -421,6 +462,50 @@ static void test_random(void **state)
 	free(paths);
 }
 
+/* ---- many keys in one section ---- */
+
+/* A section's keys are scanned up to 16 and hashed past that: keys repeated
+ * on both sides of the change, in a section whose header is repeated, keep
+ * their values in order, as in oslo. */
+static void test_many_keys(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	sb_addstr(&sb, "[s]\n");
+	for (int i = 0; i < 40; i++) {
+		sb_addf(&sb, "k%d = %d\n", i, i);
+		if (i == 10 || i == 16 || i == 17 || i == 30)
+			sb_addf(&sb, "k%d = again %d\n", i / 3, i);
+	}
+	sb_addstr(&sb, "[t]\nk1 = t\n[s]\nk3 = s again\nk16 = s again\nk39 = s again\n"
+		       "k40 = new\n  continued\n[t]\nk1 = t again\n");
+	for (int i = 0; i < 20; i++)
+		sb_addf(&sb, "t%d = %d\n", i, i);
+	sb_addstr(&sb, "t0 = last\n");
+	char *paths[1] = { write_file("many-keys.conf", sb_str(&sb), sb.len) };
+	const char *names[1] = { "many keys" };
+	compare_all(names, paths, 1);
+
+	/* and 100,000 keys in one section parse (a quadratic scan took minutes) */
+	sb_reset(&sb);
+	sb_addstr(&sb, "[s]\n");
+	for (int i = 0; i < 100000; i++)
+		sb_addf(&sb, "k%d = %d\n", i, i);
+	sb_addstr(&sb, "k99999 = last\nk0 = last\n");
+	struct ini_file *f;
+	struct bs_err err = { 0 };
+	assert_int_equal(ini_parse_buffer("big", sb_str(&sb), sb.len, &f, &err), BS_ST_OK);
+	const struct ini_key *k = ini_key(ini_section(f, "s"), "k99999");
+	assert_non_null(k);
+	assert_int_equal(k->nvalues, 2);
+	assert_string_equal(k->values[1].value, "last");
+	assert_int_equal(ini_section(f, "s")->nkeys, 100000);
+	assert_int_equal(ini_key(ini_section(f, "s"), "k0")->nvalues, 2);
+	ini_free(f);
+	free(paths[0]);
+	sb_free(&sb);
+}
+
 /* ---- Python's str facts ---- */
 
 static void test_python_str(void **state)
@@ -497,6 +582,8 @@ int main(void)
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_many_keys),
+		cmocka_unit_test(test_value_cap),
 		cmocka_unit_test(test_python_str),
 	};
 	return cmocka_run_group_tests(tests, oracle_tmpdir_setup, oracle_tmpdir_teardown);

@@ -160,6 +160,31 @@ static void every_numeric_option_is_range_checked_with_a_message_naming_the_rang
 	}
 }
 
+/* A bad value is quoted in its message up to 200 bytes, cut where no UTF-8
+ * sequence is split, with the length of the whole. */
+static void a_long_bad_value_is_quoted_cut(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	sb_addstr(&sb, "[upgrade]\ntarget_release = ");
+	for (int i = 0; i < 199; i++)
+		sb_addch(&sb, 'x');
+	for (int i = 0; i < 1000; i++)
+		sb_addstr(&sb, "\xc3\xa9");
+	sb_addstr(&sb, "\n");
+	struct settings s;
+	struct bs_err err = { 0 };
+	assert_int_equal(load_text(sb_str(&sb), &s, &err), BS_ST_CONFIG_VALUE);
+	char *want = xasprintf("[upgrade] target_release = '%0199d'... (2199 bytes) ([upgrade] "
+			       "target_release in range.conf line 2): expected", 0);
+	memset(strchr(want, '\'') + 1, 'x', 199);
+	if (strncmp(err.detail, want, strlen(want)) != 0)
+		fail_msg("got %s\nwant %s", err.detail, want);
+	free(want);
+	settings_free(&s);
+	sb_free(&sb);
+}
+
 /* The stock-host and shared-record options, read and freed (under valgrind
  * and ASan: an empty [journal] path once freed them too early). */
 static void stock_host_and_record_options_are_read_and_freed_once(void **state)
@@ -226,6 +251,7 @@ int main(void)
 		cmocka_unit_test(every_numeric_option_is_range_checked_with_a_message_naming_the_range),
 		cmocka_unit_test(stock_host_and_record_options_are_read_and_freed_once),
 		cmocka_unit_test(the_manifest_is_builtin_or_demo),
+		cmocka_unit_test(a_long_bad_value_is_quoted_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
