@@ -59,9 +59,10 @@ struct request {
 
 struct node_probe {
 	size_t index;
-	struct request *req;    /* RQ__COUNT of them, made when the node is
-	                         * first admitted: a node without a URL (and
-	                         * there may be 20,000) never pays for them */
+	struct request *req;    /* RQ__COUNT of them while the node's probe
+	                         * runs (made when it is admitted, freed when
+	                         * it ends): memory follows the probes in
+	                         * flight, not the fleet */
 	bool used[RQ__COUNT];
 	int pending;
 	struct timespec started;
@@ -70,6 +71,9 @@ struct node_probe {
 
 struct prober {
 	CURLM *multi;
+	CURL **pool;        /* easy handles not in use (at most RQ__COUNT x concurrency exist) */
+	size_t npool, cappool;
+	size_t inflight;    /* nodes whose probe is queued or running */
 	const struct settings *st;
 	struct curl_slist *discovery_headers;
 	struct node_probe *np;
@@ -176,6 +180,8 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 	return n;
 }
 
+static void release_requests(struct prober *p, struct node_probe *np);
+
 struct prober *prober_new(const struct settings *st)
 {
 	struct prober *p = xcalloc(1, sizeof(*p));
@@ -209,20 +215,11 @@ void prober_free(struct prober *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n; i++) {
-		for (int k = 0; p->np[i].req && k < RQ__COUNT; k++) {
-			struct request *r = &p->np[i].req[k];
-			if (r->easy) {
-				curl_multi_remove_handle(p->multi, r->easy);
-				curl_easy_cleanup(r->easy);
-			}
-			free(r->url);
-			free(r->redirect_error);
-			free(r->head_error);
-			sb_free(&r->body);
-		}
-		free(p->np[i].req);
-	}
+	for (size_t i = 0; i < p->n; i++)
+		release_requests(p, &p->np[i]);
+	for (size_t i = 0; i < p->npool; i++)
+		curl_easy_cleanup(p->pool[i]);
+	free(p->pool);
 	if (p->rabbit.easy) {
 		curl_multi_remove_handle(p->multi, p->rabbit.easy);
 		curl_easy_cleanup(p->rabbit.easy);
@@ -251,10 +248,53 @@ long prober_timeout_ms(struct prober *p)
 	return t;
 }
 
+/* Easy handles come from a pool and go back when their request ends, so
+ * their number (and the buffers libcurl keeps in each) is bounded by
+ * [probes] concurrency, whatever the size of the fleet. */
+static CURL *pool_take(struct prober *p)
+{
+	if (p->npool)
+		return p->pool[--p->npool];
+	return curl_easy_init();
+}
+
+static void pool_put(struct prober *p, CURL *e)
+{
+	if (!e)
+		return;
+	/* nothing of the request it served stays pointed at */
+	curl_easy_reset(e);
+	if (p->npool == p->cappool) {
+		p->cappool = p->cappool ? 2 * p->cappool : 64;
+		p->pool = xreallocarray(p->pool, p->cappool, sizeof(*p->pool));
+	}
+	p->pool[p->npool++] = e;
+}
+
+/* A node's requests end: their handles back to the pool, their buffers freed. */
+static void release_requests(struct prober *p, struct node_probe *np)
+{
+	if (!np->req)
+		return;
+	for (int k = 0; k < RQ__COUNT; k++) {
+		struct request *r = &np->req[k];
+		if (r->easy) {
+			curl_multi_remove_handle(p->multi, r->easy);
+			pool_put(p, r->easy);
+		}
+		free(r->url);
+		free(r->redirect_error);
+		free(r->head_error);
+		sb_free(&r->body);
+	}
+	free(np->req);
+	np->req = NULL;
+}
+
 static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 {
 	if (!r->easy)
-		r->easy = curl_easy_init();
+		r->easy = pool_take(p);
 	else
 		curl_easy_reset(r->easy);
 	CURL *e = r->easy;
@@ -346,6 +386,7 @@ void prober_start_node(struct prober *p, struct snapshot *s, size_t i)
 	if (n->in_flight || (!n->conf->url && !n->conf->report_url))
 		return;
 	n->in_flight = true;
+	p->inflight++;
 	p->queue[(p->qhead + p->qlen) % p->n] = i;
 	p->qlen++;
 	admit(p, s);
@@ -616,6 +657,8 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 	n->from_http = o;
 	node_merge(n);
 	n->in_flight = false;
+	p->inflight--;
+	release_requests(p, np);
 }
 
 static void rabbit_finish(struct prober *p, struct snapshot *s)
@@ -670,6 +713,11 @@ int prober_perform(struct prober *p, struct snapshot *s)
 		if (maybe_redirect(p, r))
 			continue;
 		r->done = true;
+		if (r->kind != RQ_RABBIT) {
+			/* its handle serves the next node at once */
+			pool_put(p, r->easy);
+			r->easy = NULL;
+		}
 		if (r->kind == RQ_RABBIT) {
 			rabbit_finish(p, s);
 			continue;
@@ -684,10 +732,7 @@ int prober_perform(struct prober *p, struct snapshot *s)
 	/* the admitted nodes start right away */
 	curl_multi_perform(p->multi, &still);
 
-	int inflight = 0;
-	for (size_t i = 0; i < s->nnodes; i++)
-		inflight += s->nodes[i].in_flight;
-	return inflight;
+	return (int)p->inflight;
 }
 
 void prober_run(struct prober *p, struct snapshot *s)

@@ -1,0 +1,147 @@
+#!/bin/bash
+# bench/fleet.sh [N...] -- barbican-status against fleets of N worker nodes
+# (default: 1000 10000), each with a report_url to a 250-byte version report
+# served by nginx (one worker process) on 127.0.0.1, side by side with wrk
+# against the same nginx in the same run. Prints, for each N:
+#
+#   config    `migrations --json` with no database and no node probed: reading
+#             and loading the configuration (median of 5)
+#   poll      `nodes --json`: one poll of every node, its wall time, its
+#             request rate (N / wall) and that rate as a share of
+#             `wrk -t1 -c64 -d5s` against the same server (median of 3)
+#   rss       the peak RSS of that `nodes --json`
+#   console   the console in batch mode at --interval 2: CPU time of 11
+#             refreshes minus that of 1 (start-up and the configuration
+#             left out), over the 20 s between them, as a share of one core
+#
+# and whether each goal of the scale issue is met: configuration under 50 ms
+# at 10,000 nodes and within 10x of 1,000; a poll at least 60% of wrk's rate
+# and under 32 MiB; the console at most 2% of a core idle at 1,000 nodes and
+# 10% at 10,000. Figures only: nothing here fails a test. Needs nginx-light
+# and wrk (scripts/install-deps.sh --bench); runs as root or not. See
+# bench/README for how to read the figures.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+BIN=${BS_BIN:-build/cli/barbican-status}
+[ -x "$BIN" ] || { echo "bench: $BIN not built (meson setup build && ninja -C build)" >&2; exit 1; }
+for p in nginx wrk; do
+    command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
+        { echo "bench: $p missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
+done
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000)
+
+D=$(mktemp -d /tmp/bs-bench-fleet.XXXXXX)
+chmod 755 "$D"
+NGINX_PID=
+cleanup() {
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+    rm -rf "$D"
+}
+trap cleanup EXIT
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$D/www" "$D/tmp"
+printf '{"schema": "barbican-version-report/1", "service": "barbican-worker", "host": "ctl", "release": "15.0.1", "state": "up", "rpc": {"version": "1.1", "cap": null}, "objects": {"Secret": "1.0", "Order": "1.0"}, "pid": 4242}\n' > "$D/www/report.json"
+chmod -R a+rX "$D/www"
+cat > "$D/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $D/nginx.pid;
+error_log $D/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $D/tmp; proxy_temp_path $D/tmp; fastcgi_temp_path $D/tmp;
+  uwsgi_temp_path $D/tmp; scgi_temp_path $D/tmp;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$PORT;
+    root $D/www;
+    location /r/ { default_type application/json; try_files /report.json =404; }
+  }
+}
+EOF
+"$NGINX" -c "$D/nginx.conf" -e "$D/error.log" &
+NGINX_PID=$!
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$PORT/r/x" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fs "http://127.0.0.1:$PORT/r/x" >/dev/null || { echo "bench: nginx did not start" >&2; exit 1; }
+
+# With BS_TESTENV (tests/env/testenv.sh up DIR), the console's fleet also
+# has the test environment's PostgreSQL as its database (as a deployment
+# would: the database pane, the checks and the plan on every refresh).
+DBURL=
+if [ -n "${BS_TESTENV:-}" ]; then
+    DBURL=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sql_connection"])' "$BS_TESTENV/env.json")
+fi
+fleet() {  # N FILE [DBURL]
+    /usr/bin/python3 - "$1" "$2" "$PORT" "${3:-}" <<'EOF'
+import sys
+n, path, port, db = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+with open(path, "w") as f:
+    if db:
+        f.write("[DEFAULT]\nsql_connection = %s\n" % db)
+    f.write("[upgrade]\ntarget_release = 15.0.1\n")
+    for i in range(n):
+        f.write("[node:wrk-%d]\nservice = barbican-worker\nhost = ctl-%d\n"
+                "report_url = http://127.0.0.1:%s/r/wrk-%d\n" % (i, i, port, i))
+EOF
+}
+# timed RUNS CMD...: "median_wall_s max_rss_kib median_cpu_s" of RUNS runs
+timed() {
+    local runs=$1; shift
+    local i out
+    for i in $(seq "$runs"); do
+        /usr/bin/time -f '%e %M %U %S' -o "$D/time" "$@" >/dev/null 2>"$D/err" ||
+            { echo "bench: failed: $* ($(tail -1 "$D/err"))" >&2; exit 1; }
+        cat "$D/time"
+    done | /usr/bin/python3 -c '
+import statistics, sys
+rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
+print("%.4f %d %.4f" % (statistics.median(r[0] for r in rows), max(r[1] for r in rows),
+                        statistics.median(r[2] + r[3] for r in rows)))'
+}
+
+echo "barbican-status $("$BIN" --version 2>/dev/null | head -1), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+WRK=$(wrk -t1 -c64 -d5s "http://127.0.0.1:$PORT/r/wrk-0" | awk '/Requests\/sec/ { print $2 }')
+echo "wrk -t1 -c64 -d5s against the same nginx: $WRK requests/s"
+echo "console: $([ -n "$DBURL" ] && echo "with the test environment's PostgreSQL" || echo "without a database (set BS_TESTENV to add one)")"
+echo
+printf '%-7s %-10s %-10s %-12s %-10s %-10s %-10s\n' nodes config poll-wall poll-rate "of-wrk" poll-rss console
+declare -A CONF RATE RSS CPU
+for n in "${SIZES[@]}"; do
+    fleet "$n" "$D/f$n.conf"
+    read -r cw _ _ < <(timed 5 "$BIN" --config-file "$D/f$n.conf" migrations --json)
+    read -r pw prss _ < <(timed 3 "$BIN" --config-file "$D/f$n.conf" nodes --json)
+    fleet "$n" "$D/c$n.conf" "$DBURL"
+    read -r _ _ c1 < <(timed 1 "$BIN" --config-file "$D/c$n.conf" console --batch --interval 2 -n 1)
+    read -r _ _ c11 < <(timed 1 "$BIN" --config-file "$D/c$n.conf" console --batch --interval 2 -n 11)
+    rate=$(/usr/bin/python3 -c "print('%.0f' % ($n / $pw))")
+    share=$(/usr/bin/python3 -c "print('%.0f%%' % (100 * $n / $pw / $WRK))")
+    cpu=$(/usr/bin/python3 -c "print('%.1f%%' % (100 * max(0.0, $c11 - $c1) / 20.0))")
+    CONF[$n]=$cw RATE[$n]=$share RSS[$n]=$prss CPU[$n]=$cpu
+    printf '%-7s %-10s %-10s %-12s %-10s %-10s %-10s\n' "$n" "$(printf '%.3f s' "$cw")" \
+        "$(printf '%.3f s' "$pw")" "$rate/s" "$share" "$((prss / 1024)) MiB" "$cpu"
+done
+
+echo
+echo "Goals (the scale issue):"
+goal() { printf '  %-58s %s\n' "$1" "$2"; }
+verdict() { /usr/bin/python3 -c "print('met' if ($1) else 'NOT met')"; }
+for n in "${SIZES[@]}"; do
+    share=${RATE[$n]%\%}
+    goal "poll of $n nodes: at least 60% of wrk's rate ($share%)" "$(verdict "$share >= 60")"
+    goal "poll of $n nodes: peak RSS under 32 MiB ($((RSS[$n] / 1024)) MiB)" "$(verdict "${RSS[$n]} < 32768")"
+done
+if [ -n "${CONF[10000]:-}" ]; then
+    goal "configuration of 10,000 nodes under 50 ms ($(printf '%.0f' "$(/usr/bin/python3 -c "print(${CONF[10000]}*1000)")") ms)" \
+        "$(verdict "${CONF[10000]} < 0.050")"
+    [ -n "${CONF[1000]:-}" ] && goal "configuration: 10,000 nodes within 10x of 1,000 ($(/usr/bin/python3 -c "print('%.1fx' % (${CONF[10000]}/max(${CONF[1000]},1e-9)))"))" \
+        "$(verdict "${CONF[10000]} <= 10 * ${CONF[1000]}")"
+    goal "console idle at 10,000 nodes: at most 10% of a core (${CPU[10000]})" "$(verdict "${CPU[10000]%\%} <= 10")"
+fi
+[ -n "${CPU[1000]:-}" ] && goal "console idle at 1,000 nodes: at most 2% of a core (${CPU[1000]})" "$(verdict "${CPU[1000]%\%} <= 2")"
+exit 0
