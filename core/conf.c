@@ -925,6 +925,11 @@ static char *origin(const struct conf_loc *loc, const char *group, const char *n
 static int substitute(struct ctx *x, const struct frame *me, const char *in,
 		      const struct conf_loc *loc, char **out)
 {
+	/* nearly every value has nothing to substitute: as it is */
+	if (!strchr(in, '$')) {
+		*out = xstrdup(in);
+		return GET_OK;
+	}
 	struct strbuf t = STRBUF_INIT, sb = STRBUF_INIT;
 	for (const char *p = in; *p; p++) {
 		if (p[0] == '\\' && p[1] == '$') {

@@ -74,6 +74,7 @@ struct prober {
 	CURL **pool;        /* easy handles not in use (at most RQ__COUNT x concurrency exist) */
 	size_t npool, cappool;
 	size_t inflight;    /* nodes whose probe is queued or running */
+	bool more;          /* prober_perform left ended transfers to handle */
 	const struct settings *st;
 	struct curl_slist *discovery_headers;
 	struct node_probe *np;
@@ -243,6 +244,8 @@ CURLM *prober_multi(struct prober *p)
 
 long prober_timeout_ms(struct prober *p)
 {
+	if (p->more)
+		return 0;   /* prober_perform stopped with work left: at once */
 	long t = -1;
 	curl_multi_timeout(p->multi, &t);
 	return t;
@@ -339,9 +342,11 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	curl_multi_add_handle(p->multi, e);
 }
 
-static void admit(struct prober *p, struct snapshot *s)
+static size_t admit(struct prober *p, struct snapshot *s)
 {
+	size_t admitted = 0;
 	while (p->qlen && p->running < p->st->concurrency) {
+		admitted++;
 		size_t idx = p->queue[p->qhead];
 		p->qhead = (p->qhead + 1) % p->n;
 		p->qlen--;
@@ -378,6 +383,7 @@ static void admit(struct prober *p, struct snapshot *s)
 		}
 		p->running++;
 	}
+	return admitted;
 }
 
 void prober_start_node(struct prober *p, struct snapshot *s, size_t i)
@@ -694,15 +700,16 @@ static void rabbit_finish(struct prober *p, struct snapshot *s)
 	p->rabbit_in_flight = false;
 }
 
-int prober_perform(struct prober *p, struct snapshot *s)
+/* Handle every transfer that ended; returns how many. */
+static size_t drain(struct prober *p, struct snapshot *s)
 {
-	int still;
-	curl_multi_perform(p->multi, &still);
+	size_t n = 0;
 	CURLMsg *msg;
 	int left;
 	while ((msg = curl_multi_info_read(p->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
+		n++;
 		struct request *r = NULL;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		r->result = msg->data.result;
@@ -728,10 +735,26 @@ int prober_perform(struct prober *p, struct snapshot *s)
 			p->running--;
 		}
 	}
-	admit(p, s);
-	/* the admitted nodes start right away */
-	curl_multi_perform(p->multi, &still);
+	return n;
+}
 
+int prober_perform(struct prober *p, struct snapshot *s)
+{
+	/* Perform, handle what ended, admit the nodes waiting for a slot, and
+	 * again while that changes anything: a transfer that ends within the
+	 * same perform (a fast node on a kept-alive connection) is handled now,
+	 * not after the caller's wait, which has no socket left to wake it */
+	p->more = true;
+	for (int round = 0; round < 64; round++) {
+		int still;
+		curl_multi_perform(p->multi, &still);
+		size_t done = drain(p, s);
+		size_t admitted = admit(p, s);
+		if (!done && !admitted) {
+			p->more = false;
+			break;
+		}
+	}
 	return (int)p->inflight;
 }
 

@@ -96,6 +96,9 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 				wait = t + 1;
 		}
 		if (pr) {
+			long pt = prober_timeout_ms(pr);
+			if (pt >= 0 && pt < wait)
+				wait = pt;
 			curl_multi_poll(prober_multi(pr), extra, nextra, (int)wait, NULL);
 			inflight = prober_perform(pr, s);
 		} else {
