@@ -7,6 +7,10 @@
 # database (connect with the password, alembic_version, the lock and the
 # shared record, Galera's status) and the checks.
 #
+# First ours on PostgreSQL beside the floor (bench/floor-pg.c: a C program
+# that only opens the same connection and reads alembic_version), then the
+# three databases beside Barbican's own command.
+#
 # Starts the test environment (tests/env/testenv.sh) in a temporary
 # directory and stops it afterwards; run as root on a machine set up by
 # scripts/install-deps.sh --test.
@@ -33,6 +37,17 @@ conf pg "postgresql+psycopg2://$(q "$BS_PG_USER"):$(q "$BS_PG_PASSWORD")@127.0.0
 conf mariadb "mysql+pymysql://$(q "$BS_MY_USER"):$(q "$BS_MY_PASSWORD")@127.0.0.1:$BS_MY_PORT/bench"
 conf galera "mysql+pymysql://$(q "$BS_MY_USER"):$(q "$BS_MY_PASSWORD")@127.0.0.1:$BS_GALERA1_PORT/bench"
 echo "ours:   $BIN ($("$BIN" --version)); peer: /usr/bin/barbican-status (Barbican $(dpkg-query -W -f='${Version}' python3-barbican 2>/dev/null), which opens no database)"
+# the floor of the scale issue: only the same PostgreSQL connection (scram)
+# and alembic_version, in C with libpq; ours must stay within 1.3x of it
+cc -O2 -o "$H/floor-pg" bench/floor-pg.c $(pkg-config --cflags --libs libpq)
+"$H/floor-pg" 127.0.0.1 "$BS_PG_PORT" "$BS_PG_USER" "$BS_PG_PASSWORD" bench >/dev/null ||
+    { echo "bench: the floor program cannot read alembic_version" >&2; exit 1; }
+echo "floor: $H/floor-pg (libpq: connect with the password, SELECT version_num FROM alembic_version)"
+env -i PATH=/usr/bin:/bin HOME="$H" LANG=C.UTF-8 /usr/bin/python3 bench/timecmd.py -n "${N:-10}" -- \
+    ours-postgresql "$PWD/$BIN" --config-file "$H/pg.conf" upgrade check --- \
+    floor-postgresql "$H/floor-pg" 127.0.0.1 "$BS_PG_PORT" "$BS_PG_USER" "$BS_PG_PASSWORD" bench
+echo "(the scale issue's goal: ours within 1.3x of the floor's wall time)"
+echo
 env -i PATH=/usr/bin:/bin HOME="$H" LANG=C.UTF-8 /usr/bin/python3 bench/timecmd.py -n "${N:-10}" -- \
     ours-postgresql "$PWD/$BIN" --config-file "$H/pg.conf" upgrade check --- \
     ours-mariadb "$PWD/$BIN" --config-file "$H/mariadb.conf" upgrade check --- \
