@@ -254,19 +254,44 @@ long prober_timeout_ms(struct prober *p)
 /* Easy handles come from a pool and go back when their request ends, so
  * their number (and the buffers libcurl keeps in each) is bounded by
  * [probes] concurrency, whatever the size of the fleet. */
+/* The options every request has; set once on a handle (and again after a
+ * reset), not for each request. */
+static void constant_opts(const struct prober *p, CURL *e)
+{
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "barbican-status/" BS_VERSION);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (p->st->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, p->st->ca_file);
+}
+
+static CURL *fresh_handle(const struct prober *p)
+{
+	CURL *e = curl_easy_init();
+	if (e)
+		constant_opts(p, e);
+	return e;
+}
+
 static CURL *pool_take(struct prober *p)
 {
 	if (p->npool)
 		return p->pool[--p->npool];
-	return curl_easy_init();
+	return fresh_handle(p);
 }
 
+/* Back to the pool with its constant options; what a request sets (its URL,
+ * its buffers, its headers) is set again by the next one, and an idle
+ * handle is never touched by libcurl. */
 static void pool_put(struct prober *p, CURL *e)
 {
 	if (!e)
 		return;
-	/* nothing of the request it served stays pointed at */
-	curl_easy_reset(e);
 	if (p->npool == p->cappool) {
 		p->cappool = p->cappool ? 2 * p->cappool : 64;
 		p->pool = xreallocarray(p->pool, p->cappool, sizeof(*p->pool));
@@ -296,32 +321,25 @@ static void release_requests(struct prober *p, struct node_probe *np)
 
 static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 {
-	if (!r->easy)
-		r->easy = pool_take(p);
-	else
+	if (!r->easy) {
+		r->easy = r->kind == RQ_RABBIT ? fresh_handle(p) : pool_take(p);
+	} else {
+		/* a redirect, or RabbitMQ's handle again */
 		curl_easy_reset(r->easy);
+		constant_opts(p, r->easy);
+	}
 	CURL *e = r->easy;
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "barbican-status/" BS_VERSION);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (p->st->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, p->st->ca_file);
 	/* a Content-Length over the cap fails before the body is read */
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body.max);
-	if (r->kind == RQ_DISCOVERY)
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->discovery_headers);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER,
+			 r->kind == RQ_DISCOVERY ? p->discovery_headers : NULL);
 	if (r->kind == RQ_RABBIT) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERNAME, p->rabbit_user ? p->rabbit_user : "");
