@@ -244,7 +244,7 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 		case SA_RUN: {
 			printf("Running (lock held as \"%s\")...\n", ss->lock_name);
 			fflush(stdout);
-			char **env = step_env(&c->st);
+			char **env = step_env(&c->st, &c->md.snap, &ss->step);
 			enum bs_status st = exec_run(ss->argv, env, o->timeout, 10.0, stream_line, NULL,
 						     &res, &err);
 			argv_free(env);
@@ -429,7 +429,7 @@ static int take_step(struct plan_ctx *c, const struct next_opts *o, bool confirm
 		goto out;
 	}
 	if (o->dry_run) {
-		char **env = step_env(&c->st);
+		char **env = step_env(&c->st, &c->md.snap, &step);
 		printf("Dry run: nothing ran.");
 		if (cmd && env[0]) {
 			printf(" The step would get");

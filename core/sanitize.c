@@ -175,3 +175,21 @@ char *url_masked(const char *url)
 		return xstrdup(url);
 	return xasprintf("%.*s***%s", (int)(colon + 1 - url), url, at);
 }
+
+char *url_without_userinfo(const char *url)
+{
+	if (!url)
+		return NULL;
+	const char *p = strstr(url, "://");
+	if (!p)
+		return xstrdup(url);
+	p += 3;
+	size_t auth = strcspn(p, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; i < auth; i++)
+		if (p[i] == '@')
+			at = p + i;
+	if (!at)
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)(p - url), url, at + 1);
+}

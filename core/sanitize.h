@@ -29,6 +29,9 @@ char *sanitize_output_line(const char *s, size_t len);
  * is returned as it is. NULL gives NULL; caller frees. For any URL shown
  * (database URLs have dburl_masked, which follows SQLAlchemy). */
 char *url_masked(const char *url);
+/* The URL without its userinfo ("http://admin:pw@h:1/x" -> "http://h:1/x");
+ * NULL for NULL. Caller frees. */
+char *url_without_userinfo(const char *url);
 /* True when s needs no escaping. */
 bool is_term_safe(const char *s);
 

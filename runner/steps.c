@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/version.h"
+#include "core/sanitize.h"
 #include "core/xalloc.h"
 #include "proc/argv.h"
 #include "runner/journal.h"
@@ -20,12 +21,17 @@ enum bs_status step_argv(const struct settings *st, const struct snapshot *s,
 	if (!t)
 		return BS_ST_OK;
 	struct argv_values v = { 0 };
+	char *url = NULL;
 	if (step->node >= 0) {
 		const struct node_conf *n = s->nodes[step->node].conf;
 		v.node = n->name;
 		v.host = n->host;
 		v.service = service_name(n->service);
-		v.url = n->url ? n->url : n->report_url;
+		/* an argv is seen by every user (ps) and journaled: the URL
+		 * without its user and password (those are in the step's
+		 * environment, BARBICAN_STATUS_NODE_URL) */
+		url = url_without_userinfo(n->url ? n->url : n->report_url);
+		v.url = url;
 	}
 	v.release = step->release;
 	v.revision = step->revision;
@@ -33,6 +39,7 @@ enum bs_status step_argv(const struct settings *st, const struct snapshot *s,
 		v.nconfig_files = conf_config_file_opt(st->conf, &v.config_files);
 	size_t argc;
 	enum bs_status rc = argv_expand(t, &v, argv, &argc, err);
+	free(url);
 	if (rc != BS_ST_OK) {
 		char detail[sizeof(err->detail)];
 		snprintf(detail, sizeof(detail), "%s", err->detail);
@@ -41,14 +48,20 @@ enum bs_status step_argv(const struct settings *st, const struct snapshot *s,
 	return BS_ST_OK;
 }
 
-char **step_env(const struct settings *st)
+char **step_env(const struct settings *st, const struct snapshot *s, const struct plan_step *step)
 {
 	const char *name;
 	const struct db_option *opt = settings_db_option(st, st->target_release, &name);
-	char **env = xcalloc(3, sizeof(*env));
+	char **env = xcalloc(4, sizeof(*env));
+	size_t n = 0;
+	if (s && step && step->node >= 0) {
+		const struct node_conf *nc = s->nodes[step->node].conf;
+		const char *url = nc->url ? nc->url : nc->report_url;
+		if (url)
+			env[n++] = xasprintf("BARBICAN_STATUS_NODE_URL=%s", url);
+	}
 	if (!opt->value)
 		return env;
-	size_t n = 0;
 	env[n++] = xasprintf("OS_DEFAULT__SQL_CONNECTION=%s", opt->value);
 	struct relver t, v19 = { .part = { 19, 0, 0, 0 }, .nparts = 3 };
 	if (!st->target_release || !relver_parse(st->target_release, &t) || relver_cmp(&t, &v19) >= 0)

@@ -22,7 +22,9 @@ enum bs_status step_argv(const struct settings *st, const struct snapshot *s,
  * strings oslo.config's environment source reads (OS_DEFAULT__SQL_CONNECTION,
  * and OS_DATABASE__CONNECTION from 19.0.0 or when the release is unknown).
  * NULL-terminated; free with argv_free. Never printed nor journaled. */
-char **step_env(const struct settings *st);
+/* ... and for a node's step, BARBICAN_STATUS_NODE_URL: the node's URL as
+ * configured, user and password included ({url} in an argv has neither). */
+char **step_env(const struct settings *st, const struct snapshot *s, const struct plan_step *step);
 
 /* "upgrade ctl3-wrk (barbican-worker) to 15.0.1", "expand the schema to
  * 8c74e2d7f1ff"; data_migrations: the rows left, for that step. */

@@ -566,7 +566,7 @@ static void step_prepared(struct console *c)
 		return;
 	}
 	struct bs_err err = { 0 };
-	char **env = step_env(c->st);
+	char **env = step_env(c->st, &c->md.snap, &c->ss->step);
 	enum bs_status rc = exec_start(c->ss->argv, env, c->o->step_timeout, 10.0, run_line, c,
 				       &c->exec, &err);
 	argv_free(env);

@@ -210,6 +210,42 @@ class DemoUpgrade(unittest.TestCase):
         self.assertNotIn("\\x1b", out)
 
 
+class NodeUrlPassword(unittest.TestCase):
+    """{url} in a step's argv has no user nor password (an argv is seen by
+    every user in ps, and journaled); the step gets the whole URL in its
+    environment as BARBICAN_STATUS_NODE_URL."""
+
+    def test_url_in_the_argv_without_its_password_which_is_in_the_environment(self):
+        d = Deployment(load_fleet(), "tmpl_15x", "15.0.1")
+        try:
+            seen = os.path.join(d.dir, "seen")
+            script = os.path.join(d.dir, "step.sh")
+            with open(script, "w") as f:
+                f.write("#!/bin/sh\nprintf 'argv=%%s\\nenv=%%s\\n' \"$*\" \"$BARBICAN_STATUS_NODE_URL\" "
+                        "> %s\nexec %s upgrade \"$2\" \"$3\" --drain-ms 100 --down-ms 100 --wait\n"
+                        % (seen, d.ctl_command))
+            os.chmod(script, 0o755)
+            text = d.text.replace("http://127.0.0.1", "http://admin:s3cret@127.0.0.1")
+            text = re.sub(r"upgrade_node = .*", "upgrade_node = %s {url} {node} {release}"
+                          % script, text)
+            with open(d.conf, "w") as f:
+                f.write(text)
+            rc, out, err = d.run("upgrade", "next", "--yes")
+            self.assertEqual(rc, 0, out + err)
+            with open(seen) as f:
+                argv_line, env_line = f.read().splitlines()
+            m = re.match(r"argv=(http://127\.0\.0\.1:\d+\S*) (\S+) 15\.0\.1$", argv_line)
+            self.assertTrue(m, argv_line)                     # no user, no password
+            self.assertEqual(env_line, "env=" + m.group(1).replace("http://", "http://admin:s3cret@"))
+            rc, journal, err = d.run("journal", "--json")
+            self.assertEqual(rc, 0, err)
+            self.assertNotIn("s3cret", journal)
+            self.assertIn(m.group(1), journal)                # the argv, as it ran
+            self.assertNotIn("s3cret", out + err)
+        finally:
+            d.close()
+
+
 class Vouched(unittest.TestCase):
     """A stock worker (nothing to ask it) vouched for by its operator."""
 
