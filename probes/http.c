@@ -66,6 +66,7 @@ struct node_probe {
 	bool used[RQ__COUNT];
 	int pending;
 	struct timespec started;
+	struct timespec queued;  /* when the poll asked for it (its timeout runs from here) */
 	long timeout_ms;
 };
 
@@ -360,18 +361,49 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	curl_multi_add_handle(p->multi, e);
 }
 
+/* A node whose whole timeout went by while it waited for a slot: down, not
+ * asked, and why (every slot held by nodes that did not answer in time). */
+static void expire_node(struct prober *p, struct snapshot *s, struct node_probe *np, long waited)
+{
+	struct node *n = &s->nodes[np->index];
+	struct node_obs o;
+	memset(&o, 0, sizeof(o));
+	o.data_migrations_remaining = -1;
+	o.probed = true;
+	o.seen = n->from_http.seen;
+	o.seen_wall = n->from_http.seen_wall;
+	o.state = NS_DOWN;
+	o.error = xasprintf("not asked: its timeout (%g s) went by while it waited %.1f s for one of "
+			    "the %ld connections of [probes] concurrency, all held by nodes that did "
+			    "not answer sooner", n->conf->timeout, (double)waited / 1000.0,
+			    p->st->concurrency);
+	node_obs_clear(&n->from_http);
+	n->from_http = o;
+	node_merge(n);
+	n->in_flight = false;
+	p->inflight--;
+}
+
 static size_t admit(struct prober *p, struct snapshot *s)
 {
 	size_t admitted = 0;
 	while (p->qlen && p->running < p->st->concurrency) {
-		admitted++;
 		size_t idx = p->queue[p->qhead];
 		p->qhead = (p->qhead + 1) % p->n;
 		p->qlen--;
 		struct node_probe *np = &p->np[idx];
 		const struct node_conf *nc = s->nodes[idx].conf;
 		clock_gettime(CLOCK_MONOTONIC, &np->started);
-		np->timeout_ms = (long)(nc->timeout * 1000.0);
+		/* a node's timeout runs from the moment the poll asked for it, so
+		 * a poll of a dead or silent fleet costs its timeout once, not
+		 * once per [probes] concurrency nodes */
+		long waited = now_ms_since(&np->queued);
+		np->timeout_ms = (long)(nc->timeout * 1000.0) - waited;
+		if (np->timeout_ms <= 0) {
+			expire_node(p, s, np, waited);
+			continue;
+		}
+		admitted++;
 		np->pending = 0;
 		if (!np->req) {
 			np->req = xcalloc(RQ__COUNT, sizeof(*np->req));
@@ -411,6 +443,7 @@ void prober_start_node(struct prober *p, struct snapshot *s, size_t i)
 		return;
 	n->in_flight = true;
 	p->inflight++;
+	clock_gettime(CLOCK_MONOTONIC, &p->np[i].queued);
 	p->queue[(p->qhead + p->qlen) % p->n] = i;
 	p->qlen++;
 	admit(p, s);

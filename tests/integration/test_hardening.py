@@ -11,6 +11,7 @@ import ssl
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 
 import harness as h
@@ -283,6 +284,59 @@ class ConfiguredStrings(unittest.TestCase):
         self.assertEqual(rc, 255)
         self.assertIn("15.0.1\\x07\\x1b[2J", err)
         self.assertEqual(raw_controls(err), [])
+
+
+class SilentFleet(unittest.TestCase):
+    """A fleet that accepts connections and never answers costs its timeout
+    once, whatever its size: a node's timeout runs from the moment the poll
+    asks for it, so the nodes still waiting for one of the [probes]
+    concurrency slots when it has gone by are down, not asked, and say why
+    (before: 300 nodes, 10 slots, 1 s each took 30 s)."""
+
+    def test_a_silent_fleet_costs_its_timeout_once_not_once_per_slot(self):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(512)
+        held = []
+        stop = threading.Event()
+
+        def hold():
+            srv.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    c, _ = srv.accept()
+                    held.append(c)          # read nothing, answer nothing
+                except socket.timeout:
+                    pass
+        t = threading.Thread(target=hold, daemon=True)
+        t.start()
+        try:
+            port = srv.getsockname()[1]
+            conf = ["[upgrade]\ntarget_release = 15.0.1\n[probes]\ntimeout = 1\nconcurrency = 10\n"]
+            for i in range(300):
+                conf.append("[node:w%03d]\nservice = barbican-worker\n"
+                            "report_url = http://127.0.0.1:%d/r/%d\n" % (i, port, i))
+            t0 = time.monotonic()
+            by, out, err = nodes_json("".join(conf))
+            took = time.monotonic() - t0
+        finally:
+            stop.set()
+            t.join()
+            for c in held:
+                c.close()
+            srv.close()
+        self.assertEqual(len(by), 300)
+        self.assertEqual({n["state"] for n in by.values()}, {"down"})
+        asked = [n for n in by.values() if not n["error"].startswith("not asked")]
+        waited = [n for n in by.values() if n["error"].startswith("not asked")]
+        # the first ten held every slot (ten more may be let in with the last
+        # milliseconds of their budget, when a timer fires on the edge)
+        self.assertLessEqual(len(asked), 20)
+        self.assertGreaterEqual(len(waited), 280)
+        self.assertIn("[probes] concurrency", waited[0]["error"])
+        self.assertIn("timeout (1 s)", waited[0]["error"])
+        # one timeout (and start-up), not 30 of them
+        self.assertLess(took, 10, "a silent fleet of 300 nodes took %.1f s" % took)
 
 
 class Passwords(unittest.TestCase):
