@@ -61,9 +61,18 @@ const struct mf_release *mf_release(const struct manifest *m, const char *tag)
 {
 	if (!tag)
 		return NULL;
-	for (size_t i = 0; i < m->nreleases; i++)
-		if (strcmp(m->releases[i].tag, tag) == 0)
-			return &m->releases[i];
+	/* a fleet asks for the same few releases over and over (every node,
+	 * every check, every refresh): the last one found is tried first */
+	static _Thread_local const struct manifest *last_m;
+	static _Thread_local const struct mf_release *last;
+	if (last_m == m && last && strcmp(last->tag, tag) == 0)
+		return last;
+	for (size_t i = 0; i < m->nreleases; i++) {
+		if (strcmp(m->releases[i].tag, tag) == 0) {
+			last_m = m;
+			return last = &m->releases[i];
+		}
+	}
 	return NULL;
 }
 
