@@ -74,9 +74,13 @@ static char *opt_key(const char *group, const char *name, size_t *len)
 
 /* ---- paths, as Python's os.path does them ---- */
 
+/* Append to a vector that holds exactly *n (its capacity is the next
+ * power of two: grown by doubling, so a multi option of a million code
+ * points is not a million reallocs, each a copy under ASan). */
 static void push(char ***v, size_t *n, char *s)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	if ((*n & (*n - 1)) == 0)
+		*v = xreallocarray(*v, *n ? 2 * *n : 1, sizeof(**v));
 	(*v)[(*n)++] = s;
 }
 
