@@ -76,6 +76,7 @@ struct prober {
 	size_t npool, cappool;
 	size_t inflight;    /* nodes whose probe is queued or running */
 	bool more;          /* prober_perform left ended transfers to handle */
+	bool keep_raw;      /* keep what each node sent, as received (the console's details) */
 	const struct settings *st;
 	struct curl_slist *discovery_headers;
 	struct node_probe *np;
@@ -213,6 +214,12 @@ struct prober *prober_new(const struct settings *st)
 	return p;
 }
 
+void prober_keep_raw(struct prober *p, bool keep)
+{
+	if (p)
+		p->keep_raw = keep;
+}
+
 void prober_free(struct prober *p)
 {
 	if (!p)
@@ -252,9 +259,6 @@ long prober_timeout_ms(struct prober *p)
 	return t;
 }
 
-/* Easy handles come from a pool and go back when their request ends, so
- * their number (and the buffers libcurl keeps in each) is bounded by
- * [probes] concurrency, whatever the size of the fleet. */
 /* The options every request has; set once on a handle (and again after a
  * reset), not for each request. */
 static void constant_opts(const struct prober *p, CURL *e)
@@ -279,6 +283,9 @@ static CURL *fresh_handle(const struct prober *p)
 	return e;
 }
 
+/* Easy handles come from a pool and go back when their request ends, so
+ * their number (and the buffers libcurl keeps in each) is bounded by
+ * [probes] concurrency, whatever the size of the fleet. */
 static CURL *pool_take(struct prober *p)
 {
 	if (p->npool)
@@ -628,7 +635,7 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 		struct request *d = &np->req[RQ_DISCOVERY], *b = &np->req[RQ_BUILD],
 			       *h = &np->req[RQ_HEALTH];
 		if (answered(p, d, &oc)) {
-			o.raw_discovery = keep_raw(&d->body);
+			o.raw_discovery = p->keep_raw ? keep_raw(&d->body) : NULL;
 			if (d->status != 300 && d->status != 200)
 				note(&oc, NS_ERROR, "GET /: HTTP %ld", d->status);
 			else if (!parse_discovery(sb_str(&d->body), d->body.len, &o.api_min, &o.api_max, &why))
@@ -654,7 +661,7 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 	if (nc->report_url) {
 		struct request *r = &np->req[RQ_REPORT];
 		if (answered(p, r, &oc)) {
-			o.raw_report = keep_raw(&r->body);
+			o.raw_report = p->keep_raw ? keep_raw(&r->body) : NULL;
 			if (r->status != 200) {
 				note(&oc, NS_ERROR, "GET report: HTTP %ld", r->status);
 			} else {

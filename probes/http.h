@@ -26,6 +26,10 @@ struct prober;
 
 struct prober *prober_new(const struct settings *st);
 void prober_free(struct prober *p);
+/* Keep what each node sent, as received (up to 64 KiB, in its observation's
+ * raw_report / raw_discovery), for the console's details view; the commands
+ * that print and exit show none of it and keep none (off by default). */
+void prober_keep_raw(struct prober *p, bool keep);
 
 /* Start a probe of every node that has something to ask and no probe in
  * flight (one refresh tick). Nodes with nothing to ask stay unknown. */

@@ -1244,6 +1244,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	xalloc_set_fatal_hook(fatal_restore);
 	grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
 	c->prober = prober_new(st);
+	prober_keep_raw(c->prober, true);
 	c->cmds = cmdprober_new(st);
 	observe_target(&c->md.snap, true);
 	recompute(c);
