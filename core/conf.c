@@ -811,8 +811,12 @@ static void render(struct strbuf *sb, const struct value *v)
 }
 
 /* Substitution may grow a value by this much, no more: "$a$a" with a = "$b$b"
- * and so on doubles at each level (oslo would run out of memory). */
-#define SUBST_GROWTH (1024 * 1024)
+ * and so on doubles at each level (oslo would run out of memory), and a
+ * multi option's text is the repr of one item per code point, five bytes
+ * each. 64 KiB is far beyond any real value (a URL, a path) and keeps a
+ * hostile file's substitutions to milliseconds (1 MiB let a 3.7 KB file
+ * take a second, eleven under ASan). */
+#define SUBST_GROWTH (64 * 1024)
 
 /* One top-level lookup: the options being substituted (a cycle is an error,
  * oslo's RecursionError) and those already done (oslo caches them too; it
