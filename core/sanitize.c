@@ -157,20 +157,31 @@ bool is_term_safe(const char *s)
 	return same;
 }
 
+/* Where a URL's userinfo is: from *start (just after "://") to *at (its '@');
+ * false when it has none. */
+static bool userinfo(const char *url, const char **start, const char **at)
+{
+	const char *p = url ? strstr(url, "://") : NULL;
+	if (!p)
+		return false;
+	p += 3;
+	size_t auth = strcspn(p, "/?#");
+	const char *last = NULL;
+	for (size_t i = 0; i < auth; i++)
+		if (p[i] == '@')
+			last = p + i;
+	*start = p;
+	*at = last;
+	return last != NULL;
+}
+
 char *url_masked(const char *url)
 {
 	if (!url)
 		return NULL;
-	const char *p = strstr(url, "://");
-	if (!p)
-		return xstrdup(url);
-	p += 3;
-	size_t auth = strcspn(p, "/?#");
-	const char *at = NULL;
-	for (size_t i = 0; i < auth; i++)
-		if (p[i] == '@')
-			at = p + i;
-	const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+	const char *start, *at;
+	const char *colon = userinfo(url, &start, &at) ? memchr(start, ':', (size_t)(at - start))
+							: NULL;
 	if (!colon)
 		return xstrdup(url);
 	return xasprintf("%.*s***%s", (int)(colon + 1 - url), url, at);
@@ -180,16 +191,8 @@ char *url_without_userinfo(const char *url)
 {
 	if (!url)
 		return NULL;
-	const char *p = strstr(url, "://");
-	if (!p)
+	const char *start, *at;
+	if (!userinfo(url, &start, &at))
 		return xstrdup(url);
-	p += 3;
-	size_t auth = strcspn(p, "/?#");
-	const char *at = NULL;
-	for (size_t i = 0; i < auth; i++)
-		if (p[i] == '@')
-			at = p + i;
-	if (!at)
-		return xstrdup(url);
-	return xasprintf("%.*s%s", (int)(p - url), url, at + 1);
+	return xasprintf("%.*s%s", (int)(start - url), url, at + 1);
 }

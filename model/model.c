@@ -84,8 +84,16 @@ void model_recompute(struct model *md)
 	replan(md);
 }
 
-void model_sample(struct model *md, double now)
+static double wall_now(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void model_sample(struct model *md)
+{
+	double now = wall_now();
 	long rows = md->snap.data_migrations;
 	if (rows < 0)
 		return;
@@ -113,19 +121,12 @@ void model_carry_samples(struct model *md, const struct dm_sample *prev, size_t 
 	md->nsamples = n - skip;
 }
 
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 enum bs_status model_observe(struct model *md, const struct observe_opts *o, struct bs_err *err)
 {
 	observe(&md->snap, md->m, o);
 	enum bs_status st = model_read_record(md, err);
 	model_recompute(md);
-	model_sample(md, wall_now());
+	model_sample(md);
 	return st;
 }
 

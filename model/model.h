@@ -54,9 +54,9 @@ enum bs_status model_read_record(struct model *md, struct bs_err *err);
 /* From what the snapshot holds now: derive, the data migrations, the
  * checks, the plan, the next step's argv. */
 void model_recompute(struct model *md);
-/* Keep the rows of data migration left now as one sample of their rate
- * (call once a refresh; a count that is unknown is not kept). */
-void model_sample(struct model *md, double now);
+/* Keep the rows of data migration left now (the wall clock) as one sample
+ * of their rate (call once a refresh; a count that is unknown is not kept). */
+void model_sample(struct model *md);
 /* Samples of an earlier model of the same deployment (upgrade plan --watch
  * loads a new one each refresh) put before this one's, the newest kept. */
 void model_carry_samples(struct model *md, const struct dm_sample *prev, size_t nprev);

@@ -121,13 +121,6 @@ static double mono(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static double wall_now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void on_signal(int sig)
 {
 	char c = sig == SIGWINCH ? 'W' : sig == SIGINT ? 'I' : sig == SIGTERM ? 'T' : 'H';
@@ -1415,7 +1408,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 		if (completed) {
 			c->refreshed = time(NULL);
 			c->refreshes += (unsigned long)completed;
-			model_sample(&c->md, wall_now());
+			model_sample(&c->md);
 			if (c->run == RUN_PREPARING && c->last_completed_seq >= c->prepare_seq)
 				step_prepared(c);
 			else if (c->end_seq && c->ss && c->last_completed_seq >= c->end_seq)

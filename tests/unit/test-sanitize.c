@@ -139,12 +139,36 @@ static void a_urls_password_is_masked_and_nothing_else(void **state)
 	assert_null(url_masked(NULL));
 }
 
+/* A step's {url}: the URL without user and password (both go to the
+ * step's environment instead), the rest as written. */
+static void a_urls_userinfo_is_left_out_of_a_steps_url(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "http://admin:pw@ctl1:9311", "http://ctl1:9311" },
+		{ "https://admin:p%40ss:w@ctl1/v1?x=a@b", "https://ctl1/v1?x=a@b" },
+		{ "http://a:b@c@h:1/", "http://h:1/" },
+		{ "http://admin@ctl1:9311", "http://ctl1:9311" },
+		{ "http://ctl1:9311/x?u=a:b@c", "http://ctl1:9311/x?u=a:b@c" },
+		{ "http://[::1]:9311", "http://[::1]:9311" },
+		{ "no scheme:x@y", "no scheme:x@y" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = url_without_userinfo(cases[i][0]);
+		if (strcmp(got, cases[i][1]) != 0)
+			fail_msg("%s: got %s, want %s", cases[i][0], got, cases[i][1]);
+		free(got);
+	}
+	assert_null(url_without_userinfo(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(each_kind_of_character_is_shown_as_the_header_says),
 		cmocka_unit_test(every_code_point_is_escaped_exactly_when_it_is_control_or_format),
 		cmocka_unit_test(a_urls_password_is_masked_and_nothing_else),
+		cmocka_unit_test(a_urls_userinfo_is_left_out_of_a_steps_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
