@@ -1360,7 +1360,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 		 * every RECOMPUTE_EVERY_S while a refresh is under way (and at
 		 * once when it completes), so its cost does not grow with the
 		 * number of answers */
-		bool answers = false;
+		bool answers = false, urgent = false;
 		bool rabbit_before = prober_busy(c->prober);
 		int inflight = prober_perform(c->prober, &c->md.snap);
 		if (inflight != c->inflight_seen || rabbit_before != prober_busy(c->prober))
@@ -1382,26 +1382,26 @@ int console_run(struct settings *st, const struct console_opts *o)
 		if (c->count && countprobe_step(c->count, &c->md.snap)) {
 			countprobe_free(c->count);
 			c->count = NULL;
-			changed = true;
+			changed = urgent = true;
 		}
 		if (c->db && dbprobe_step(c->db, &c->md.snap.db, &c->md.snap.lock, &c->md.snap.record)) {
 			dbprobe_free(c->db);
 			c->db = NULL;
 			db_finished(c);
-			changed = true;
+			changed = urgent = true;
 		}
 		if (c->exec) {
 			struct exec_result r;
 			if (exec_poll(c->exec, &r)) {
 				step_exited(c, &r);
-				changed = true;
+				changed = urgent = true;
 			} else if (c->nlines) {
 				redraw = true;
 			}
 		}
 		bool refreshed = false;
 		int completed = ticks_done(c);
-		if (changed && !answers)
+		if (urgent)
 			c->stale = true, c->recompute_at = 0;  /* the database, a step: at once */
 		if (completed || (c->stale && mono() >= c->recompute_at))
 			recompute(c);
