@@ -13,6 +13,8 @@
 #   console   the console in batch mode at --interval 2: CPU time of 11
 #             refreshes minus that of 1 (start-up and the configuration
 #             left out), over the 20 s between them, as a share of one core
+#   keys      at the largest N, with tmux: how long the console takes to show
+#             a sort and a filter while it polls (bench/fleet_keys.py)
 #
 # and whether each goal of the scale issue is met: configuration under 50 ms
 # at 10,000 nodes and within 10x of 1,000; a poll at least 60% of wrk's rate
@@ -126,6 +128,16 @@ for n in "${SIZES[@]}"; do
     printf '%-7s %-10s %-10s %-12s %-10s %-10s %-10s\n' "$n" "$(printf '%.3f s' "$cw")" \
         "$(printf '%.3f s' "$pw")" "$rate/s" "$share" "$((prss / 1024)) MiB" "$cpu"
 done
+
+last=${SIZES[${#SIZES[@]}-1]}
+if command -v tmux >/dev/null; then
+    echo
+    echo "The console's keys at $last nodes, polling every 2 s (bench/fleet_keys.py):"
+    BS_SOURCE_ROOT=$PWD BS_BUILD_ROOT=$PWD/$(dirname "$(dirname "$BIN")") \
+    PYTHONPATH=$PWD/tests/tui:$PWD/tests/integration \
+        /usr/bin/python3 bench/fleet_keys.py "$D/f$last.conf" "wrk-$((last - 1))" ||
+        echo "  (the key test failed)"
+fi
 
 echo
 echo "Goals (the scale issue):"
