@@ -368,27 +368,40 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	curl_multi_add_handle(p->multi, e);
 }
 
+/* A new HTTP observation of n: nothing known yet but when it last answered. */
+static void obs_begin(const struct node *n, struct node_obs *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->data_migrations_remaining = -1;
+	o->probed = true;
+	o->seen = n->from_http.seen;
+	o->seen_wall = n->from_http.seen_wall;
+}
+
+/* o is n's HTTP observation now (merged with its other sources); n's probe
+ * is over. */
+static void obs_end(struct prober *p, struct node *n, struct node_obs *o)
+{
+	node_obs_clear(&n->from_http);
+	n->from_http = *o;
+	node_merge(n);
+	n->in_flight = false;
+	p->inflight--;
+}
+
 /* A node whose whole timeout went by while it waited for a slot: down, not
  * asked, and why (every slot held by nodes that did not answer in time). */
 static void expire_node(struct prober *p, struct snapshot *s, struct node_probe *np, long waited)
 {
 	struct node *n = &s->nodes[np->index];
 	struct node_obs o;
-	memset(&o, 0, sizeof(o));
-	o.data_migrations_remaining = -1;
-	o.probed = true;
-	o.seen = n->from_http.seen;
-	o.seen_wall = n->from_http.seen_wall;
+	obs_begin(n, &o);
 	o.state = NS_DOWN;
 	o.error = xasprintf("not asked: its timeout (%g s) went by while it waited %.1f s for one of "
 			    "the %ld connections of [probes] concurrency, all held by nodes that did "
 			    "not answer sooner", n->conf->timeout, (double)waited / 1000.0,
 			    p->st->concurrency);
-	node_obs_clear(&n->from_http);
-	n->from_http = o;
-	node_merge(n);
-	n->in_flight = false;
-	p->inflight--;
+	obs_end(p, n, &o);
 }
 
 static size_t admit(struct prober *p, struct snapshot *s)
@@ -612,11 +625,7 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 	struct node *n = &s->nodes[np->index];
 	const struct node_conf *nc = n->conf;
 	struct node_obs o;
-	memset(&o, 0, sizeof(o));
-	o.data_migrations_remaining = -1;
-	o.probed = true;
-	o.seen = n->from_http.seen;
-	o.seen_wall = n->from_http.seen_wall;
+	obs_begin(n, &o);
 	bool any_answer = false;
 	double latency = 0;
 	struct outcome oc = { NS_UP, STRBUF_INIT };
@@ -717,11 +726,7 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 		o.seen_wall = time(NULL);
 	}
 
-	node_obs_clear(&n->from_http);
-	n->from_http = o;
-	node_merge(n);
-	n->in_flight = false;
-	p->inflight--;
+	obs_end(p, n, &o);
 	release_requests(p, np);
 }
 
