@@ -500,23 +500,28 @@ out:
 }
 
 /* The options upgrade next and upgrade run share; false: a bad --timeout. */
-static bool step_option(int id, const char *value, struct next_opts *o)
+/* The options of a step that next and run share: -1 taken, else the exit
+ * code of the usage error (printed with usage). */
+static int step_option(int id, const char *value, struct next_opts *o, const char *usage)
 {
 	switch (id) {
 	case OPT_DRY_RUN:
 		o->dry_run = true;
-		return true;
+		return -1;
 	case OPT_YES:
 		o->yes = true;
-		return true;
+		return -1;
 	case OPT_CONFIRM:
 		o->confirm_unobservable = true;
-		return true;
+		return -1;
 	case OPT_TAKE_OVER:
 		o->take_over = true;
-		return true;
+		return -1;
 	default:
-		return conf_parse_double(value, &o->timeout) && o->timeout > 0;
+		if (conf_parse_double(value, &o->timeout) && o->timeout > 0)
+			return -1;
+		return cli_usage_error(usage, "argument --timeout: expected seconds above 0, got '%s'",
+				       value);
 	}
 }
 
@@ -525,7 +530,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 	struct next_opts o = { false, false, false, false, 3600, NULL };
 	struct arg_state a;
 	args_init(&a, argc, argv, 1);
-	int id;
+	int id, urc;
 	while ((id = args_next(&a, opts, false)) != ARG_END) {
 		switch (id) {
 		case OPT_DRY_RUN:
@@ -533,9 +538,8 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		case OPT_CONFIRM:
 		case OPT_TAKE_OVER:
 		case OPT_TIMEOUT:
-			if (!step_option(id, a.value, &o))
-				return cli_usage_error(USAGE, "argument --timeout: expected seconds above 0, "
-						       "got '%s'", a.value);
+			if ((urc = step_option(id, a.value, &o, USAGE)) >= 0)
+				return urc;
 			break;
 		case OPT_CONFIRM_STEP:
 			if (strcmp(a.value, "contract") != 0 && strcmp(a.value, "offline") != 0)
@@ -624,7 +628,7 @@ int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
 	const char *until_name = "unpin";
 	struct arg_state a;
 	args_init(&a, argc, argv, 1);
-	int id;
+	int id, urc;
 	while ((id = args_next(&a, run_opts, false)) != ARG_END) {
 		switch (id) {
 		case ROPT_UNTIL:
@@ -645,9 +649,8 @@ int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
 		case OPT_CONFIRM:
 		case OPT_TAKE_OVER:
 		case OPT_TIMEOUT:
-			if (!step_option(id, a.value, &o))
-				return cli_usage_error(RUN_USAGE, "argument --timeout: expected seconds above "
-						       "0, got '%s'", a.value);
+			if ((urc = step_option(id, a.value, &o, RUN_USAGE)) >= 0)
+				return urc;
 			break;
 		case OPT_HELP:
 			return cli_help(RUN_USAGE,

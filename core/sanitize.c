@@ -157,22 +157,29 @@ bool is_term_safe(const char *s)
 	return same;
 }
 
-/* Where a URL's userinfo is: from *start (just after "://") to *at (its '@');
- * false when it has none. */
-static bool userinfo(const char *url, const char **start, const char **at)
+const char *url_authority(const char *url, const char **userinfo_at, size_t *len)
 {
 	const char *p = url ? strstr(url, "://") : NULL;
 	if (!p)
-		return false;
+		return NULL;
 	p += 3;
 	size_t auth = strcspn(p, "/?#");
 	const char *last = NULL;
 	for (size_t i = 0; i < auth; i++)
 		if (p[i] == '@')
 			last = p + i;
-	*start = p;
-	*at = last;
-	return last != NULL;
+	*userinfo_at = last;
+	*len = auth;
+	return p;
+}
+
+/* Where a URL's userinfo is: from *start (just after "://") to *at (its '@');
+ * false when it has none. */
+static bool userinfo(const char *url, const char **start, const char **at)
+{
+	size_t len;
+	*start = url_authority(url, at, &len);
+	return *start && *at;
 }
 
 char *url_masked(const char *url)

@@ -32,6 +32,10 @@ char *url_masked(const char *url);
 /* The URL without its userinfo ("http://admin:pw@h:1/x" -> "http://h:1/x");
  * NULL for NULL. Caller frees. */
 char *url_without_userinfo(const char *url);
+/* The authority of a URL (just after "://", len bytes, up to its path,
+ * query or fragment) and *userinfo_at, its last '@' (NULL: no userinfo);
+ * NULL when the URL has no "://". */
+const char *url_authority(const char *url, const char **userinfo_at, size_t *len);
 /* True when s needs no escaping. */
 bool is_term_safe(const char *s);
 

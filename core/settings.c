@@ -325,15 +325,11 @@ static enum bs_status get_typed(struct conf *c, const char *group, const char *n
 /* The host part of an http(s) URL, without brackets; NULL if none. */
 static char *url_host(const char *url)
 {
-	const char *p = strstr(url, "://");
+	const char *at;
+	size_t auth;
+	const char *p = url_authority(url, &at, &auth);
 	if (!p)
 		return NULL;
-	p += 3;
-	size_t auth = strcspn(p, "/?#");
-	const char *at = NULL;
-	for (size_t i = 0; i < auth; i++)
-		if (p[i] == '@')
-			at = p + i;
 	if (at) {
 		auth -= (size_t)(at + 1 - p);
 		p = at + 1;
