@@ -61,15 +61,32 @@ struct conf {
 };
 
 /* The map key of (group, name): group (NULL: DEFAULT as "\x01"), NUL, name. */
-static char *opt_key(const char *group, const char *name, size_t *len)
+/* An option's key in the maps: group (or \x01 for DEFAULT), NUL, name;
+ * in the caller's buffer when it fits (a lookup must not cost a malloc),
+ * else malloc'd: key_done frees it. */
+struct key {
+	char buf[128];
+	char *k;
+	size_t len;
+};
+
+static char *opt_key(struct key *kb, const char *group, const char *name, size_t *len)
 {
 	const char *g = group ? group : "\x01";
 	size_t gl = strlen(g), nl = strlen(name);
-	char *k = xmalloc(gl + 1 + nl + 1);
-	memcpy(k, g, gl + 1);
-	memcpy(k + gl + 1, name, nl + 1);
-	*len = gl + 1 + nl;
-	return k;
+	size_t need = gl + 1 + nl + 1;
+	kb->k = need <= sizeof(kb->buf) ? kb->buf : xmalloc(need);
+	memcpy(kb->k, g, gl + 1);
+	memcpy(kb->k + gl + 1, name, nl + 1);
+	kb->len = *len = gl + 1 + nl;
+	return kb->k;
+}
+
+static void key_done(struct key *kb)
+{
+	if (kb->k != kb->buf)
+		free(kb->k);
+	kb->k = NULL;
 }
 
 /* ---- paths, as Python's os.path does them ---- */
@@ -484,28 +501,40 @@ static void opt_free(struct opt *o)
 	free(o->dflt);
 }
 
-void conf_free(struct conf *c)
+void conf_drop_values(struct conf *c)
 {
-	if (!c)
-		return;
 	for (size_t i = 0; i < c->nfiles; i++) {
 		free(c->files[i].next_same);
 		strmap_free(&c->files[i].by_norm);
 		ini_free(c->files[i].ini);
 	}
 	free(c->files);
+	c->files = NULL;
+	c->nfiles = c->cap_files = 0;
 	free(c->paths);
+	c->paths = NULL;
 	free(c->sections);
+	c->sections = NULL;
+	c->nsections = 0;
+	for (size_t i = 0; i < c->nopts; i++)
+		opt_free(&c->opts[i]);
+	free(c->opts);
+	c->opts = NULL;
+	c->nopts = c->cap_opts = 0;
+	strmap_free(&c->opt_index);
+	strmap_free(&c->groups);
+	strmap_free(&c->dep_index);
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	conf_drop_values(c);
 	free_strv(c->config_file, c->nconfig_file);
 	free_strv(c->arg_dirs, c->narg_dirs);
 	free_strv(c->search_dirs, c->nsearch_dirs);
 	free(c->home);
-	for (size_t i = 0; i < c->nopts; i++)
-		opt_free(&c->opts[i]);
-	free(c->opts);
-	strmap_free(&c->opt_index);
-	strmap_free(&c->groups);
-	strmap_free(&c->dep_index);
 	free(c);
 }
 
@@ -555,8 +584,14 @@ char *conf_find_file(const struct conf *c, const char *name)
  * group names are ours). */
 static char *env_name(const char *group, const char *name)
 {
-	char *s = xasprintf("OS_%s__%s", group ? group : "DEFAULT", name);
-	for (char *p = s; *p; p++)
+	const char *g = group ? group : "DEFAULT";
+	size_t gl = strlen(g), nl = strlen(name);
+	char *s = xmalloc(3 + gl + 2 + nl + 1), *p = s;
+	memcpy(p, "OS_", 3);
+	memcpy(p += 3, g, gl);
+	memcpy(p += gl, "__", 2);
+	memcpy(p += 2, name, nl + 1);
+	for (p = s; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 32);
 	return s;
@@ -592,7 +627,8 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 		n.deps[i].env = env_name(default_null(n.deps[i].group), d->name);
 	}
 	size_t klen, at;
-	char *key = opt_key(group, o->name, &klen);
+	struct key kb;
+	char *key = opt_key(&kb, group, o->name, &klen);
 	if (strmap_get(&c->opt_index, key, klen, &at)) {
 		opt_free(&c->opts[at]);
 		c->opts[at] = n;
@@ -608,13 +644,14 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 			strmap_put(&c->groups, group, strlen(group), count + 1);
 		}
 	}
-	free(key);
+	key_done(&kb);
 	/* the last registered option with a deprecated name wins it */
 	for (size_t i = 0; i < c->opts[at].ndeps; i++) {
 		const struct dep *d = &c->opts[at].deps[i];
-		char *dk = opt_key(d->group, d->name, &klen);
+		struct key dkb;
+		char *dk = opt_key(&dkb, d->group, d->name, &klen);
 		strmap_put(&c->dep_index, dk, klen, at);
-		free(dk);
+		key_done(&dkb);
 	}
 }
 
@@ -628,9 +665,10 @@ void conf_forget(struct conf *c, size_t mark)
 	size_t klen, v;
 	while (c->nopts > mark) {
 		struct opt *o = &c->opts[--c->nopts];
-		char *key = opt_key(o->group, o->name, &klen);
+		struct key kb;
+		char *key = opt_key(&kb, o->group, o->name, &klen);
 		strmap_del(&c->opt_index, key, klen);
-		free(key);
+		key_done(&kb);
 		if (o->group && strmap_get(&c->groups, o->group, strlen(o->group), &v)) {
 			if (v > 1)
 				strmap_put(&c->groups, o->group, strlen(o->group), v - 1);
@@ -640,7 +678,8 @@ void conf_forget(struct conf *c, size_t mark)
 		/* a deprecated name it won goes back to the last earlier holder */
 		for (size_t i = 0; i < o->ndeps; i++) {
 			const struct dep *d = &o->deps[i];
-			char *dk = opt_key(d->group, d->name, &klen);
+			struct key dkb;
+			char *dk = opt_key(&dkb, d->group, d->name, &klen);
 			if (strmap_get(&c->dep_index, dk, klen, &v) && v == c->nopts) {
 				strmap_del(&c->dep_index, dk, klen);
 				for (size_t j = c->nopts; j-- > 0;)
@@ -650,7 +689,7 @@ void conf_forget(struct conf *c, size_t mark)
 						    !strmap_get(&c->dep_index, dk, klen, &v))
 							strmap_put(&c->dep_index, dk, klen, j);
 			}
-			free(dk);
+			key_done(&dkb);
 		}
 		opt_free(o);
 	}
@@ -678,18 +717,19 @@ static const struct opt *resolve(const struct conf *c, const char *group, const 
 	if (group && !group_registered(c, group))
 		return NULL;
 	size_t klen, at;
-	char *key = opt_key(group, name, &klen);
+	struct key kb;
+	char *key = opt_key(&kb, group, name, &klen);
 	bool found = strmap_get(&c->opt_index, key, klen, &at);
-	free(key);
+	key_done(&kb);
 	if (found) {
 		const struct opt *o = &c->opts[at];
 		*a = (struct asked){ o->env, o->group ? o->group : "DEFAULT" };
 		return o;
 	}
 	/* deprecated names are keyed by the group as written, DEFAULT by name */
-	key = opt_key(group ? group : "DEFAULT", name, &klen);
+	key = opt_key(&kb, group ? group : "DEFAULT", name, &klen);
 	found = strmap_get(&c->dep_index, key, klen, &at);
-	free(key);
+	key_done(&kb);
 	if (!found)
 		return NULL;
 	const struct opt *o = &c->opts[at];

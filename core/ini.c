@@ -160,10 +160,19 @@ static void add_utf8(struct strbuf *sb, unsigned cp)
 
 char *py_lower(const char *s)
 {
+	size_t len = strlen(s), n, i;
+	/* ASCII (every real key and section name): byte by byte */
+	char *a = xmalloc(len + 1);
+	for (i = 0; i < len && !(s[i] & 0x80); i++)
+		a[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+	if (i == len) {
+		a[len] = '\0';
+		return a;
+	}
+	free(a);
 	struct strbuf sb = STRBUF_INIT;
-	size_t len = strlen(s), n;
 	sb_add(&sb, "", 0);
-	for (size_t i = 0; i < len; i += n) {
+	for (i = 0; i < len; i += n) {
 		unsigned cp = decode(s + i, len - i, &n);
 		if (cp == 0x130) /* LATIN CAPITAL LETTER I WITH DOT ABOVE: "i\u0307" */
 			sb_add(&sb, "i\xcc\x87", 3);

@@ -697,6 +697,10 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		conf_forget(c, mark);
 	}
 	strmap_free(&names);
+	/* everything kept is copied out: what the files held is not needed
+	 * again (conf_find_file and the config_file option stay) */
+	if (!st)
+		conf_drop_values(c);
 	return st;
 }
 

@@ -48,6 +48,15 @@ const char *value_source_name(enum value_source s)
 	return "?";
 }
 
+struct node_obs *node_cmd_obs(struct node *n)
+{
+	if (!n->from_cmd) {
+		n->from_cmd = xcalloc(1, sizeof(*n->from_cmd));
+		n->from_cmd->data_migrations_remaining = -1;
+	}
+	return n->from_cmd;
+}
+
 void node_obs_clear(struct node_obs *o)
 {
 	free(o->error);
@@ -175,21 +184,25 @@ void node_merge(struct node *n)
 {
 	const struct node_conf *nc = n->conf;
 	bool http = nc->url || nc->report_url, cmd = nc->report_command != NULL;
+	const struct node_obs *fc = n->from_cmd;
 	struct node_obs o;
 	if (http) {
 		node_obs_copy(&o, &n->from_http);
+	} else if (cmd && fc) {
+		node_obs_copy(&o, fc);
 	} else if (cmd) {
-		node_obs_copy(&o, &n->from_cmd);
+		memset(&o, 0, sizeof(o));
+		node_obs_clear(&o);
 	} else {
 		memset(&o, 0, sizeof(o));
 		o.data_migrations_remaining = -1;
 		o.seen = n->obs.seen;
 		o.seen_wall = n->obs.seen_wall;
 	}
-	if (http && cmd && n->from_cmd.probed) {
-		take_report(&o, &n->from_cmd);
-		o.state = node_state_worse(o.state, n->from_cmd.state);
-		add_error(&o, n->from_cmd.error);
+	if (http && cmd && fc && fc->probed) {
+		take_report(&o, fc);
+		o.state = node_state_worse(o.state, fc->state);
+		add_error(&o, fc->error);
 		o.probed = true;
 	}
 	const struct node_rabbit *r = &n->rabbit;
@@ -442,7 +455,6 @@ void snapshot_init(struct snapshot *s, const struct settings *st)
 		s->nodes[i].conf = &st->nodes[i];
 		node_obs_clear(&s->nodes[i].obs);
 		node_obs_clear(&s->nodes[i].from_http);
-		node_obs_clear(&s->nodes[i].from_cmd);
 	}
 	s->rabbit.configured = st->rabbit_url != NULL;
 }
@@ -453,7 +465,10 @@ void snapshot_free(struct snapshot *s)
 		struct node *n = &s->nodes[i];
 		node_obs_clear(&n->obs);
 		node_obs_clear(&n->from_http);
-		node_obs_clear(&n->from_cmd);
+		if (n->from_cmd) {
+			node_obs_clear(n->from_cmd);
+			free(n->from_cmd);
+		}
 		free(n->rabbit.error);
 		free(n->rabbit.pids);
 		free(n->rabbit.since);

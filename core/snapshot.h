@@ -108,7 +108,10 @@ struct node {
 
 	/* the sources, each as it last answered */
 	struct node_obs from_http;    /* url and report_url (probes/http.c) */
-	struct node_obs from_cmd;     /* report_command (probes/cmdprobe.c) */
+	struct node_obs *from_cmd;    /* report_command (probes/cmdprobe.c); NULL
+				       * until it first answers (node_cmd_obs):
+				       * most fleets have no command, and a
+				       * node_obs is 300 bytes a node */
 	struct node_rabbit rabbit;    /* RabbitMQ's connections of this node */
 	/* the addresses its host resolves to, for RabbitMQ's peer_host */
 	char **addrs;
@@ -246,6 +249,8 @@ void lock_obs_clear(struct lock_obs *l);
 void record_obs_clear(struct record_obs *r);
 void rabbit_obs_clear(struct rabbit_obs *r);
 void node_obs_copy(struct node_obs *dst, const struct node_obs *src);
+/* n->from_cmd, made (cleared) on first use */
+struct node_obs *node_cmd_obs(struct node *n);
 
 /* n->obs from its sources: its HTTP probe (url, report_url), its
  * report_command, RabbitMQ's connections; the worse state counts, the

@@ -82,11 +82,12 @@ static void on_line(void *ctx, const char *line, size_t len)
 /* The node's command failed before it ran: its error, now. */
 static void failed(struct node *n, enum node_state st, char *why)
 {
-	node_obs_clear(&n->from_cmd);
-	n->from_cmd.probed = true;
-	n->from_cmd.state = st;
-	n->from_cmd.error = why;
-	n->from_cmd.report_cmd_at = time(NULL);
+	struct node_obs *fc = node_cmd_obs(n);
+	node_obs_clear(fc);
+	fc->probed = true;
+	fc->state = st;
+	fc->error = why;
+	fc->report_cmd_at = time(NULL);
 	node_merge(n);
 }
 
@@ -133,7 +134,7 @@ void cmdprober_start(struct cmdprober *p, struct snapshot *s, bool force)
 		struct run *r = &p->runs[i];
 		if (!n->conf->report_command || r->e || r->pending)
 			continue;
-		time_t last = n->from_cmd.report_cmd_at;
+		time_t last = n->from_cmd ? n->from_cmd->report_cmd_at : 0;
 		if (!force && last && (double)(now - last) < p->st->report_interval)
 			continue;
 		r->pending = true;
@@ -228,8 +229,9 @@ static void finish(struct cmdprober *p, struct node *n, struct run *r,
 	}
 	free(why);
 	free(err);
-	node_obs_clear(&n->from_cmd);
-	n->from_cmd = o;
+	struct node_obs *fc = node_cmd_obs(n);
+	node_obs_clear(fc);
+	*fc = o;
 	n->cmd_in_flight = false;
 	node_merge(n);
 }

@@ -352,6 +352,16 @@ static void run_case(json_t *req, json_t *want, bool home_from_env)
 		json_decref(got);
 		nvalues++;
 	}
+	/* settings_load drops the values once it has them: find_file and the
+	 * config_file option must answer as oslo does after that too (the
+	 * policy file and the step templates' {config_files} use them) */
+	conf_drop_values(c);
+	n = conf_config_file_opt(c, &v2);
+	got = strv_json(v2, n);
+	if (!json_equal(got, json_object_get(want, "config_file")))
+		fail_json(name, "config_file after conf_drop_values", json_object_get(want, "config_file"), got);
+	json_decref(got);
+	assert_int_equal(conf_sections(c, &v2), 0);
 	json_array_foreach(json_object_get(req, "find"), i, v) {
 		char *p = conf_find_file(c, json_string_value(v));
 		got = str_or_null(p);

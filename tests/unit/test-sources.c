@@ -138,11 +138,12 @@ static void a_report_that_says_up_without_a_connection_is_down(void **state)
 	world(&w, "[]");
 	struct node *n = &w.s.nodes[0];
 	/* as if report_command had answered "up" */
-	n->from_cmd.probed = true;
-	n->from_cmd.state = NS_UP;
-	n->from_cmd.release = xstrdup("15.0.1");
-	n->from_cmd.report_release = xstrdup("15.0.1");
-	n->from_cmd.release_src = SRC_REPORT;
+	struct node_obs *fc = node_cmd_obs(n);
+	fc->probed = true;
+	fc->state = NS_UP;
+	fc->release = xstrdup("15.0.1");
+	fc->report_release = xstrdup("15.0.1");
+	fc->release_src = SRC_REPORT;
 	confs[0].report_command = (char *)"ssh {host} barbican-status report --service {service}";
 	node_merge(n);
 	assert_int_equal(n->obs.state, NS_DOWN);
