@@ -201,8 +201,10 @@ void py_repr(struct strbuf *sb, const char *s)
 	sb_addch(sb, q);
 	for (size_t i = 0; i < len; i += n) {
 		unsigned cp = decode(s + i, len - i, &n);
-		if (cp == (unsigned)q || cp == '\\')
-			sb_addf(sb, "\\%c", (char)cp);
+		if (cp == (unsigned)q || cp == '\\') {
+			sb_addch(sb, '\\');
+			sb_addch(sb, (char)cp);
+		}
 		else if (cp == '\n')
 			sb_addstr(sb, "\\n");
 		else if (cp == '\r')

@@ -57,7 +57,17 @@ int sb_addch(struct strbuf *sb, char c)
 
 int sb_addf(struct strbuf *sb, const char *fmt, ...)
 {
+	/* most are short (an escape, a number): formatted on the stack, no
+	 * allocation; longer ones formatted again, allocated */
+	char small[256];
 	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return -1;
+	if ((size_t)len < sizeof(small))
+		return sb_add(sb, small, (size_t)len);
 	va_start(ap, fmt);
 	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
