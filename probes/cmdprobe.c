@@ -15,6 +15,7 @@
 #include "proc/exec.h"
 
 struct run {
+	size_t node;          /* its index in settings and snapshot */
 	bool pending;         /* due, waiting for a slot ([probes] concurrency) */
 	struct exec *e;
 	struct strbuf out;
@@ -25,7 +26,8 @@ struct run {
 
 struct cmdprober {
 	const struct settings *st;
-	struct run *runs;     /* one per node */
+	struct run *runs;     /* one per node with a report_command: a fleet
+			       * without commands costs nothing a loop */
 	size_t n;
 	long running;
 };
@@ -34,12 +36,17 @@ struct cmdprober *cmdprober_new(const struct settings *st)
 {
 	struct cmdprober *p = xcalloc(1, sizeof(*p));
 	p->st = st;
-	p->n = st->nnodes;
+	for (size_t i = 0; i < st->nnodes; i++)
+		p->n += st->nodes[i].report_command != NULL;
 	p->runs = xcalloc(p->n ? p->n : 1, sizeof(*p->runs));
-	for (size_t i = 0; i < p->n; i++) {
-		p->runs[i].errfd = -1;
-		p->runs[i].p = p;
-		sb_init(&p->runs[i].out, (size_t)st->max_body);
+	for (size_t i = 0, k = 0; i < st->nnodes; i++) {
+		if (!st->nodes[i].report_command)
+			continue;
+		struct run *r = &p->runs[k++];
+		r->node = i;
+		r->errfd = -1;
+		r->p = p;
+		sb_init(&r->out, (size_t)st->max_body);
 	}
 	return p;
 }
@@ -121,17 +128,19 @@ static void launch(struct cmdprober *p, struct node *n, struct run *r)
 /* Start pending commands while there are slots. */
 static void admit(struct cmdprober *p, struct snapshot *s)
 {
-	for (size_t i = 0; i < s->nnodes && i < p->n && p->running < p->st->concurrency; i++)
-		if (p->runs[i].pending)
-			launch(p, &s->nodes[i], &p->runs[i]);
+	for (size_t i = 0; i < p->n && p->running < p->st->concurrency; i++)
+		if (p->runs[i].pending && p->runs[i].node < s->nnodes)
+			launch(p, &s->nodes[p->runs[i].node], &p->runs[i]);
 }
 
 void cmdprober_start(struct cmdprober *p, struct snapshot *s, bool force)
 {
 	time_t now = time(NULL);
-	for (size_t i = 0; i < s->nnodes && i < p->n; i++) {
-		struct node *n = &s->nodes[i];
+	for (size_t i = 0; i < p->n; i++) {
 		struct run *r = &p->runs[i];
+		if (r->node >= s->nnodes)
+			continue;
+		struct node *n = &s->nodes[r->node];
 		if (!n->conf->report_command || r->e || r->pending)
 			continue;
 		time_t last = n->from_cmd ? n->from_cmd->report_cmd_at : 0;
@@ -238,11 +247,11 @@ static void finish(struct cmdprober *p, struct node *n, struct run *r,
 
 int cmdprober_perform(struct cmdprober *p, struct snapshot *s)
 {
-	for (size_t i = 0; i < p->n && i < s->nnodes; i++) {
+	for (size_t i = 0; i < p->n; i++) {
 		struct run *r = &p->runs[i];
 		struct exec_result res;
-		if (r->e && exec_poll(r->e, &res)) {
-			finish(p, &s->nodes[i], r, &res);
+		if (r->e && r->node < s->nnodes && exec_poll(r->e, &res)) {
+			finish(p, &s->nodes[r->node], r, &res);
 			exec_result_free(&res);
 			run_reset(r);
 			p->running--;

@@ -60,6 +60,7 @@ struct console {
 	struct tick {
 		unsigned long seq;
 		bool *nodes;      /* the nodes this refresh started */
+		size_t from;      /* those before it have answered (ticks_done) */
 		bool db;          /* it started the database probe */
 	} ticks[16];              /* refreshes not complete yet, oldest first */
 	size_t nticks;
@@ -196,6 +197,7 @@ static void start_tick(struct console *c)
 	}
 	struct tick *t = &c->ticks[c->nticks++];
 	t->seq = ++c->ticks_started;
+	t->from = 0;
 	t->nodes = xcalloc(c->md.snap.nnodes ? c->md.snap.nnodes : 1, sizeof(*t->nodes));
 	for (size_t i = 0; i < c->md.snap.nnodes; i++)
 		t->nodes[i] = !c->md.snap.nodes[i].in_flight;
@@ -1122,8 +1124,11 @@ static int ticks_done(struct console *c)
 	int done = 0;
 	while (c->nticks) {
 		struct tick *t = &c->ticks[0];
-		for (size_t i = 0; i < c->md.snap.nnodes; i++)
-			if (t->nodes[i] && c->md.snap.nodes[i].in_flight)
+		/* from where the last look stopped: a look is not O(nodes) each
+		 * time round the loop, and a node this refresh saw answer is
+		 * not waited for again when a later refresh asks it again */
+		for (; t->from < c->md.snap.nnodes; t->from++)
+			if (t->nodes[t->from] && c->md.snap.nodes[t->from].in_flight)
 				return done;
 		if (t->db && c->db)
 			return done;

@@ -196,8 +196,12 @@ class ReportCommand(unittest.TestCase):
 
     def test_misbehaving_commands_each_give_their_own_error(self):
         cmd = "%s %s report --service {service} --json" % (ssh_argv(), shlex.quote(h.BIN))
+        # nodes without a command among them: each command's answer must
+        # land on its own node (the prober keeps runs for commands only)
         nodes = {
+            "nocmd1": dict(WORKER_HERE),
             "good": dict(WORKER_HERE, report_command=cmd),
+            "nocmd2": dict(WORKER_HERE),
             "hangs": dict(WORKER_HERE, report_command="sleep 30", timeout="2"),
             "floods": dict(WORKER_HERE, report_command="head -c 100000000 /dev/zero"),
             "fails": dict(WORKER_HERE, report_command="sh -c 'echo no such host >&2; exit 1'"),
@@ -216,6 +220,10 @@ class ReportCommand(unittest.TestCase):
         self.assertEqual(n["fails"]["error"], "report_command: exit status 1: no such host")
         self.assertEqual(n["garbage"]["state"], "error")
         self.assertIn("report_command: invalid version report: invalid JSON", n["garbage"]["error"])
+        for name in ("nocmd1", "nocmd2"):
+            self.assertNotEqual(n[name]["state"], "up", n[name])
+            self.assertNotIn("report_command", n[name]["error"] or "", n[name])
+            self.assertIsNone(n[name]["report_age_s"], n[name])
 
 
 class RestartNeeded(unittest.TestCase):
