@@ -29,6 +29,16 @@ void pyjson_add_string(struct strbuf *sb, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	sb_addch(sb, '"');
 	for (size_t i = 0; i < len;) {
+		/* a run of printable ASCII that needs no escape: as it is, at once
+		 * (nearly every string of a report or a name) */
+		size_t run = i;
+		while (run < len && p[run] >= 0x20 && p[run] <= 0x7e && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run > i) {
+			sb_add(sb, s + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned cp;
 		size_t n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0) {
