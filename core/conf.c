@@ -18,7 +18,8 @@
 struct dep {
 	char *group;  /* "DEFAULT" for none, as oslo's DeprecatedOpt(group='DEFAULT') */
 	char *name;
-	char *env;    /* OS_GROUP__NAME, the variable of a lookup by this name */
+	char *env;    /* OS_GROUP__NAME, the variable of a lookup by this name:
+		       * made when a lookup finds it set (env_lookup) */
 };
 
 struct opt {
@@ -580,22 +581,6 @@ char *conf_find_file(const struct conf *c, const char *name)
 
 /* ---- options ---- */
 
-/* EnvironmentConfigurationSource.get_name (ASCII upper case: option and
- * group names are ours). */
-static char *env_name(const char *group, const char *name)
-{
-	const char *g = group ? group : "DEFAULT";
-	size_t gl = strlen(g), nl = strlen(name);
-	char *s = xmalloc(3 + gl + 2 + nl + 1), *p = s;
-	memcpy(p, "OS_", 3);
-	memcpy(p += 3, g, gl);
-	memcpy(p += gl, "__", 2);
-	memcpy(p += 2, name, nl + 1);
-	for (p = s; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 32);
-	return s;
-}
 
 static bool same_group(const char *a, const char *b)
 {
@@ -614,7 +599,7 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 	struct opt n = {
 		.group = xstrdup_or_null(group),
 		.name = xstrdup(o->name),
-		.env = env_name(group, o->name),
+		.env = NULL,
 		.deps = o->ndeprecated ? xcalloc(o->ndeprecated, sizeof(*n.deps)) : NULL,
 		.ndeps = o->ndeprecated,
 		.multi = o->multi,
@@ -624,7 +609,7 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 		const struct conf_name *d = &o->deprecated[i];
 		n.deps[i].group = xstrdup(d->group ? d->group : "DEFAULT");
 		n.deps[i].name = xstrdup(d->name);
-		n.deps[i].env = env_name(default_null(n.deps[i].group), d->name);
+		n.deps[i].env = NULL;
 	}
 	size_t klen, at;
 	struct key kb;
@@ -704,7 +689,10 @@ static bool group_registered(const struct conf *c, const char *g)
 /* How an option was found: its environment variable and group name (owned
  * by the conf) for the name it was asked by. */
 struct asked {
-	const char *env, *group;
+	const char *group;      /* as the option's loc names it */
+	const char *env_group;  /* NULL: DEFAULT */
+	const char *env_name;
+	char **env;             /* where the variable's name is kept once set */
 };
 
 /* ConfigOpts._get_opt_info: the option registered as (group, name), else
@@ -723,7 +711,8 @@ static const struct opt *resolve(const struct conf *c, const char *group, const 
 	key_done(&kb);
 	if (found) {
 		const struct opt *o = &c->opts[at];
-		*a = (struct asked){ o->env, o->group ? o->group : "DEFAULT" };
+		*a = (struct asked){ o->group ? o->group : "DEFAULT", o->group, o->name,
+				     (char **)&o->env };
 		return o;
 	}
 	/* deprecated names are keyed by the group as written, DEFAULT by name */
@@ -736,7 +725,8 @@ static const struct opt *resolve(const struct conf *c, const char *group, const 
 	for (size_t j = 0; j < o->ndeps; j++) {
 		const struct dep *d = &o->deps[j];
 		if (strcmp(d->group, group ? group : "DEFAULT") == 0 && strcmp(d->name, name) == 0) {
-			*a = (struct asked){ d->env, d->group };
+			*a = (struct asked){ d->group, default_null(d->group), d->name,
+					     (char **)&d->env };
 			return o;
 		}
 	}
@@ -879,8 +869,8 @@ struct ctx {
 
 enum { GET_OK, GET_NOSUCHOPT, GET_ERR };
 
-static int do_get(struct ctx *x, const char *group, const char *name, const struct frame *up,
-		  struct value *out);
+static int do_get_opt(struct ctx *x, const char *group, const char *name, const struct frame *up,
+		      const struct opt *o, const struct asked *resolved, struct value *out);
 
 /* The text of option (group, name) for a substitution. */
 static int get_text(struct ctx *x, const char *group, const char *name, const struct frame *up,
@@ -893,7 +883,7 @@ static int get_text(struct ctx *x, const char *group, const char *name, const st
 		}
 	}
 	struct value v;
-	int r = do_get(x, group, name, up, &v);
+	int r = do_get_opt(x, group, name, up, NULL, NULL, &v);
 	if (r != GET_OK)
 		return r;
 	struct strbuf t = STRBUF_INIT;
@@ -1040,16 +1030,46 @@ static void split_code_points(const char *s, char ***out, size_t *n)
 	}
 }
 
+/* The environment's value for the option as asked (NULL: not set), by
+ * EnvironmentConfigurationSource.get_name: OS_GROUP__NAME, ASCII upper case
+ * (option and group names are ours). Its
+ * variable's name is built on the stack for getenv; kept (in the option, for
+ * the value's conf_loc) only when the variable is set, which is rare: a
+ * 10,000-node configuration looks up 60,000 options. */
+static const char *env_lookup(const struct asked *a)
+{
+	const char *g = a->env_group ? a->env_group : "DEFAULT";
+	size_t gl = strlen(g), nl = strlen(a->env_name);
+	char small[160], *buf = 3 + gl + 2 + nl + 1 <= sizeof(small) ? small
+				   : xmalloc(3 + gl + 2 + nl + 1);
+	char *p = buf;
+	memcpy(p, "OS_", 3);
+	memcpy(p += 3, g, gl);
+	memcpy(p += gl, "__", 2);
+	memcpy(p += 2, a->env_name, nl + 1);
+	for (p = buf; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	const char *e = getenv(buf);
+	if (e && !*a->env)
+		*a->env = xstrdup(buf);
+	if (buf != small)
+		free(buf);
+	return e;
+}
+
 /* ConfigOpts._do_get: the environment, then the files, then the default,
- * substituted within the group asked for. */
-static int do_get(struct ctx *x, const char *group, const char *name, const struct frame *up,
-		  struct value *out)
+ * substituted within the group asked for. o and how it was asked: from the
+ * caller when it has resolved them (NULL: resolved here). */
+static int do_get_opt(struct ctx *x, const char *group, const char *name, const struct frame *up,
+		      const struct opt *o, const struct asked *resolved, struct value *out)
 {
 	const struct conf *c = x->c;
 	*out = (struct value){ 0 };
 	struct asked asked;
-	const struct opt *o = resolve(c, group, name, &asked);
-	if (!o)
+	if (o)
+		asked = *resolved;
+	else if (!(o = resolve(c, group, name, &asked)))
 		return GET_NOSUCHOPT;
 	for (const struct frame *f = up; f; f = f->up)
 		if (same_group(f->group, group) && strcmp(f->name, name) == 0)
@@ -1059,23 +1079,30 @@ static int do_get(struct ctx *x, const char *group, const char *name, const stru
 	struct frame me = { group, name, up };
 
 	struct raw raw = { 0 };
-	const char *e = getenv(asked.env);
+	const char *e = env_lookup(&asked);
 	if (e) {
 		raw = (struct raw){ .set = true, .s = e };
-		raw.loc = (struct conf_loc){ CONF_LOC_ENV, NULL, 0, asked.group, asked.env };
+		raw.loc = (struct conf_loc){ CONF_LOC_ENV, NULL, 0, asked.group, *asked.env };
 	} else {
-		/* (group, the option's name), then each deprecated name */
+		/* (group, the option's name), then each deprecated name; on the
+		 * stack for the few names nearly every option has */
 		size_t n = o->ndeps + 1;
-		char **groups = xcalloc(n, sizeof(*groups));
-		const char **names = xcalloc(n, sizeof(*names));
+		char *groups_small[4];
+		const char *names_small[4];
+		char **groups = n <= 4 ? groups_small : xcalloc(n, sizeof(*groups));
+		const char **names = n <= 4 ? names_small : xcalloc(n, sizeof(*names));
 		groups[0] = norm_group(group), names[0] = o->name;
 		for (size_t i = 1; i < n; i++) {
 			groups[i] = norm_group(o->deps[i - 1].group);
 			names[i] = o->deps[i - 1].name;
 		}
 		from_files(c, groups, names, n, o->multi, &raw);
-		free_strv(groups, n);
-		free(names);
+		for (size_t i = 0; i < n; i++)
+			free(groups[i]);
+		if (groups != groups_small) {
+			free(groups);
+			free(names);
+		}
 		if (!raw.set && o->dflt)
 			raw = (struct raw){ .set = true, .s = o->dflt };
 	}
@@ -1116,7 +1143,7 @@ static enum bs_status get(const struct conf *c, const char *group, const char *n
 		return bs_fail(err, BS_ST_INTERNAL, "option [%s] %s is %sa multi option",
 			       group ? group : "DEFAULT", name, multi ? "not " : "");
 	struct ctx x = { c, NULL, 0, err };
-	int r = do_get(&x, group, name, NULL, v);
+	int r = do_get_opt(&x, group, name, NULL, o, &asked, v);
 	for (size_t i = 0; i < x.ndone; i++) {
 		free(x.done[i].group);
 		free(x.done[i].name);

@@ -458,9 +458,15 @@ static enum bs_status parse_line(struct parser *p, const char *line, size_t len)
 static enum bs_status check_text(const char *path, const char *buf, size_t len, struct bs_err *err)
 {
 	int line = 1;
+	const unsigned char *u = (const unsigned char *)buf;
 	for (size_t i = 0; i < len;) {
+		/* ASCII other than NUL and line ends (nearly all of a file): on */
+		while (i < len && u[i] < 0x80 && u[i] && u[i] != '\n' && u[i] != '\r')
+			i++;
+		if (i == len)
+			break;
 		unsigned cp;
-		size_t n = utf8_decode((const unsigned char *)buf + i, len - i, &cp);
+		size_t n = utf8_decode(u + i, len - i, &cp);
 		if (n == 0)
 			return bs_fail(err, BS_ST_CONFIG_READ, "%s: line %d: invalid UTF-8", path, line);
 		if (cp == 0)

@@ -13,13 +13,27 @@ struct strmap_slot {
 	uint64_t hash;
 };
 
-static uint64_t fnv1a(const char *s, size_t len)
+/* Eight bytes at a time (the keys are a section and a name: 10 to 40
+ * bytes), each word mixed in by a multiply, the whole by MurmurHash3's
+ * finalizer so that the low bits, which pick the slot, depend on every
+ * byte. */
+static uint64_t hash_key(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len;
+	uint64_t w;
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 31;
 	}
+	w = 0;
+	memcpy(&w, s, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h;
 }
 
@@ -48,7 +62,7 @@ void strmap_put(struct strmap *m, const char *key, size_t len, size_t value)
 {
 	if ((m->n + 1) * 2 > m->cap)
 		grow(m);
-	uint64_t h = fnv1a(key, len);
+	uint64_t h = hash_key(key, len);
 	struct strmap_slot *s = find(m, key, len, h);
 	if (!s->key) {
 		s->key = xmalloc(len + 1);
@@ -65,7 +79,7 @@ bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *val
 {
 	if (!m->cap)
 		return false;
-	struct strmap_slot *s = find(m, key, len, fnv1a(key, len));
+	struct strmap_slot *s = find(m, key, len, hash_key(key, len));
 	if (!s->key)
 		return false;
 	*value = s->value;
@@ -76,7 +90,7 @@ void strmap_del(struct strmap *m, const char *key, size_t len)
 {
 	if (!m->cap)
 		return;
-	struct strmap_slot *s = find(m, key, len, fnv1a(key, len));
+	struct strmap_slot *s = find(m, key, len, hash_key(key, len));
 	if (!s->key)
 		return;
 	free(s->key);
