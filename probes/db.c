@@ -34,6 +34,8 @@ struct dbprobe {
 	char *except_token;
 	double timeout_s;
 	struct timespec started;
+	char *url;                        /* conn's, for dbprobe_free_keep */
+	bool reused;                      /* conn was kept from the last probe */
 
 	/* results */
 	struct db_obs d;                  /* only the probe's fields */
@@ -102,16 +104,41 @@ const char *dbprobe_record_url(const struct settings *st, const char *target)
 	return settings_db_option(st, target, &name)->value;
 }
 
+void dbprobe_keep_clear(struct dbprobe_keep *keep)
+{
+	if (!keep)
+		return;
+	if (keep->conn)
+		db_close(keep->conn);
+	free(keep->url);
+	keep->conn = NULL;
+	keep->url = NULL;
+}
+
 struct dbprobe *dbprobe_start(const struct settings *st, const char *target, double timeout_s,
 			       int except_pid, const char *except_token)
 {
+	return dbprobe_start_kept(st, target, timeout_s, except_pid, except_token, NULL);
+}
+
+struct dbprobe *dbprobe_start_kept(const struct settings *st, const char *target,
+				    double timeout_s, int except_pid, const char *except_token,
+				    struct dbprobe_keep *keep)
+{
 	const char *name;
 	const struct db_option *opt = settings_db_option(st, target, &name);
-	if (!opt->value || !*opt->value)
-		return NULL;
+	struct db_conn *kept = NULL;
+	if (keep && keep->conn && opt->value && keep->url && strcmp(keep->url, opt->value) == 0) {
+		kept = keep->conn;
+		keep->conn = NULL;
+	}
+	dbprobe_keep_clear(keep);
 	struct db_target *t = NULL;
-	if (db_target_new(opt->value, &t, NULL) != BS_ST_OK)
+	if (!opt->value || !*opt->value || db_target_new(opt->value, &t, NULL) != BS_ST_OK) {
+		if (kept)
+			db_close(kept);
 		return NULL;
+	}
 	struct dbprobe *p = xcalloc(1, sizeof(*p));
 	p->target = t;
 	p->except_pid = except_pid;
@@ -127,7 +154,14 @@ struct dbprobe *dbprobe_start(const struct settings *st, const char *target, dou
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &p->started);
-	p->conn = db_connect_start(t, "barbican-status", timeout_s);
+	p->url = xstrdup(opt->value);
+	if (kept) {
+		p->conn = kept;
+		p->reused = true;
+		db_set_deadline(p->conn, timeout_s);
+	} else {
+		p->conn = db_connect_start(t, "barbican-status", timeout_s);
+	}
 	p->phase = DBP_CONNECT;
 	return p;
 }
@@ -269,6 +303,19 @@ static void advance(struct dbprobe *p)
 		enum db_state s = db_step(c);
 		if (s == DBS_BUSY)
 			return;
+		if (s == DBS_BROKEN && c == p->conn && p->reused && p->phase <= DBP_REVISION &&
+		    db_errkind(c) != DBE_TIMEOUT) {
+			/* the kept connection is gone (a restart, an idle
+			 * timeout, a terminated session): a new one, once; not
+			 * after no answer (a dead server costs its timeout
+			 * once) */
+			db_close(p->conn);
+			p->conn = db_connect_start(p->target, "barbican-status", p->timeout_s);
+			p->reused = false;
+			p->sent = false;
+			p->phase = DBP_CONNECT;
+			continue;
+		}
 		if (s == DBS_BROKEN) {
 			if (c == p->conn) {
 				p->failed = true;
@@ -386,11 +433,24 @@ bool dbprobe_step(struct dbprobe *p, struct db_obs *d, struct lock_obs *lock,
 
 void dbprobe_free(struct dbprobe *p)
 {
+	dbprobe_free_keep(p, NULL);
+}
+
+void dbprobe_free_keep(struct dbprobe *p, struct dbprobe_keep *keep)
+{
 	if (!p)
 		return;
 	if (p->rec_conn && p->rec_conn != p->conn)
 		db_close(p->rec_conn);
-	db_close(p->conn);
+	if (keep && p->phase == DBP_DONE && !p->failed && p->conn) {
+		dbprobe_keep_clear(keep);
+		keep->conn = p->conn;
+		keep->url = p->url;
+		p->url = NULL;
+	} else {
+		db_close(p->conn);
+	}
+	free(p->url);
 	db_target_free(p->target);
 	db_target_free(p->rec_target);
 	free(p->except_token);

@@ -31,6 +31,27 @@ const char *dbprobe_record_url(const struct settings *st, const char *target);
  * is not "another operator" (0 and NULL: none). */
 struct dbprobe *dbprobe_start(const struct settings *st, const char *target, double timeout_s,
 			       int except_pid, const char *except_token);
+
+/* A connection kept from one probe for the next, as the console keeps it:
+ * a dashboard that connected afresh every refresh would pay a connection
+ * and (PostgreSQL's scram) a key derivation each time, and its server a
+ * session each time. Kept only after a probe that read everything, for the
+ * same URL; a kept connection that turns out broken at its first statement
+ * (the server restarted, an idle timeout, the session terminated) is
+ * replaced by a new one within the same probe, once. */
+struct dbprobe_keep {
+	char *url;
+	struct db_conn *conn;
+};
+/* dbprobe_start, with keep's connection when it is for the same URL (keep
+ * is emptied either way; NULL keep: as dbprobe_start). */
+struct dbprobe *dbprobe_start_kept(const struct settings *st, const char *target,
+				    double timeout_s, int except_pid, const char *except_token,
+				    struct dbprobe_keep *keep);
+/* Free a finished probe, its connection into keep when the probe read
+ * everything (else closed). */
+void dbprobe_free_keep(struct dbprobe *p, struct dbprobe_keep *keep);
+void dbprobe_keep_clear(struct dbprobe_keep *keep);
 /* The socket to wait on (-1 none), and whether to wait for writing. */
 int dbprobe_socket(const struct dbprobe *p, bool *want_write);
 /* Advance without blocking. Returns true when finished; the results are

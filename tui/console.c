@@ -53,6 +53,7 @@ struct console {
 	double recompute_at;          /* not before (monotonic) while a refresh runs */
 
 	struct dbprobe *db;
+	struct dbprobe_keep dbkeep;  /* the database connection, from one refresh to the next */
 	double db_next_try;
 	int db_backoff;
 
@@ -164,8 +165,8 @@ static bool start_db(struct console *c)
 	if (c->db || mono() < c->db_next_try)
 		return false;
 	db_describe(c->st, c->md.snap.target, &c->md.snap.db);
-	c->db = dbprobe_start(c->st, c->md.snap.target, c->st->probe_timeout, session_lock_pid(c->ss),
-			      session_lock_token(c->ss));
+	c->db = dbprobe_start_kept(c->st, c->md.snap.target, c->st->probe_timeout,
+				   session_lock_pid(c->ss), session_lock_token(c->ss), &c->dbkeep);
 	return c->db != NULL;
 }
 
@@ -1390,7 +1391,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 			changed = urgent = true;
 		}
 		if (c->db && dbprobe_step(c->db, &c->md.snap.db, &c->md.snap.lock, &c->md.snap.record)) {
-			dbprobe_free(c->db);
+			dbprobe_free_keep(c->db, &c->dbkeep);
 			c->db = NULL;
 			db_finished(c);
 			changed = urgent = true;
@@ -1455,6 +1456,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	close(c->sigpipe[1]);
 	if (c->db)
 		dbprobe_free(c->db);
+	dbprobe_keep_clear(&c->dbkeep);
 	prober_free(c->prober);
 	cmdprober_free(c->cmds);
 	countprobe_free(c->count);

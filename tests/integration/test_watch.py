@@ -212,6 +212,76 @@ def screen_lines(text):
     return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
 
 
+def pg_sessions(db):
+    """How many sessions PostgreSQL has counted to db (pg_stat_database,
+    reported as each ends)."""
+    c = h.pg_connect()
+    try:
+        cur = c.cursor()
+        cur.execute("SELECT pg_stat_clear_snapshot()")
+        cur.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s", (db,))
+        return cur.fetchone()[0]
+    finally:
+        c.close()
+
+
+class DatabaseConnection(unittest.TestCase):
+    """The console keeps its database connection from one refresh to the
+    next (probes/db.h: dbprobe_keep), and makes a new one when the kept one
+    is gone."""
+
+    def test_one_connection_for_many_refreshes_and_a_new_one_when_it_is_killed(self):
+        dep = h.Deployment(h.load_fleet())
+        try:
+            time.sleep(0.5)
+            before = pg_sessions(dep.db)
+            p = start(dep, ["console", "--batch", "-n", "12", "--interval", "0.5"],
+                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                # the console's session, once it is there: terminated, as
+                # a restart or an administrator would end it
+                killed, deadline = [], time.monotonic() + 20
+                c = h.pg_connect()
+                c.cursor().execute("SELECT 1")
+                while not killed and time.monotonic() < deadline:
+                    cur = c.cursor()
+                    cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                "AND application_name = 'barbican-status'", (dep.db,))
+                    pids = [r[0] for r in cur.fetchall()]
+                    if pids and time.monotonic() > deadline - 17:
+                        cur.execute("SELECT pg_terminate_backend(%s)", (pids[0],))
+                        killed = pids
+                    time.sleep(0.1)
+                c.close()
+                out, err = p.communicate(timeout=60)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                shutil.rmtree(p.home, ignore_errors=True)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertTrue(killed, "the console's session never showed in pg_stat_activity")
+            frames = screen_lines(out.decode())
+            self.assertEqual(len(frames), 12 * 24)
+            # every refresh read the database; after the kill too: the
+            # last screen shows its revision, not "unreachable"
+            last = "\n".join(frames[-24:])
+            self.assertNotIn("unreachable", last)
+            c = h.pg_connect(dep.db)
+            cur = c.cursor()
+            cur.execute("SELECT version_num FROM alembic_version")
+            rev = cur.fetchone()[0]
+            c.close()
+            self.assertIn(rev + " ->", last)
+            time.sleep(1.0)
+            made = pg_sessions(dep.db) - before
+            # 12 refreshes: one connection, and one more after the kill
+            # (each refresh connecting afresh would make 12 or more)
+            self.assertGreaterEqual(made, 2, "the kill should have cost one new connection")
+            self.assertLessEqual(made, 3, "%d connections for 12 refreshes" % made)
+        finally:
+            dep.close()
+
+
 class Batch(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
