@@ -572,6 +572,7 @@ static bool is_no_answer(const struct request *r)
 struct outcome {
 	enum node_state state;
 	struct strbuf err;
+	bool https_hint;          /* the hint below is given, once a node */
 };
 
 static void note(struct outcome *oc, enum node_state st, const char *fmt, ...) BS_PRINTF(3, 4);
@@ -604,7 +605,15 @@ static bool answered(const struct prober *p, struct request *r, struct outcome *
 	}
 	if (r->result != CURLE_OK) {
 		const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result);
-		note(oc, is_no_answer(r) ? NS_DOWN : NS_ERROR, "%s: %s", label, msg);
+		/* connected, asked, and the connection ended without a byte:
+		 * no answer, but what a TLS server does with a plain request */
+		bool hint = !oc->https_hint && r->status == 0 && r->header_bytes == 0 &&
+			    (r->result == CURLE_GOT_NOTHING || r->result == CURLE_RECV_ERROR) &&
+			    r->url && strncasecmp(r->url, "http://", 7) == 0;
+		note(oc, is_no_answer(r) ? NS_DOWN : NS_ERROR, "%s: %s%s", label, msg,
+		     hint ? " (a TLS server does this to a plain http:// request: "
+			    "should the URL be https://?)" : "");
+		oc->https_hint = oc->https_hint || hint;
 		return false;
 	}
 	if (r->redirect_error) {
@@ -628,7 +637,7 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 	obs_begin(n, &o);
 	bool any_answer = false;
 	double latency = 0;
-	struct outcome oc = { NS_UP, STRBUF_INIT };
+	struct outcome oc = { NS_UP, STRBUF_INIT, false };
 	char *why = NULL;
 
 	for (int k = 0; k < RQ__COUNT; k++) {
