@@ -23,7 +23,7 @@ struct dep {
 };
 
 struct opt {
-	char *group;  /* NULL: DEFAULT */
+	char *group;  /* NULL: DEFAULT; after name, in name's allocation */
 	char *name;
 	char *env;
 	struct dep *deps;
@@ -245,6 +245,22 @@ static size_t glob_conf(const char *dir, char ***out)
 static char *norm_group(const char *g)
 {
 	return !g || strcmp(g, "DEFAULT") == 0 ? xstrdup("DEFAULT") : py_lower(g);
+}
+
+/* norm_group in buf when it is ASCII and fits (every real group), else
+ * malloc'd: free it when it is not buf. */
+static char *norm_group_in(const char *g, char *buf, size_t cap)
+{
+	bool dflt = !g || strcmp(g, "DEFAULT") == 0;
+	if (dflt)
+		g = "DEFAULT";
+	size_t i = 0;
+	for (; g[i] && i + 1 < cap && !(g[i] & 0x80); i++)
+		buf[i] = !dflt && g[i] >= 'A' && g[i] <= 'Z' ? (char)(g[i] + 32) : g[i];
+	if (g[i])
+		return norm_group(g);
+	buf[i] = '\0';
+	return buf;
 }
 
 /* _get_config_dirs(project) */
@@ -496,8 +512,7 @@ static void opt_free(struct opt *o)
 		free(o->deps[i].env);
 	}
 	free(o->deps);
-	free(o->group);
-	free(o->name);
+	free(o->name); /* and the group, in the same allocation */
 	free(o->env);
 	free(o->dflt);
 }
@@ -596,9 +611,14 @@ static const char *default_null(const char *g)
 void conf_register(struct conf *c, const struct conf_opt *o)
 {
 	const char *group = default_null(o->group);
+	size_t nl = strlen(o->name), gl = group ? strlen(group) : 0;
+	char *names = xmalloc(nl + 1 + (group ? gl + 1 : 0));
+	memcpy(names, o->name, nl + 1);
+	if (group)
+		memcpy(names + nl + 1, group, gl + 1);
 	struct opt n = {
-		.group = xstrdup_or_null(group),
-		.name = xstrdup(o->name),
+		.group = group ? names + nl + 1 : NULL,
+		.name = names,
 		.env = NULL,
 		.deps = o->ndeprecated ? xcalloc(o->ndeprecated, sizeof(*n.deps)) : NULL,
 		.ndeps = o->ndeprecated,
@@ -614,20 +634,20 @@ void conf_register(struct conf *c, const struct conf_opt *o)
 	size_t klen, at;
 	struct key kb;
 	char *key = opt_key(&kb, group, o->name, &klen);
-	if (strmap_get(&c->opt_index, key, klen, &at)) {
+	bool added;
+	size_t *slot = strmap_ref(&c->opt_index, key, klen, &added);
+	if (!added) {
+		at = *slot;
 		opt_free(&c->opts[at]);
 		c->opts[at] = n;
 	} else {
 		xgrow(&c->opts, &c->cap_opts, c->nopts + 1, sizeof(*c->opts));
 		at = c->nopts++;
 		c->opts[at] = n;
-		strmap_put(&c->opt_index, key, klen, at);
+		*slot = at;
 		/* a group is registered while it has options */
-		size_t count = 0;
-		if (group) {
-			strmap_get(&c->groups, group, strlen(group), &count);
-			strmap_put(&c->groups, group, strlen(group), count + 1);
-		}
+		if (group)
+			(*strmap_ref(&c->groups, group, gl, &added))++;
 	}
 	key_done(&kb);
 	/* the last registered option with a deprecated name wins it */
@@ -654,12 +674,11 @@ void conf_forget(struct conf *c, size_t mark)
 		char *key = opt_key(&kb, o->group, o->name, &klen);
 		strmap_del(&c->opt_index, key, klen);
 		key_done(&kb);
-		if (o->group && strmap_get(&c->groups, o->group, strlen(o->group), &v)) {
-			if (v > 1)
-				strmap_put(&c->groups, o->group, strlen(o->group), v - 1);
-			else
-				strmap_del(&c->groups, o->group, strlen(o->group));
-		}
+		size_t *count = o->group ? strmap_find(&c->groups, o->group, strlen(o->group)) : NULL;
+		if (count && *count > 1)
+			(*count)--;
+		else if (count)
+			strmap_del(&c->groups, o->group, strlen(o->group));
 		/* a deprecated name it won goes back to the last earlier holder */
 		for (size_t i = 0; i < o->ndeps; i++) {
 			const struct dep *d = &o->deps[i];
@@ -1091,14 +1110,16 @@ static int do_get_opt(struct ctx *x, const char *group, const char *name, const 
 		const char *names_small[4];
 		char **groups = n <= 4 ? groups_small : xcalloc(n, sizeof(*groups));
 		const char **names = n <= 4 ? names_small : xcalloc(n, sizeof(*names));
-		groups[0] = norm_group(group), names[0] = o->name;
+		char g0[128];
+		groups[0] = norm_group_in(group, g0, sizeof(g0)), names[0] = o->name;
 		for (size_t i = 1; i < n; i++) {
 			groups[i] = norm_group(o->deps[i - 1].group);
 			names[i] = o->deps[i - 1].name;
 		}
 		from_files(c, groups, names, n, o->multi, &raw);
 		for (size_t i = 0; i < n; i++)
-			free(groups[i]);
+			if (groups[i] != g0)
+				free(groups[i]);
 		if (groups != groups_small) {
 			free(groups);
 			free(names);

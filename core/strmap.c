@@ -58,21 +58,37 @@ static void grow(struct strmap *m)
 	free(old.slots);
 }
 
-void strmap_put(struct strmap *m, const char *key, size_t len, size_t value)
+size_t *strmap_ref(struct strmap *m, const char *key, size_t len, bool *added)
 {
 	if ((m->n + 1) * 2 > m->cap)
 		grow(m);
 	uint64_t h = hash_key(key, len);
 	struct strmap_slot *s = find(m, key, len, h);
+	*added = !s->key;
 	if (!s->key) {
 		s->key = xmalloc(len + 1);
 		memcpy(s->key, key, len);
 		s->key[len] = '\0';
 		s->len = len;
 		s->hash = h;
+		s->value = 0;
 		m->n++;
 	}
-	s->value = value;
+	return &s->value;
+}
+
+void strmap_put(struct strmap *m, const char *key, size_t len, size_t value)
+{
+	bool added;
+	*strmap_ref(m, key, len, &added) = value;
+}
+
+size_t *strmap_find(const struct strmap *m, const char *key, size_t len)
+{
+	if (!m->cap)
+		return NULL;
+	struct strmap_slot *s = find(m, key, len, hash_key(key, len));
+	return s->key ? &s->value : NULL;
 }
 
 bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value)

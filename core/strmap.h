@@ -1,4 +1,5 @@
-/* strmap.h: a string -> size_t hash map (open addressing, FNV-1a), for the
+/* strmap.h: a string -> size_t hash map (open addressing, linear probing,
+ * a word-at-a-time multiplicative hash), for the
  * lookups that would otherwise scan a list: registered options, groups,
  * sections by name. Keys are copied; a key is any byte string (len given),
  * so two strings can be joined with a NUL into one key. */
@@ -17,6 +18,12 @@ struct strmap {
 void strmap_put(struct strmap *m, const char *key, size_t len, size_t value);
 /* The value of key, or false. */
 bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value);
+/* The value of key to read or change in place, or NULL when absent. */
+size_t *strmap_find(const struct strmap *m, const char *key, size_t len);
+/* The value of key to change in place, made (0) when absent (*added then
+ * true): one lookup where get and put would be two. Valid until the next
+ * put, ref or del. */
+size_t *strmap_ref(struct strmap *m, const char *key, size_t len, bool *added);
 /* Remove key (nothing if absent). */
 void strmap_del(struct strmap *m, const char *key, size_t len);
 void strmap_free(struct strmap *m);
