@@ -241,20 +241,54 @@ const struct ini_key *ini_key(const struct ini_section *s, const char *key)
 	return NULL;
 }
 
+struct ini_chunk {
+	struct ini_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+enum { CHUNK = 64 * 1024 };
+
+/* A copy of s[0..n) with a NUL, in f's strings: in the current block while
+ * it fits, else in a new one (of its own when n is large). */
+static char *keep(struct ini_file *f, const char *s, size_t n)
+{
+	struct ini_chunk *c = f->strings;
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > CHUNK / 4 ? n + 1 : CHUNK;
+		c = xmalloc(sizeof(*c) + cap);
+		c->used = 0;
+		c->cap = cap;
+		if (cap == CHUNK || !f->strings) {
+			c->next = f->strings;
+			f->strings = c;
+		} else {
+			/* a large one goes behind the current block, which keeps
+			 * taking the small strings */
+			c->next = f->strings->next;
+			f->strings->next = c;
+		}
+	}
+	char *p = c->data + c->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	c->used += n + 1;
+	return p;
+}
+
 void ini_free(struct ini_file *f)
 {
 	if (!f)
 		return;
 	for (size_t i = 0; i < f->nsections; i++) {
 		struct ini_section *s = &f->sections[i];
-		for (size_t j = 0; j < s->nkeys; j++) {
-			for (size_t k = 0; k < s->keys[j].nvalues; k++)
-				free(s->keys[j].values[k].value);
+		for (size_t j = 0; j < s->nkeys; j++)
 			free(s->keys[j].values);
-			free(s->keys[j].key);
-		}
 		free(s->keys);
-		free(s->name);
+	}
+	for (struct ini_chunk *c = f->strings, *next; c; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(f->sections);
 	free(f->path);
@@ -271,7 +305,8 @@ struct parser {
 	struct strbuf keybuf;   /* the map key being built */
 	size_t section;         /* index in f->sections; SIZE_MAX before any */
 	int lineno;
-	char *key;              /* the pending assignment, or NULL */
+	char *key;              /* the pending assignment (in keytext), or NULL */
+	struct strbuf keytext;
 	int key_line;
 	struct strbuf value;    /* its value lines, joined with '\n' */
 	struct bs_err *err;
@@ -298,7 +333,7 @@ static void new_section(struct parser *p, const char *name, size_t len)
 		return;
 	}
 	xgrow(&f->sections, &f->cap, f->nsections + 1, sizeof(*f->sections));
-	f->sections[f->nsections] = (struct ini_section){ .name = xstrndup(name, len) };
+	f->sections[f->nsections] = (struct ini_section){ .name = keep(f, name, len) };
 	strmap_put(&p->sections, name, len, f->nsections);
 	p->section = f->nsections++;
 }
@@ -359,12 +394,10 @@ static enum bs_status flush(struct parser *p)
 		if (strmap_get(&p->keys, p->keybuf.buf, p->keybuf.len, &at))
 			k = &s->keys[at];
 	}
-	if (k) {
-		free(p->key);
-	} else {
+	if (!k) {
 		grow_small(&s->keys, &s->cap, s->nkeys + 1, sizeof(*s->keys));
 		k = &s->keys[s->nkeys++];
-		*k = (struct ini_key){ .key = p->key };
+		*k = (struct ini_key){ .key = keep(p->f, p->key, p->keytext.len) };
 		/* past KEYS_SCANNED keys the section's keys are hashed, not
 		 * scanned: 100,000 keys in one section must not cost
 		 * 100,000^2 / 2 comparisons */
@@ -377,8 +410,7 @@ static enum bs_status flush(struct parser *p)
 	p->key = NULL;
 	grow_small(&k->values, &k->cap, k->nvalues + 1, sizeof(*k->values));
 	/* an exact copy: the buffer's spare capacity is not kept per value */
-	char *v = xmalloc(p->value.len + 1);
-	memcpy(v, sb_str(&p->value), p->value.len + 1);
+	char *v = keep(p->f, sb_str(&p->value), p->value.len);
 	k->values[k->nvalues++] = (struct ini_value){ v, p->key_line };
 	return BS_ST_OK;
 }
@@ -416,7 +448,9 @@ static enum bs_status assignment(struct parser *p, const char *line, size_t len)
 	}
 	if (kstart == klen)
 		return parse_error(p, "key cannot be empty", line, len);
-	p->key = xstrndup(line + kstart, klen - kstart);
+	sb_reset(&p->keytext);
+	sb_add(&p->keytext, line + kstart, klen - kstart);
+	p->key = (char *)sb_str(&p->keytext);
 	p->key_line = p->lineno;
 	sb_reset(&p->value);
 	if (sb_add(&p->value, v, vlen))
@@ -502,7 +536,7 @@ enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
 	}
 	if (!st)
 		st = flush(&p);
-	free(p.key);
+	sb_free(&p.keytext);
 	sb_free(&p.value);
 	sb_free(&p.keybuf);
 	strmap_free(&p.sections);

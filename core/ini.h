@@ -44,11 +44,16 @@ struct ini_section {
 	size_t nkeys, cap;
 };
 
+struct ini_chunk;
+
 struct ini_file {
 	char *path;
 	struct ini_section *sections; /* in order of first appearance; repeated
 	                               * headers of the same name merge */
 	size_t nsections, cap;
+	/* where the names, keys and values are: a few large blocks, not one
+	 * allocation per string (a 10,000-node file has 70,000 of them) */
+	struct ini_chunk *strings;
 };
 
 /* Parse the file at path. On failure returns the status and fills err:
