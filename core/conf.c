@@ -763,10 +763,10 @@ struct hit {
 /* The values of [group] name in one file in file order (a normalized group
  * merges [Database], [database]...: their values interleave by line). */
 static size_t file_values(const struct file *f, const char *group, const char *name,
-			  struct hit **out)
+			  struct hit *small, size_t nsmall, struct hit **out)
 {
-	size_t n = 0;
-	*out = NULL;
+	size_t n = 0, cap = nsmall;
+	*out = small;
 	size_t first;
 	if (!strmap_get(&f->by_norm, group, strlen(group), &first))
 		return 0;
@@ -774,7 +774,17 @@ static size_t file_values(const struct file *f, const char *group, const char *n
 		const struct ini_key *k = ini_key(&f->ini->sections[i], name);
 		for (size_t j = 0; k && j < k->nvalues; j++) {
 			size_t at = n++;
-			*out = xreallocarray(*out, n, sizeof(**out));
+			/* in the caller's array while it holds them (a key is
+			 * nearly always set once) */
+			if (n > cap) {
+				cap = 2 * n;
+				if (*out == small) {
+					*out = xcalloc(cap, sizeof(**out));
+					memcpy(*out, small, (n - 1) * sizeof(**out));
+				} else {
+					*out = xreallocarray(*out, cap, sizeof(**out));
+				}
+			}
 			for (; at > 0 && (*out)[at - 1].v->line > k->values[j].line; at--)
 				(*out)[at] = (*out)[at - 1];
 			(*out)[at] = (struct hit){ &k->values[j], f->ini->sections[i].name };
@@ -805,8 +815,8 @@ static void from_files(const struct conf *c, char *const *groups, const char *co
 		const struct file *f = &c->files[multi ? k : c->nfiles - 1 - k];
 		for (size_t m = 0; m < nnames; m++) {
 			size_t at = multi ? nnames - 1 - m : m;
-			struct hit *h;
-			size_t n = file_values(f, groups[at], names[at], &h);
+			struct hit small[4], *h;
+			size_t n = file_values(f, groups[at], names[at], small, 4, &h);
 			if (n && (!r->set || !multi)) {
 				r->set = true;
 				r->loc = (struct conf_loc){ CONF_LOC_FILE, f->ini->path, h[n - 1].v->line,
@@ -814,14 +824,16 @@ static void from_files(const struct conf *c, char *const *groups, const char *co
 			}
 			if (n && !multi) {
 				r->s = h[n - 1].v->value;
-				free(h);
+				if (h != small)
+					free(h);
 				return;
 			}
 			for (size_t i = 0; i < n; i++) {
 				r->list = xreallocarray(r->list, r->n + 1, sizeof(*r->list));
 				r->list[r->n++] = h[i].v->value;
 			}
-			free(h);
+			if (h != small)
+				free(h);
 		}
 	}
 	r->is_list = r->set;
