@@ -5,10 +5,12 @@
 # against the same nginx in the same run. Prints, for each N:
 #
 #   config    `migrations --json` with no database and no node probed: reading
-#             and loading the configuration (median of 5)
+#             and loading the configuration (median of 9)
 #   poll      `nodes --json`: one poll of every node, its wall time, its
 #             request rate (N / wall) and that rate as a share of
 #             `wrk -t1 -c64 -d5s` against the same server (median of 3)
+#   curl-alone  libcurl by itself (bench/floor-curl.c: N GETs, 64 at a time,
+#             nothing else), as a share of wrk: the HTTP library's own ceiling
 #   rss       the peak RSS of that `nodes --json`
 #   console   the console in batch mode at --interval 2: CPU time of 11
 #             refreshes minus that of 1 (start-up and the configuration
@@ -93,18 +95,38 @@ with open(path, "w") as f:
 EOF
 }
 # timed RUNS CMD...: "median_wall_s max_rss_kib median_cpu_s" of RUNS runs
+# (wall from time.monotonic, RSS and CPU from wait4: millisecond figures,
+# not /usr/bin/time's 10 ms steps)
 timed() {
-    local runs=$1; shift
-    local i out
-    for i in $(seq "$runs"); do
-        /usr/bin/time -f '%e %M %U %S' -o "$D/time" "$@" >/dev/null 2>"$D/err" ||
-            { echo "bench: failed: $* ($(tail -1 "$D/err"))" >&2; exit 1; }
-        cat "$D/time"
-    done | /usr/bin/python3 -c '
-import statistics, sys
-rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
+    /usr/bin/python3 - "$D/err" "$@" <<'PY'
+import os, statistics, sys, time
+err, runs, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+rows = []
+for _ in range(runs):
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
+        os.execvp(argv[0], argv)
+    _, status, ru = os.wait4(pid, 0)
+    wall = time.monotonic() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        tail = open(err).read().strip().splitlines()[-1:] or [""]
+        sys.exit("bench: failed: %s (%s)" % (" ".join(argv), tail[0]))
+    rows.append((wall, ru.ru_maxrss, ru.ru_utime + ru.ru_stime))
 print("%.4f %d %.4f" % (statistics.median(r[0] for r in rows), max(r[1] for r in rows),
-                        statistics.median(r[2] + r[3] for r in rows)))'
+                        statistics.median(r[2] for r in rows)))
+PY
+}
+
+# libcurl alone against the same server (bench/floor-curl.c): the same 64
+# transfers at a time on kept-alive connections, nothing else, to read the
+# poll's share of wrk against what the HTTP library itself gets
+cc -O2 -o "$D/floor-curl" bench/floor-curl.c $(pkg-config --cflags --libs libcurl)
+floor_curl() {  # N: median seconds of 3
+    for _ in 1 2 3; do "$D/floor-curl" "http://127.0.0.1:$PORT/r/wrk-" "$1" 64; done |
+        /usr/bin/python3 -c 'import statistics, sys; print("%.4f" % statistics.median(float(l.split()[1]) for l in sys.stdin))'
 }
 
 echo "barbican-status $("$BIN" --version 2>/dev/null | head -1), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
@@ -112,21 +134,23 @@ WRK=$(wrk -t1 -c64 -d5s "http://127.0.0.1:$PORT/r/wrk-0" | awk '/Requests\/sec/ 
 echo "wrk -t1 -c64 -d5s against the same nginx: $WRK requests/s"
 echo "console: $([ -n "$DBURL" ] && echo "with the test environment's PostgreSQL" || echo "without a database (set BS_TESTENV to add one)")"
 echo
-printf '%-7s %-10s %-10s %-12s %-10s %-10s %-10s\n' nodes config poll-wall poll-rate "of-wrk" poll-rss console
+printf '%-7s %-10s %-10s %-12s %-8s %-13s %-10s %-10s\n' nodes config poll-wall poll-rate "of-wrk" "curl-alone" poll-rss console
 declare -A CONF RATE RSS CPU
 for n in "${SIZES[@]}"; do
     fleet "$n" "$D/f$n.conf"
-    read -r cw _ _ < <(timed 5 "$BIN" --config-file "$D/f$n.conf" migrations --json)
+    read -r cw _ _ < <(timed 9 "$BIN" --config-file "$D/f$n.conf" migrations --json)
     read -r pw prss _ < <(timed 3 "$BIN" --config-file "$D/f$n.conf" nodes --json)
     fleet "$n" "$D/c$n.conf" "$DBURL"
     read -r _ _ c1 < <(timed 1 "$BIN" --config-file "$D/c$n.conf" console --batch --interval 2 -n 1)
     read -r _ _ c11 < <(timed 1 "$BIN" --config-file "$D/c$n.conf" console --batch --interval 2 -n 11)
+    cf=$(floor_curl "$n")
     rate=$(/usr/bin/python3 -c "print('%.0f' % ($n / $pw))")
+    cshare=$(/usr/bin/python3 -c "print('%.0f%%' % (100 * $n / $cf / $WRK))")
     share=$(/usr/bin/python3 -c "print('%.0f%%' % (100 * $n / $pw / $WRK))")
     cpu=$(/usr/bin/python3 -c "print('%.1f%%' % (100 * max(0.0, $c11 - $c1) / 20.0))")
     CONF[$n]=$cw RATE[$n]=$share RSS[$n]=$prss CPU[$n]=$cpu
-    printf '%-7s %-10s %-10s %-12s %-10s %-10s %-10s\n' "$n" "$(printf '%.3f s' "$cw")" \
-        "$(printf '%.3f s' "$pw")" "$rate/s" "$share" "$((prss / 1024)) MiB" "$cpu"
+    printf '%-7s %-10s %-10s %-12s %-8s %-13s %-10s %-10s\n' "$n" "$(printf '%.3f s' "$cw")" \
+        "$(printf '%.3f s' "$pw")" "$rate/s" "$share" "$cshare of wrk" "$((prss / 1024)) MiB" "$cpu"
 done
 
 last=${SIZES[${#SIZES[@]}-1]}
