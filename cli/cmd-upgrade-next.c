@@ -34,10 +34,11 @@
 #include "runner/lock.h"
 #include "runner/session.h"
 #include "runner/stepmachine.h"
+#include "runner/vouch.h"
 #include "upgrade.h"
 
 #define USAGE "upgrade next [--dry-run] [--yes] [--confirm-step STEP] [--timeout S] " \
-	      "[--confirm-unobservable] [--take-over]"
+	      "[--confirm-unobservable [--reason TEXT]] [--take-over]"
 
 #define EXIT_VERIFIED 0
 #define EXIT_NOT_VERIFIED 1
@@ -46,7 +47,7 @@
 #define EXIT_COMPLETE 4 /* the upgrade is complete: nothing to do */
 
 enum { OPT_DRY_RUN = 1, OPT_YES, OPT_TIMEOUT, OPT_CONFIRM, OPT_TAKE_OVER, OPT_CONFIRM_STEP,
-       OPT_HELP };
+       OPT_REASON, OPT_HELP };
 
 static const struct arg_opt opts[] = {
 	{ "dry-run", 0, false, OPT_DRY_RUN },
@@ -55,6 +56,7 @@ static const struct arg_opt opts[] = {
 	{ "confirm-unobservable", 0, false, OPT_CONFIRM },
 	{ "take-over", 0, false, OPT_TAKE_OVER },
 	{ "confirm-step", 0, true, OPT_CONFIRM_STEP },
+	{ "reason", 0, true, OPT_REASON },
 	{ "help", 'h', false, OPT_HELP },
 	{ NULL, 0, false, 0 },
 };
@@ -63,6 +65,7 @@ struct next_opts {
 	bool dry_run, yes, confirm_unobservable, take_over;
 	double timeout;
 	const char *confirm_step;  /* --confirm-step: the irreversible step's name, typed */
+	const char *reason;        /* --reason: why the operator vouches */
 };
 
 static bool interactive(void)
@@ -160,6 +163,10 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 	char *detail = NULL;
 	int rc = EXIT_CANNOT_TELL;
 	struct timespec verify_t0 = { 0 };
+	/* why the operator vouches, recorded with the vouch as `vouch` records
+	 * it: --reason, or typed when asked */
+	char typed_reason[512] = "";
+	const char *reason = o->reason;
 
 	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
 	sa.sa_handler = on_signal;
@@ -309,6 +316,18 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 					 node_name, step->release);
 				vouch = ask(q, answer, sizeof(answer)) &&
 					tolower((unsigned char)answer[0]) == 'y';
+				/* a vouch says why, wherever it is made */
+				for (int tries = 0; vouch && !got_signal && tries < 2; tries++) {
+					if (!ask("Why do you know? ", typed_reason, sizeof(typed_reason)))
+						break;
+					if (typed_reason[strspn(typed_reason, " \t")]) {
+						reason = typed_reason;
+						break;
+					}
+					printf("A reason is required: why you know what it runs.\n");
+				}
+				if (vouch && reason != typed_reason)
+					vouch = false;
 			}
 			e = got_signal ? SE_SIGNAL : vouch ? SE_VOUCH_YES : SE_VOUCH_NO;
 			break;
@@ -325,8 +344,9 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 				rc = EXIT_VERIFIED;
 				break;
 			case OUTCOME_VOUCHED:
-				why = xasprintf("%s@%s vouched that %s runs %s", ss->rec.user, ss->rec.host,
-						node_name, step->release);
+				why = vouch_detail(ss, node_name, step->release,
+						   reason ? reason
+							  : "--confirm-unobservable, no reason given");
 				rc = EXIT_VERIFIED;
 				break;
 			case OUTCOME_NOT_VERIFIED:
@@ -517,6 +537,9 @@ static int step_option(int id, const char *value, struct next_opts *o, const cha
 	case OPT_TAKE_OVER:
 		o->take_over = true;
 		return -1;
+	case OPT_REASON:
+		o->reason = value;
+		return -1;
 	default:
 		if (conf_parse_double(value, &o->timeout) && o->timeout > 0)
 			return -1;
@@ -527,7 +550,7 @@ static int step_option(int id, const char *value, struct next_opts *o, const cha
 
 int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 {
-	struct next_opts o = { false, false, false, false, 3600, NULL };
+	struct next_opts o = { false, false, false, false, 3600, NULL, NULL };
 	struct arg_state a;
 	args_init(&a, argc, argv, 1);
 	int id, urc;
@@ -536,6 +559,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 		case OPT_DRY_RUN:
 		case OPT_YES:
 		case OPT_CONFIRM:
+		case OPT_REASON:
 		case OPT_TAKE_OVER:
 		case OPT_TIMEOUT:
 			if ((urc = step_option(id, a.value, &o, USAGE)) >= 0)
@@ -569,6 +593,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 				"  --timeout S             end the step after S seconds (default 3600)\n"
 				"  --confirm-unobservable  vouch that a node with nothing to ask (a stock\n"
 				"                          worker) runs the target once its step exited 0\n"
+				"  --reason TEXT           why you know it does, recorded with the vouch\n"
 				"  --take-over             take the upgrade lock from a holder that vanished\n"
 				"                          (its session ended or its lease ran out) after\n"
 				"                          checking what it was doing (--yes does not imply it)\n"
@@ -599,7 +624,7 @@ int cmd_upgrade_next(struct cli *cli, int argc, char **argv)
 /* --- upgrade run: the steps one after another ------------------------------ */
 
 #define RUN_USAGE "upgrade run [--until PHASE] [--dry-run] [--yes] [--timeout S] " \
-		  "[--confirm-unobservable] [--take-over]"
+		  "[--confirm-unobservable [--reason TEXT]] [--take-over]"
 
 enum { ROPT_UNTIL = OPT_HELP + 1 };
 
@@ -609,6 +634,7 @@ static const struct arg_opt run_opts[] = {
 	{ "yes", 'y', false, OPT_YES },
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "confirm-unobservable", 0, false, OPT_CONFIRM },
+	{ "reason", 0, true, OPT_REASON },
 	{ "take-over", 0, false, OPT_TAKE_OVER },
 	{ "help", 'h', false, OPT_HELP },
 	{ NULL, 0, false, 0 },
@@ -623,7 +649,7 @@ static void print_resume(const struct next_opts *o, const char *until)
 
 int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
 {
-	struct next_opts o = { false, false, false, false, 3600, NULL };
+	struct next_opts o = { false, false, false, false, 3600, NULL, NULL };
 	enum phase until = PH_UNPIN; /* the end of the roll */
 	const char *until_name = "unpin";
 	struct arg_state a;
@@ -647,6 +673,7 @@ int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
 		case OPT_DRY_RUN:
 		case OPT_YES:
 		case OPT_CONFIRM:
+		case OPT_REASON:
 		case OPT_TAKE_OVER:
 		case OPT_TIMEOUT:
 			if ((urc = step_option(id, a.value, &o, RUN_USAGE)) >= 0)
@@ -670,6 +697,7 @@ int cmd_upgrade_run(struct cli *cli, int argc, char **argv)
 				"  --timeout S             end a step after S seconds (default 3600)\n"
 				"  --confirm-unobservable  vouch for nodes with nothing to ask once their step\n"
 				"                          exited 0\n"
+				"  --reason TEXT           why you know they run it, recorded with each vouch\n"
 				"  --take-over             take the upgrade lock from a holder that vanished\n"
 				"  -h, --help              show this help and exit\n");
 		case ARG_POSITIONAL:

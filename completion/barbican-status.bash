@@ -71,8 +71,8 @@ _barbican_status()
                 check) words="--json --help" ;;
                 plan) words="--json --watch --help" ;;
                 gate) words="--before --json --help" ;;
-                next) words="--dry-run --yes --confirm-step --timeout --confirm-unobservable --take-over --help" ;;
-                run) words="--until --dry-run --yes --timeout --confirm-unobservable --take-over --help" ;;
+                next) words="--dry-run --yes --confirm-step --timeout --confirm-unobservable --reason --take-over --help" ;;
+                run) words="--until --dry-run --yes --timeout --confirm-unobservable --reason --take-over --help" ;;
             esac ;;
         console) words="--interval --readonly --iterations --dump --no-color --step-timeout --batch --size --help" ;;
         nodes|migrations|journal) words="--json --watch --help" ;;

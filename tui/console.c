@@ -105,6 +105,7 @@ struct console {
 	int vouch_field;             /* 0 release, 1 reason */
 	const char *vouch_error;
 	bool vouching;
+	bool vouch_step;             /* the form answers the question after a step */
 	/* a step that ended early: its record after one more refresh */
 	unsigned long end_seq;
 	enum journal_outcome end_outcome;
@@ -281,6 +282,7 @@ static void draw(struct console *c)
 	vs->vouch_reason = c->vouch_reason;
 	vs->vouch_field = c->vouch_field;
 	vs->vouch_error = c->vouch_error;
+	vs->vouch_step = c->vouch_step;
 	if (c->grid.w != c->ti.w || c->grid.h != c->ti.h) {
 		grid_free(&c->grid);
 		grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
@@ -633,7 +635,8 @@ static void end_observed(struct console *c)
 
 static void verify_step(struct console *c)
 {
-	if (c->run != RUN_VERIFYING || c->vs.dialog == DLG_VOUCH || !c->ss || c->end_seq)
+	if (c->run != RUN_VERIFYING || c->vs.dialog == DLG_VOUCH || c->vouch_step || !c->ss ||
+	    c->end_seq)
 		return;
 	if (step_verified(&c->md.snap, &c->md.plan, &c->ss->step)) {
 		feed(c, SE_VERIFIED);
@@ -645,14 +648,16 @@ static void verify_step(struct console *c)
 	}
 }
 
-static void vouch(struct console *c, bool yes)
+/* The answer to "does it run the release now?" after a step on a node
+ * that cannot be observed: yes with the operator's reason (as `vouch`
+ * and the v dialog record it), or no. */
+static void vouch(struct console *c, bool yes, const char *reason)
 {
 	c->vs.dialog = DLG_NONE;
 	const char *node = c->ss->rec.node ? c->ss->rec.node : "?";
 	feed(c, yes ? SE_VOUCH_YES : SE_VOUCH_NO);
 	if (yes) {
-		end_step(c, OUTCOME_VOUCHED, xasprintf("%s@%s vouched that %s runs %s", c->ss->rec.user,
-						       c->ss->rec.host, node, c->ss->release));
+		end_step(c, OUTCOME_VOUCHED, vouch_detail(c->ss, node, c->ss->release, reason));
 		roll_next(c);
 	} else
 		end_step(c, OUTCOME_NOT_VERIFIED, xasprintf("%s cannot be observed and nobody vouched "
@@ -859,10 +864,44 @@ static void submit_vouch(struct console *c)
 	c->run = RUN_LOCKING;
 }
 
+/* y to the question after a step: the reason is asked, the release is the
+ * step's */
+static void open_step_vouch(struct console *c)
+{
+	free(c->vouch_node);
+	c->vouch_node = xstrdup(c->ss->rec.node ? c->ss->rec.node : "?");
+	snprintf(c->vouch_release, sizeof(c->vouch_release), "%s", c->ss->release);
+	c->vouch_reason[0] = '\0';
+	c->vouch_field = 1;
+	c->vouch_error = NULL;
+	c->vouch_step = true;
+	c->vs.dialog = DLG_VOUCH_FORM;
+}
+
 static void vouch_form_key(struct console *c, int k)
 {
 	char *field = c->vouch_field ? c->vouch_reason : c->vouch_release;
 	size_t cap = c->vouch_field ? sizeof(c->vouch_reason) : sizeof(c->vouch_release);
+	if (c->vouch_step) {
+		if (k == K_ESC) {
+			c->vouch_step = false;
+			c->vs.dialog = DLG_VOUCH;
+		} else if (k == K_ENTER) {
+			if (!c->vouch_reason[strspn(c->vouch_reason, " \t")]) {
+				c->vouch_error = "a reason is required: why you know what it runs";
+				return;
+			}
+			c->vouch_step = false;
+			vouch(c, true, c->vouch_reason);
+		} else if (k == K_BACKSPACE) {
+			backspace(c->vouch_reason);
+			c->vouch_error = NULL;
+		} else if (printable(k)) {
+			append_utf8(c->vouch_reason, sizeof(c->vouch_reason), k);
+			c->vouch_error = NULL;
+		}
+		return;
+	}
 	if (k == K_ESC) {
 		c->vs.dialog = DLG_NONE;
 	} else if (k == K_TAB || k == K_BTAB || k == K_UP || k == K_DOWN) {
@@ -961,9 +1000,9 @@ static void key(struct console *c, int k)
 		return;
 	case DLG_VOUCH:
 		if (k == 'y' || k == 'Y')
-			vouch(c, true);
+			open_step_vouch(c);
 		else if (k == 'n' || k == 'N' || k == K_ESC)
-			vouch(c, false);
+			vouch(c, false, NULL);
 		return;
 	case DLG_HELP:
 		if (k == K_ESC || k == '?' || k == 'q')

@@ -1025,7 +1025,12 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 	}
 	case DLG_VOUCH_FORM: {
 		*title = "Vouch";
-		char *q = xasprintf("%s has nothing to ask (no url nor report_url). Record your word "
+		char *q = vs->vouch_step
+			? xasprintf("%s cannot be observed. Record your word that it runs %s now, "
+				    "and why: the step ends vouched, with your reason in the journal "
+				    "and the shared record.", vs->vouch_node ? vs->vouch_node : "?",
+				    vs->vouch_release ? vs->vouch_release : "?")
+			: xasprintf("%s has nothing to ask (no url nor report_url). Record your word "
 				    "that it runs a release, and why: taken as a step is (the upgrade "
 				    "lock, the shared record, the journal), as barbican-status vouch "
 				    "records it; the plan then counts its upgrade done.",
@@ -1048,7 +1053,8 @@ static void dialog_lines(const struct view_state *vs, int width, struct lines *l
 			add_para(ls, vs->vouch_error, width, "");
 			add_line(ls, "");
 		}
-		add_line(ls, "[Enter] record it  [Tab] the other field  [Esc] cancel");
+		add_line(ls, vs->vouch_step ? "[Enter] record it  [Esc] back to the question"
+					    : "[Enter] record it  [Tab] the other field  [Esc] cancel");
 		break;
 	}
 	case DLG_ROLL:

@@ -123,6 +123,9 @@ struct view_state {
 	const char *vouch_reason;        /* as typed */
 	int vouch_field;                 /* the field typed into: 0 release, 1 reason */
 	const char *vouch_error;         /* why Enter recorded nothing; NULL */
+	bool vouch_step;                 /* it answers the question after a step on
+	                                  * a node that cannot be observed (its
+	                                  * release fixed: the step's) */
 };
 
 /* The shown nodes: indexes into snap->nodes, filtered and sorted (stable).

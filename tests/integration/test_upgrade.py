@@ -295,6 +295,67 @@ class Vouched(unittest.TestCase):
             self.assertEqual(cur.fetchall(), [("vouched", "w1")])
         conn.close()
 
+    def stock_worker(self):
+        fleet = {"nodes": [{"name": "w1", "kind": "none", "release": "14.0.2",
+                            "service": "barbican-worker"}]}
+        d = Deployment(fleet, "tmpl_15x", "15.0.1")
+        self.addCleanup(d.close)
+        with open(d.conf, "a") as f:
+            f.write("[steps]\nupgrade_node = true\n[upgrade]\nallow_api_outage = true\n")
+        return d
+
+    def test_a_vouch_after_a_step_records_the_reason_given(self):
+        d = self.stock_worker()
+        rc, out, err = d.run("upgrade", "next", "--yes", "--confirm-unobservable",
+                             "--reason", "apt says 15.0.1 on ctl-1")
+        self.assertEqual(rc, 0, out + err)
+        r = d.records()[-1]
+        self.assertEqual((r["outcome"], r["node"]), ("vouched", "w1"))
+        self.assertRegex(r["detail"], r"^\S+@\S+ vouched that w1 runs 15\.0\.1: apt says 15\.0\.1 on ctl-1$")
+
+    def test_a_vouch_without_a_reason_says_so(self):
+        d = self.stock_worker()
+        rc, out, err = d.run("upgrade", "next", "--yes", "--confirm-unobservable")
+        self.assertEqual(rc, 0, out + err)
+        self.assertTrue(d.records()[-1]["detail"].endswith(
+            ": --confirm-unobservable, no reason given"), d.records()[-1])
+
+    def test_asked_on_a_terminal_the_vouch_wants_a_reason(self):
+        import pty
+        d = self.stock_worker()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ.update({"HOME": d.dir, "BARBICAN_STATUS_SITE_DIRS": "/nonexistent"})
+            os.execv(h.BIN, [h.BIN, "--config-file", d.conf, "upgrade", "next", "--yes"])
+        out = b""
+        answers = [(b"Does it run 15.0.1 now? [y/N]", b"y\n"),
+                   (b"Why do you know?", b"\n"),            # empty: asked again
+                   (b"A reason is required", None),
+                   (b"Why do you know?", b"checked the package on ctl-1\n")]
+        deadline = time.monotonic() + 120
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+                while answers and answers[0][0] in out:
+                    want, reply = answers.pop(0)
+                    out = out.replace(want, b"<" + want + b">", 1)
+                    if reply:
+                        os.write(fd, reply)
+        finally:
+            _, status = os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertEqual(answers, [], out.decode(errors="replace"))
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out.decode(errors="replace"))
+        r = d.records()[-1]
+        self.assertEqual(r["outcome"], "vouched")
+        self.assertTrue(r["detail"].endswith(": checked the package on ctl-1"), r)
+
 
 class PinnedUpgrade(unittest.TestCase):
     """A fleet whose upgraded nodes pin their RPC version and report data

@@ -644,7 +644,13 @@ class Roll(ConsoleCase):
         while time.monotonic() < deadline:
             s = self.t.capture()
             if "Does it run" in s:
+                # yes, and why: a vouch names its reason wherever it is made
                 self.t.keys("y")
+                self.t.wait(lambda s: "Record your word" in s, 5, "the reason asked")
+                self.t.keys("Enter")
+                self.t.wait(lambda s: "a reason is required" in s, 5, "a reason required")
+                self.t.text("checked by hand")
+                self.t.keys("Enter")
             if " phase done " in ck.header(s) + " " and not any(
                     r["outcome"] == "running" for r in journal(self.d)):
                 break
@@ -653,6 +659,9 @@ class Roll(ConsoleCase):
         self.assertEqual([r["step"] for r in recs], ["expand"] + ["upgrade_node"] * 7,
                          [(r["node"], r["outcome"], r["detail"]) for r in recs])
         self.assertEqual(sorted(set(r["outcome"] for r in recs)), ["verified", "vouched"])
+        for r in recs:
+            if r["outcome"] == "vouched":
+                self.assertRegex(r["detail"], r"^\S+@\S+ vouched that \S+ runs [0-9.]+: checked by hand$")
         self.quit()
 
     def test_p_never_holds_a_step_that_has_the_lock(self):
