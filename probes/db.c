@@ -442,7 +442,7 @@ void dbprobe_free_keep(struct dbprobe *p, struct dbprobe_keep *keep)
 		return;
 	if (p->rec_conn && p->rec_conn != p->conn)
 		db_close(p->rec_conn);
-	if (keep && p->phase == DBP_DONE && !p->failed && p->conn) {
+	if (keep && p->phase == DBP_DONE && !p->failed && p->conn && db_state(p->conn) == DBS_READY) {
 		dbprobe_keep_clear(keep);
 		keep->conn = p->conn;
 		keep->url = p->url;
