@@ -68,12 +68,22 @@ struct node_probe {
 	struct timespec started;
 	struct timespec queued;  /* when the poll asked for it (its timeout runs from here) */
 	long timeout_ms;
+	/* a node asked only for its report: its last 200 answer, by hash and
+	 * length, whose observation n->from_http is (see same_report) */
+	bool last_report_kept;
+	uint64_t last_report_hash;
+	size_t last_report_len;
 };
 
 struct prober {
 	CURLM *multi;
 	CURL **pool;        /* easy handles not in use (at most RQ__COUNT x concurrency exist) */
 	size_t npool, cappool;
+	/* requests of ended probes, for the next node's (at most concurrency):
+	 * a node admitted allocates nothing, and its small body buffers are
+	 * the last node's */
+	struct request **spare;
+	size_t nspare;
 	size_t inflight;    /* nodes whose probe is queued or running */
 	bool more;          /* prober_perform left ended transfers to handle */
 	bool keep_raw;      /* keep what each node sent, as received (the console's details) */
@@ -185,6 +195,9 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 
 static void release_requests(struct prober *p, struct node_probe *np);
 
+/* A spare request keeps a body buffer up to this size */
+#define SPARE_BODY_MAX (16 * 1024)
+
 struct prober *prober_new(const struct settings *st)
 {
 	struct prober *p = xcalloc(1, sizeof(*p));
@@ -226,6 +239,12 @@ void prober_free(struct prober *p)
 		return;
 	for (size_t i = 0; i < p->n; i++)
 		release_requests(p, &p->np[i]);
+	for (size_t i = 0; i < p->nspare; i++) {
+		for (int k = 0; k < RQ__COUNT; k++)
+			sb_free(&p->spare[i][k].body);
+		free(p->spare[i]);
+	}
+	free(p->spare);
 	for (size_t i = 0; i < p->npool; i++)
 		curl_easy_cleanup(p->pool[i]);
 	free(p->pool);
@@ -321,9 +340,21 @@ static void release_requests(struct prober *p, struct node_probe *np)
 		free(r->url);
 		free(r->redirect_error);
 		free(r->head_error);
-		sb_free(&r->body);
+		r->url = r->redirect_error = r->head_error = NULL;
+		r->easy = NULL;
+		/* a buffer grown by a large answer is not kept for the next */
+		if (r->body.alloc > SPARE_BODY_MAX)
+			sb_free(&r->body);
 	}
-	free(np->req);
+	if (p->nspare < (size_t)p->st->concurrency) {
+		if (!p->spare)
+			p->spare = xcalloc((size_t)p->st->concurrency, sizeof(*p->spare));
+		p->spare[p->nspare++] = np->req;
+	} else {
+		for (int k = 0; k < RQ__COUNT; k++)
+			sb_free(&np->req[k].body);
+		free(np->req);
+	}
 	np->req = NULL;
 }
 
@@ -425,7 +456,11 @@ static size_t admit(struct prober *p, struct snapshot *s)
 		}
 		admitted++;
 		np->pending = 0;
-		if (!np->req) {
+		if (!np->req && p->nspare) {
+			np->req = p->spare[--p->nspare];
+			for (int k = 0; k < RQ__COUNT; k++)
+				np->req[k].np = np;
+		} else if (!np->req) {
 			np->req = xcalloc(RQ__COUNT, sizeof(*np->req));
 			for (int k = 0; k < RQ__COUNT; k++) {
 				np->req[k].np = np;
@@ -629,6 +664,47 @@ static char *keep_raw(const struct strbuf *b)
 	return xstrndup(sb_str(b), n);
 }
 
+static uint64_t body_hash(const char *b, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* A node asked only for its version report that answers 200 with the very
+ * bytes it answered last time has the same observation, seen again: the
+ * console polling a steady fleet parses nothing twice. Anything else (an
+ * API node, another status, a failed transfer) is observed afresh. Returns
+ * true when n->from_http was renewed so. */
+static bool same_report(struct prober *p, struct node *n, struct node_probe *np,
+			double latency)
+{
+	const struct node_conf *nc = n->conf;
+	if (nc->url || !nc->report_url)
+		return false;
+	const struct request *r = &np->req[RQ_REPORT];
+	bool ok = r->result == CURLE_OK && !r->head_error && !r->over_cap && !r->redirect_error &&
+		  r->status == 200;
+	uint64_t h = ok ? body_hash(sb_str(&r->body), r->body.len) : 0;
+	bool same = ok && np->last_report_kept && n->from_http.probed &&
+		    np->last_report_len == r->body.len && np->last_report_hash == h;
+	np->last_report_kept = ok;
+	np->last_report_hash = h;
+	np->last_report_len = r->body.len;
+	if (!same)
+		return false;
+	n->from_http.latency_ms = latency;
+	clock_gettime(CLOCK_MONOTONIC, &n->from_http.seen);
+	n->from_http.seen_wall = time(NULL);
+	node_merge(n);
+	n->in_flight = false;
+	p->inflight--;
+	return true;
+}
+
 static void finish_node(struct prober *p, struct snapshot *s, struct node_probe *np)
 {
 	struct node *n = &s->nodes[np->index];
@@ -647,6 +723,10 @@ static void finish_node(struct prober *p, struct snapshot *s, struct node_probe 
 			if (r->total_s * 1000.0 > latency)
 				latency = r->total_s * 1000.0;
 		}
+	}
+	if (same_report(p, n, np, latency)) {
+		release_requests(p, np);
+		return;
 	}
 
 	if (nc->url) {

@@ -372,6 +372,38 @@ class Batch(unittest.TestCase):
         # about 3 intervals (1.5 s) and the start-up, nowhere near the hang's 30 s
         self.assertLess(took, 8)
 
+    def test_a_steady_report_is_seen_anew_and_a_changed_one_is_observed(self):
+        # the console parses a worker's report again only when its bytes
+        # changed (probes/http.c same_report): the same bytes are the same
+        # observation, seen now; other bytes are observed afresh
+        name, steady = "ctl1-wrk", "ctl2-wrk"
+        before = [n for n in self.dep.fleet["nodes"] if n["name"] == name][0]["release"]
+        self.assertNotEqual(before, "15.0.1")
+        p = start(self.dep, ["console", "--batch", "-n", "16", "--interval", "0.5"],
+                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            time.sleep(4)  # refreshes of the same reports
+            self.dep.set_node(name, {"release": "15.0.1"})
+            out, err = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            shutil.rmtree(p.home, ignore_errors=True)
+            self.dep.set_node(name, {"release": before})
+        self.assertEqual(p.returncode, 0, err)
+        frames = screen_lines(out.decode())
+        self.assertEqual(len(frames), 16 * 24)
+
+        def row(frame, node):
+            return [l for l in frame if l.startswith("│ %s " % node)][0].strip("│ ").split()
+
+        first, last = frames[:24], frames[-24:]
+        self.assertEqual(row(first, name)[2], before)
+        self.assertEqual(row(last, name)[2], "15.0.1")
+        # NAME SERVICE RELEASE RPC OBJ STATE SKEW SEEN LAT: seen at the last
+        # refreshes (0s or 1s ago), 7 s after the first, not as first seen
+        self.assertIn(row(last, steady)[7], ("0s", "1s"), row(last, steady))
+
     def test_sigterm_ends_batch_mode_with_143(self):
         e, home = environment()
         try:
