@@ -61,8 +61,7 @@ struct conf {
 	struct strmap dep_index;     /* deprecated (group, name) -> the last opt with it */
 };
 
-/* The map key of (group, name): group (NULL: DEFAULT as "\x01"), NUL, name. */
-/* An option's key in the maps: group (or \x01 for DEFAULT), NUL, name;
+/* An option's key in the maps: group (NULL: DEFAULT, as "\x01"), NUL, name;
  * in the caller's buffer when it fits (a lookup must not cost a malloc),
  * else malloc'd: key_done frees it. */
 struct key {
@@ -596,7 +595,6 @@ char *conf_find_file(const struct conf *c, const char *name)
 
 /* ---- options ---- */
 
-
 static bool same_group(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -1061,12 +1059,11 @@ static void split_code_points(const char *s, char ***out, size_t *n)
 	}
 }
 
-/* The environment's value for the option as asked (NULL: not set), by
- * EnvironmentConfigurationSource.get_name: OS_GROUP__NAME, ASCII upper case
- * (option and group names are ours). Its
- * variable's name is built on the stack for getenv; kept (in the option, for
- * the value's conf_loc) only when the variable is set, which is rare: a
- * 10,000-node configuration looks up 60,000 options. */
+/* The environment's value for the option as asked (NULL: not set). The
+ * variable is EnvironmentConfigurationSource.get_name's OS_GROUP__NAME in
+ * ASCII upper case (option and group names are ours), built on the stack
+ * and kept (in the option, for the value's conf_loc) only when it is set,
+ * which is rare: a 10,000-node configuration looks up 60,000 options. */
 static const char *env_lookup(const struct asked *a)
 {
 	const char *g = a->env_group ? a->env_group : "DEFAULT";

@@ -17,8 +17,9 @@ struct strmap_slot {
  * bytes), each word mixed in by a multiply, the whole by MurmurHash3's
  * finalizer so that the low bits, which pick the slot, depend on every
  * byte. */
-static uint64_t hash_key(const char *s, size_t len)
+uint64_t strmap_hash(const void *key, size_t len)
 {
+	const char *s = key;
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)len;
 	uint64_t w;
 	for (; len >= 8; s += 8, len -= 8) {
@@ -62,7 +63,7 @@ size_t *strmap_ref(struct strmap *m, const char *key, size_t len, bool *added)
 {
 	if ((m->n + 1) * 2 > m->cap)
 		grow(m);
-	uint64_t h = hash_key(key, len);
+	uint64_t h = strmap_hash(key, len);
 	struct strmap_slot *s = find(m, key, len, h);
 	*added = !s->key;
 	if (!s->key) {
@@ -87,7 +88,7 @@ size_t *strmap_find(const struct strmap *m, const char *key, size_t len)
 {
 	if (!m->cap)
 		return NULL;
-	struct strmap_slot *s = find(m, key, len, hash_key(key, len));
+	struct strmap_slot *s = find(m, key, len, strmap_hash(key, len));
 	return s->key ? &s->value : NULL;
 }
 
@@ -95,7 +96,7 @@ bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *val
 {
 	if (!m->cap)
 		return false;
-	struct strmap_slot *s = find(m, key, len, hash_key(key, len));
+	struct strmap_slot *s = find(m, key, len, strmap_hash(key, len));
 	if (!s->key)
 		return false;
 	*value = s->value;
@@ -106,7 +107,7 @@ void strmap_del(struct strmap *m, const char *key, size_t len)
 {
 	if (!m->cap)
 		return;
-	struct strmap_slot *s = find(m, key, len, hash_key(key, len));
+	struct strmap_slot *s = find(m, key, len, strmap_hash(key, len));
 	if (!s->key)
 		return;
 	free(s->key);

@@ -8,12 +8,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct strmap {
 	struct strmap_slot *slots;
 	size_t cap, n;
 };
 
+/* The map's hash of len bytes (for others that need a quick fingerprint of
+ * a short text; not a cryptographic one). */
+uint64_t strmap_hash(const void *key, size_t len);
 /* Set key -> value (replacing). */
 void strmap_put(struct strmap *m, const char *key, size_t len, size_t value);
 /* The value of key, or false. */

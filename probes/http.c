@@ -8,6 +8,7 @@
 
 #include "bs-config.h"
 #include "core/strbuf.h"
+#include "core/strmap.h"
 #include "core/xalloc.h"
 #include "core/dburl.h"
 #include "parse.h"
@@ -664,16 +665,6 @@ static char *keep_raw(const struct strbuf *b)
 	return xstrndup(sb_str(b), n);
 }
 
-static uint64_t body_hash(const char *b, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)b[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* A node asked only for its version report that answers 200 with the very
  * bytes it answered last time has the same observation, seen again: the
  * console polling a steady fleet parses nothing twice. Anything else (an
@@ -688,7 +679,7 @@ static bool same_report(struct prober *p, struct node *n, struct node_probe *np,
 	const struct request *r = &np->req[RQ_REPORT];
 	bool ok = r->result == CURLE_OK && !r->head_error && !r->over_cap && !r->redirect_error &&
 		  r->status == 200;
-	uint64_t h = ok ? body_hash(sb_str(&r->body), r->body.len) : 0;
+	uint64_t h = ok ? strmap_hash(sb_str(&r->body), r->body.len) : 0;
 	bool same = ok && np->last_report_kept && n->from_http.probed &&
 		    np->last_report_len == r->body.len && np->last_report_hash == h;
 	np->last_report_kept = ok;
