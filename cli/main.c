@@ -20,10 +20,11 @@ const struct cmd_entry cmd_table[] = {
 	  "where the upgrade stands: phases, progress, the next step and its blockers", cmd_upgrade },
 	{ "upgrade", "upgrade gate --before STEP [--json]",
 	  "exit 0 only when STEP may be taken now (for pipelines)", cmd_upgrade },
-	{ "upgrade", "upgrade next [--dry-run] [--yes] [--confirm-step STEP] [--timeout S] [--confirm-unobservable] [--take-over]",
+	{ "upgrade", "upgrade next [--dry-run] [--yes] [--confirm-step STEP] [--timeout S] "
+		     "[--confirm-unobservable [--reason TEXT]] [--take-over]",
 	  "take the next step: lock, run, verify, journal", cmd_upgrade },
 	{ "upgrade", "upgrade run [--until PHASE] [--dry-run] [--yes] [--timeout S] "
-		     "[--confirm-unobservable] [--take-over]",
+		     "[--confirm-unobservable [--reason TEXT]] [--take-over]",
 	  "take the steps one after another until a phase, each verified", cmd_upgrade },
 	{ "nodes", "nodes [--json] [--watch S]",
 	  "what runs where: each node's release, versions, state and skew", cmd_nodes },
