@@ -249,13 +249,17 @@ class NodeUrlPassword(unittest.TestCase):
 class Vouched(unittest.TestCase):
     """A stock worker (nothing to ask it) vouched for by its operator."""
 
-    def test_plan_shows_a_vouched_node_in_its_columns(self):
+    def stock_worker(self):
         fleet = {"nodes": [{"name": "w1", "kind": "none", "release": "14.0.2",
                             "service": "barbican-worker"}]}
         d = Deployment(fleet, "tmpl_15x", "15.0.1")
         self.addCleanup(d.close)
         with open(d.conf, "a") as f:
             f.write("[steps]\nupgrade_node = true\n[upgrade]\nallow_api_outage = true\n")
+        return d
+
+    def test_plan_shows_a_vouched_node_in_its_columns(self):
+        d = self.stock_worker()
         rc, out, err = d.run("upgrade", "next", "--yes", "--confirm-unobservable")
         self.assertEqual(rc, 0, out + err)
         rc, out, err = d.run("upgrade", "plan")
@@ -294,15 +298,6 @@ class Vouched(unittest.TestCase):
             cur.execute("SELECT outcome, node FROM barbican_status.record")
             self.assertEqual(cur.fetchall(), [("vouched", "w1")])
         conn.close()
-
-    def stock_worker(self):
-        fleet = {"nodes": [{"name": "w1", "kind": "none", "release": "14.0.2",
-                            "service": "barbican-worker"}]}
-        d = Deployment(fleet, "tmpl_15x", "15.0.1")
-        self.addCleanup(d.close)
-        with open(d.conf, "a") as f:
-            f.write("[steps]\nupgrade_node = true\n[upgrade]\nallow_api_outage = true\n")
-        return d
 
     def test_a_vouch_after_a_step_records_the_reason_given(self):
         d = self.stock_worker()

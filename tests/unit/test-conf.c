@@ -250,6 +250,16 @@ static void fail_json(const char *name, const char *what, json_t *want, json_t *
 	fail_msg("%s: %s:\n  oslo: %s\n  ours: %s", name, what, a, b);
 }
 
+/* A list of ours (v, n) against the oracle's want[key]. */
+static void check_strv(const char *name, const char *what, json_t *want, const char *key,
+		       const char *const *v, size_t n)
+{
+	json_t *got = strv_json(v, n);
+	if (!json_equal(got, json_object_get(want, key)))
+		fail_json(name, what, json_object_get(want, key), got);
+	json_decref(got);
+}
+
 static const char *const load_kinds[] = {
 	[BS_ST_CONFIG_NOT_FOUND] = "not_found", [BS_ST_CONFIG_DIR] = "dir",
 	[BS_ST_CONFIG_READ] = "read", [BS_ST_CONFIG_PARSE] = "parse",
@@ -305,21 +315,13 @@ static void run_case(json_t *req, json_t *want, bool home_from_env)
 
 	const char *const *v2;
 	size_t n = conf_files(c, &v2);
-	json_t *got = strv_json(v2, n);
-	if (!json_equal(got, json_object_get(want, "files")))
-		fail_json(name, "files", json_object_get(want, "files"), got);
-	json_decref(got);
+	check_strv(name, "files", want, "files", v2, n);
 	n = conf_config_file_opt(c, &v2);
-	got = strv_json(v2, n);
-	if (!json_equal(got, json_object_get(want, "config_file")))
-		fail_json(name, "config_file", json_object_get(want, "config_file"), got);
-	json_decref(got);
+	check_strv(name, "config_file", want, "config_file", v2, n);
 	n = conf_sections(c, &v2);
-	got = strv_json(v2, n);
-	if (!json_equal(got, json_object_get(want, "sections")))
-		fail_json(name, "sections", json_object_get(want, "sections"), got);
-	json_decref(got);
+	check_strv(name, "sections", want, "sections", v2, n);
 
+	json_t *got;
 	json_array_foreach(json_object_get(req, "opts"), i, v) {
 		json_t *deps = json_object_get(v, "deprecated"), *d;
 		size_t j, nd = json_array_size(deps);
@@ -357,10 +359,7 @@ static void run_case(json_t *req, json_t *want, bool home_from_env)
 	 * policy file and the step templates' {config_files} use them) */
 	conf_drop_values(c);
 	n = conf_config_file_opt(c, &v2);
-	got = strv_json(v2, n);
-	if (!json_equal(got, json_object_get(want, "config_file")))
-		fail_json(name, "config_file after conf_drop_values", json_object_get(want, "config_file"), got);
-	json_decref(got);
+	check_strv(name, "config_file after conf_drop_values", want, "config_file", v2, n);
 	assert_int_equal(conf_sections(c, &v2), 0);
 	json_array_foreach(json_object_get(req, "find"), i, v) {
 		char *p = conf_find_file(c, json_string_value(v));
