@@ -317,7 +317,7 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 				vouch = ask(q, answer, sizeof(answer)) &&
 					tolower((unsigned char)answer[0]) == 'y';
 				/* a vouch says why, wherever it is made */
-				for (int tries = 0; vouch && !got_signal && tries < 2; tries++) {
+				for (int tries = 0; vouch && !reason && !got_signal && tries < 2; tries++) {
 					if (!ask("Why do you know? ", typed_reason, sizeof(typed_reason)))
 						break;
 					if (typed_reason[strspn(typed_reason, " \t")]) {
@@ -326,7 +326,7 @@ static int drive(struct plan_ctx *c, const struct next_opts *o, struct plan_step
 					}
 					printf("A reason is required: why you know what it runs.\n");
 				}
-				if (vouch && reason != typed_reason)
+				if (vouch && !reason)
 					vouch = false;
 			}
 			e = got_signal ? SE_SIGNAL : vouch ? SE_VOUCH_YES : SE_VOUCH_NO;
