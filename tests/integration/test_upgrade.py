@@ -5,6 +5,7 @@ with simulated fleets, and the real barbican-manage running the expand."""
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -315,21 +316,20 @@ class Vouched(unittest.TestCase):
         self.assertTrue(d.records()[-1]["detail"].endswith(
             ": --confirm-unobservable, no reason given"), d.records()[-1])
 
-    def test_asked_on_a_terminal_the_vouch_wants_a_reason(self):
+    def on_a_terminal(self, d, argv, answers):
+        """barbican-status ARGV in a pty, answering each (prompt, reply) in
+        turn (None: nothing to type); its output and exit status."""
         import pty
-        d = self.stock_worker()
         pid, fd = pty.fork()
         if pid == 0:
             os.environ.update({"HOME": d.dir, "BARBICAN_STATUS_SITE_DIRS": "/nonexistent"})
-            os.execv(h.BIN, [h.BIN, "--config-file", d.conf, "upgrade", "next", "--yes"])
+            os.execv(h.BIN, [h.BIN, "--config-file", d.conf] + argv)
         out = b""
-        answers = [(b"Does it run 15.0.1 now? [y/N]", b"y\n"),
-                   (b"Why do you know?", b"\n"),            # empty: asked again
-                   (b"A reason is required", None),
-                   (b"Why do you know?", b"checked the package on ctl-1\n")]
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 60
         try:
             while time.monotonic() < deadline:
+                if not select.select([fd], [], [], 0.5)[0]:
+                    continue
                 try:
                     chunk = os.read(fd, 4096)
                 except OSError:
@@ -343,13 +343,38 @@ class Vouched(unittest.TestCase):
                     if reply:
                         os.write(fd, reply)
         finally:
-            _, status = os.waitpid(pid, 0)
+            # a command still waiting for an answer is killed, not waited for
+            end = time.monotonic() + 5
+            done, status = os.waitpid(pid, os.WNOHANG)
+            while not done and time.monotonic() < end:
+                time.sleep(0.05)
+                done, status = os.waitpid(pid, os.WNOHANG)
+            if not done:
+                os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
             os.close(fd)
         self.assertEqual(answers, [], out.decode(errors="replace"))
-        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out.decode(errors="replace"))
+        return out.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+
+    def test_asked_on_a_terminal_the_vouch_wants_a_reason(self):
+        d = self.stock_worker()
+        out, rc = self.on_a_terminal(d, ["upgrade", "next", "--yes"], [
+            (b"Does it run 15.0.1 now? [y/N]", b"y\n"),
+            (b"Why do you know?", b"\n"),            # empty: asked again
+            (b"A reason is required", None),
+            (b"Why do you know?", b"checked the package on ctl-1\n")])
+        self.assertEqual(rc, 0, out)
         r = d.records()[-1]
         self.assertEqual(r["outcome"], "vouched")
         self.assertTrue(r["detail"].endswith(": checked the package on ctl-1"), r)
+
+    def test_on_a_terminal_a_reason_given_is_not_asked_again(self):
+        d = self.stock_worker()
+        out, rc = self.on_a_terminal(d, ["upgrade", "next", "--yes", "--reason", "seen in ps"], [
+            (b"Does it run 15.0.1 now? [y/N]", b"y\n")])
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("Why do you know?", out)
+        self.assertTrue(d.records()[-1]["detail"].endswith(": seen in ps"), d.records()[-1])
 
 
 class PinnedUpgrade(unittest.TestCase):
