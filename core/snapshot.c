@@ -52,7 +52,7 @@ struct node_obs *node_cmd_obs(struct node *n)
 {
 	if (!n->from_cmd) {
 		n->from_cmd = xcalloc(1, sizeof(*n->from_cmd));
-		n->from_cmd->data_migrations_remaining = -1;
+		node_obs_clear(n->from_cmd); /* the defaults of an empty observation */
 	}
 	return n->from_cmd;
 }

@@ -196,6 +196,15 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 
 static void release_requests(struct prober *p, struct node_probe *np);
 
+/* A node's RQ__COUNT requests, released (no handle, no strings): their
+ * body buffers and the array. */
+static void free_requests(struct request *req)
+{
+	for (int k = 0; k < RQ__COUNT; k++)
+		sb_free(&req[k].body);
+	free(req);
+}
+
 /* A spare request keeps a body buffer up to this size */
 #define SPARE_BODY_MAX (16 * 1024)
 
@@ -240,11 +249,8 @@ void prober_free(struct prober *p)
 		return;
 	for (size_t i = 0; i < p->n; i++)
 		release_requests(p, &p->np[i]);
-	for (size_t i = 0; i < p->nspare; i++) {
-		for (int k = 0; k < RQ__COUNT; k++)
-			sb_free(&p->spare[i][k].body);
-		free(p->spare[i]);
-	}
+	for (size_t i = 0; i < p->nspare; i++)
+		free_requests(p->spare[i]);
 	free(p->spare);
 	for (size_t i = 0; i < p->npool; i++)
 		curl_easy_cleanup(p->pool[i]);
@@ -352,9 +358,7 @@ static void release_requests(struct prober *p, struct node_probe *np)
 			p->spare = xcalloc((size_t)p->st->concurrency, sizeof(*p->spare));
 		p->spare[p->nspare++] = np->req;
 	} else {
-		for (int k = 0; k < RQ__COUNT; k++)
-			sb_free(&np->req[k].body);
-		free(np->req);
+		free_requests(np->req);
 	}
 	np->req = NULL;
 }
@@ -410,15 +414,22 @@ static void obs_begin(const struct node *n, struct node_obs *o)
 	o->seen_wall = n->from_http.seen_wall;
 }
 
+/* n->from_http is its HTTP observation now: merged with its other sources,
+ * its probe over. */
+static void probe_over(struct prober *p, struct node *n)
+{
+	node_merge(n);
+	n->in_flight = false;
+	p->inflight--;
+}
+
 /* o is n's HTTP observation now (merged with its other sources); n's probe
  * is over. */
 static void obs_end(struct prober *p, struct node *n, struct node_obs *o)
 {
 	node_obs_clear(&n->from_http);
 	n->from_http = *o;
-	node_merge(n);
-	n->in_flight = false;
-	p->inflight--;
+	probe_over(p, n);
 }
 
 /* A node whose whole timeout went by while it waited for a slot: down, not
@@ -690,9 +701,7 @@ static bool same_report(struct prober *p, struct node *n, struct node_probe *np,
 	n->from_http.latency_ms = latency;
 	clock_gettime(CLOCK_MONOTONIC, &n->from_http.seen);
 	n->from_http.seen_wall = time(NULL);
-	node_merge(n);
-	n->in_flight = false;
-	p->inflight--;
+	probe_over(p, n);
 	return true;
 }
 

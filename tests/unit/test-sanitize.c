@@ -117,6 +117,18 @@ static void every_code_point_is_escaped_exactly_when_it_is_control_or_format(voi
 
 /* A URL's password is replaced by *** wherever the URL is shown; the user,
  * the host and the rest stay; a URL without a password is unchanged. */
+/* fn over each {input, wanted} of cases, and NULL for NULL. */
+static void check_urls(char *(*fn)(const char *), const char *const (*cases)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *got = fn(cases[i][0]);
+		if (strcmp(got, cases[i][1]) != 0)
+			fail_msg("%s: got %s, want %s", cases[i][0], got, cases[i][1]);
+		free(got);
+	}
+	assert_null(fn(NULL));
+}
+
 static void a_urls_password_is_masked_and_nothing_else(void **state)
 {
 	(void)state;
@@ -130,13 +142,7 @@ static void a_urls_password_is_masked_and_nothing_else(void **state)
 		{ "http://[::1]:9311", "http://[::1]:9311" },
 		{ "no scheme:x@y", "no scheme:x@y" },
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *got = url_masked(cases[i][0]);
-		if (strcmp(got, cases[i][1]) != 0)
-			fail_msg("%s: got %s, want %s", cases[i][0], got, cases[i][1]);
-		free(got);
-	}
-	assert_null(url_masked(NULL));
+	check_urls(url_masked, cases, ARRAY_SIZE(cases));
 }
 
 /* A step's {url}: the URL without user and password (both go to the
@@ -153,13 +159,7 @@ static void a_urls_userinfo_is_left_out_of_a_steps_url(void **state)
 		{ "http://[::1]:9311", "http://[::1]:9311" },
 		{ "no scheme:x@y", "no scheme:x@y" },
 	};
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *got = url_without_userinfo(cases[i][0]);
-		if (strcmp(got, cases[i][1]) != 0)
-			fail_msg("%s: got %s, want %s", cases[i][0], got, cases[i][1]);
-		free(got);
-	}
-	assert_null(url_without_userinfo(NULL));
+	check_urls(url_without_userinfo, cases, ARRAY_SIZE(cases));
 }
 
 int main(void)
