@@ -366,11 +366,6 @@ static enum bs_status load_node(struct conf *c, const char *section, struct sett
 	if (strmap_get(names, name, strlen(name), &dup))
 		return bs_fail(err, BS_ST_CONFIG_VALUE, "[%s]: node defined twice", section);
 
-	for (size_t i = 0; i < ARRAY_SIZE(node_keys); i++) {
-		struct conf_opt opt = { section, node_keys[i], NULL, 0, false, NULL };
-		conf_register(c, &opt);
-	}
-
 	if ((st = get(c, section, "service", &v, &loc, err)))
 		return st;
 	if (!v)
@@ -487,10 +482,6 @@ static bool parse_day(const char *s, time_t *end)
 static enum bs_status load_waiver(struct conf *c, const char *section, struct settings *s,
 				  struct bs_err *err)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(waiver_keys); i++) {
-		struct conf_opt opt = { section, waiver_keys[i], NULL, 0, false, NULL };
-		conf_register(c, &opt);
-	}
 	struct waiver w = { 0 };
 	struct conf_loc loc;
 	enum bs_status st;
@@ -687,14 +678,18 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 	struct strmap names = { 0 };
 	for (size_t i = 0; i < nsections && !st; i++) {
 		/* a node's or a waiver's options serve its own lookups only
-		 * (no substitution can name a group with a ':'): forgotten
-		 * after, 20,000 nodes must not keep 120,000 options */
-		size_t mark = conf_mark(c);
-		if (strncasecmp(sections[i], "node:", 5) == 0)
+		 * (no substitution can name a group with a ':'): in scope
+		 * while it is read, never registered (20,000 nodes must not
+		 * keep 120,000 options, nor register and forget them) */
+		if (strncasecmp(sections[i], "node:", 5) == 0) {
+			conf_scope(c, sections[i], node_keys, ARRAY_SIZE(node_keys));
 			st = load_node(c, sections[i], s, &names, err);
-		if (!st && strncasecmp(sections[i], "waiver:", 7) == 0)
+		}
+		if (!st && strncasecmp(sections[i], "waiver:", 7) == 0) {
+			conf_scope(c, sections[i], waiver_keys, ARRAY_SIZE(waiver_keys));
 			st = load_waiver(c, sections[i], s, err);
-		conf_forget(c, mark);
+		}
+		conf_scope_end(c);
 	}
 	strmap_free(&names);
 	/* everything kept is copied out: what the files held is not needed

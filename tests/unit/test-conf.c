@@ -684,62 +684,131 @@ static void test_limits(void **state)
 	sb_free(&sb);
 }
 
-/* conf_forget: the options registered since a mark are gone (their groups
- * too, once empty; a deprecated name goes back to its earlier holder), the
- * others still found, over thousands of marks (the hash map's deletions). */
-static void test_forget(void **state)
+static void assert_same_str(const char *a, const char *b)
+{
+	if (a || b) {
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_string_equal(a, b);
+	}
+}
+
+/* One lookup in conf a (options registered) and in conf b (the same in a
+ * scope): the same status, value, location and error. */
+static void assert_same_get(struct conf *a, struct conf *b, const char *group, const char *name)
+{
+	char *va = NULL, *vb = NULL;
+	struct conf_loc la = { 0 }, lb = { 0 };
+	struct bs_err ea = { 0 }, eb = { 0 };
+	enum bs_status sa = conf_get(a, group, name, &va, &la, &ea);
+	enum bs_status sb = conf_get(b, group, name, &vb, &lb, &eb);
+	assert_int_equal(sa, sb);
+	if (sa) {
+		assert_string_equal(ea.detail, eb.detail);
+		return;
+	}
+	assert_same_str(va, vb);
+	assert_int_equal(la.kind, lb.kind);
+	assert_same_str(la.file, lb.file);
+	assert_int_equal(la.line, lb.line);
+	assert_same_str(la.group, lb.group);
+	assert_same_str(la.name, lb.name);
+	free(va);
+	free(vb);
+}
+
+/* conf_scope: a section's options in scope are found exactly as the same
+ * options registered are (values, substitution within the group and to
+ * DEFAULT, the environment, errors, locations), over thousands of
+ * sections; once the scope ends, neither the options nor the group are. */
+static void test_scope(void **state)
 {
 	(void)state;
 	struct strbuf sb = STRBUF_INIT;
-	sb_addstr(&sb, "[DEFAULT]\nold = d\n[g]\nkeep = k\n");
-	for (int i = 0; i < 3000; i++)
-		sb_addf(&sb, "[node:n%d]\nhost = h%d\n", i, i);
-	struct ini_file *f;
-	assert_int_equal(ini_parse_buffer("forget", sb.buf, sb.len, &f, NULL), BS_ST_OK);
-	struct conf *c = conf_from_files(&f, 1);
-	set_env(NULL);
-	static const struct conf_name old[] = { { NULL, "old" } };
-	struct conf_opt keep = { "g", "keep", NULL, 0, false, NULL };
-	struct conf_opt first = { "g", "first", old, 1, false, NULL };
-	conf_register(c, &keep);
-	conf_register(c, &first);
-	char *v;
-	struct bs_err err;
-	for (int i = 0; i < 3000; i++) {
-		char *group = xasprintf("node:n%d", i);
-		char *want = xasprintf("h%d", i);
-		size_t mark = conf_mark(c);
-		struct conf_opt host = { group, "host", NULL, 0, false, NULL };
-		struct conf_opt url = { group, "url", NULL, 0, false, "$host/" };
-		/* a second holder of the deprecated name, forgotten with the node */
-		struct conf_opt second = { group, "second", old, 1, false, NULL };
-		conf_register(c, &host);
-		conf_register(c, &url);
-		conf_register(c, &second);
-		assert_int_equal(conf_get(c, group, "host", &v, NULL, NULL), BS_ST_OK);
-		assert_string_equal(v, want);
-		free(v);
-		assert_int_equal(conf_get(c, group, "url", &v, NULL, NULL), BS_ST_OK);
-		assert_non_null(strstr(v, want));
-		free(v);
-		conf_forget(c, mark);
-		assert_int_equal(conf_mark(c), mark);
-		assert_int_equal(conf_get(c, group, "host", &v, NULL, &err), BS_ST_INTERNAL);
-		/* and every earlier node's options stay forgotten */
-		free(group);
-		group = xasprintf("node:n%d", i / 2);
-		assert_int_equal(conf_get(c, group, "url", &v, NULL, &err), BS_ST_INTERNAL);
-		free(group);
-		free(want);
+	sb_addstr(&sb, "[DEFAULT]\nhost = dh\nbase = http://b\n[g]\nkeep = k\n");
+	enum { N = 3000 };
+	for (int i = 0; i < N; i++) {
+		sb_addf(&sb, "[%s:n%d]\nhost = h%d\n", i % 7 ? "node" : "Node", i, i);
+		switch (i % 5) {
+		case 0: sb_addstr(&sb, "url = $host/x\n"); break;
+		case 1: sb_addstr(&sb, "url = $base/${host}\n"); break;  /* DEFAULT's base */
+		case 2: sb_addstr(&sb, "url = $keep\n"); break;       /* not in DEFAULT: error */
+		case 3: sb_addstr(&sb, "url = $url\n"); break;        /* itself: error */
+		default: sb_addstr(&sb, "timeout = $base\n"); break;  /* url unset */
+		}
 	}
-	assert_int_equal(conf_get(c, "g", "keep", &v, NULL, NULL), BS_ST_OK);
+	struct ini_file *fa, *fb;
+	assert_int_equal(ini_parse_buffer("scope", sb.buf, sb.len, &fa, NULL), BS_ST_OK);
+	assert_int_equal(ini_parse_buffer("scope", sb.buf, sb.len, &fb, NULL), BS_ST_OK);
+	struct conf *a = conf_from_files(&fa, 1), *b = conf_from_files(&fb, 1);
+	/* the second for [Node:n7] (its variable is upper case too), a value
+	 * that substitutes; the third names no group */
+	json_t *env = json_pack("{ssssss}", "OS_NODE:N3__HOST", "from-env", "OS_NODE:N7__URL",
+				"$host/env", "OS_NODE:N__HOST", "none");
+	set_env(env);
+	json_decref(env);
+	static const struct conf_opt globals[] = {
+		{ NULL, "host", NULL, 0, false, NULL },
+		{ NULL, "base", NULL, 0, false, NULL },
+		{ "g", "keep", NULL, 0, false, NULL },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(globals); i++) {
+		conf_register(a, &globals[i]);
+		conf_register(b, &globals[i]);
+	}
+	static const char *const names[] = { "host", "url", "timeout" };
+	const char *const *sections;
+	size_t nsections = conf_sections(b, &sections);
+	assert_int_equal(nsections, N + 2);
+	for (size_t i = 0; i < nsections; i++) {
+		const char *group = sections[i];
+		if (strncasecmp(group, "node:", 5) != 0)
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+			struct conf_opt o = { group, names[k], NULL, 0, false, NULL };
+			conf_register(a, &o);
+		}
+		conf_scope(b, group, names, ARRAY_SIZE(names));
+		for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+			assert_same_get(a, b, group, names[k]);
+		assert_same_get(a, b, group, "port"); /* not an option of the section */
+		assert_same_get(a, b, NULL, "host");
+		conf_scope_end(b);
+		char *v = NULL;
+		struct bs_err err;
+		assert_int_equal(conf_get(b, group, "host", &v, NULL, &err), BS_ST_INTERNAL);
+		assert_null(v);
+	}
+	/* the environment and an error were among them */
+	char *v;
+	struct conf_loc loc;
+	conf_scope(b, "node:n3", names, ARRAY_SIZE(names));
+	assert_int_equal(conf_get(b, "node:n3", "host", &v, &loc, NULL), BS_ST_OK);
+	assert_string_equal(v, "from-env");
+	assert_int_equal(loc.kind, CONF_LOC_ENV);
+	free(v);
+	conf_scope(b, "Node:n7", names, ARRAY_SIZE(names));
+	assert_int_equal(conf_get(b, "Node:n7", "url", &v, &loc, NULL), BS_ST_OK);
+	assert_string_equal(v, "h7/env");
+	assert_int_equal(loc.kind, CONF_LOC_ENV);
+	free(v);
+	conf_scope(b, "node:n3", names, ARRAY_SIZE(names));
+	struct bs_err err;
+	assert_int_equal(conf_get(b, "node:n3", "url", &v, NULL, &err), BS_ST_CONFIG_VALUE);
+	assert_non_null(strstr(err.detail, "refers to itself"));
+	/* a later scope replaces the earlier */
+	conf_scope(b, "node:n1", names, ARRAY_SIZE(names));
+	assert_int_equal(conf_get(b, "node:n3", "host", &v, NULL, &err), BS_ST_INTERNAL);
+	assert_int_equal(conf_get(b, "node:n1", "url", &v, NULL, NULL), BS_ST_OK);
+	assert_string_equal(v, "http://b/h1");
+	free(v);
+	conf_scope_end(b);
+	assert_int_equal(conf_get(b, "g", "keep", &v, NULL, NULL), BS_ST_OK);
 	assert_string_equal(v, "k");
 	free(v);
-	/* [DEFAULT] old is [g] first's again */
-	assert_int_equal(conf_get(c, "DEFAULT", "old", &v, NULL, NULL), BS_ST_OK);
-	assert_string_equal(v, "d");
-	free(v);
-	conf_free(c);
+	set_env(NULL);
+	conf_free(a);
+	conf_free(b);
 	sb_free(&sb);
 }
 
@@ -751,7 +820,7 @@ int main(void)
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_locations),
 		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_forget),
+		cmocka_unit_test(test_scope),
 	};
 	return cmocka_run_group_tests(tests, oracle_tmpdir_setup, oracle_tmpdir_teardown);
 }
