@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "core/manifest.h"
 #include "core/sanitize.h"
+#include "core/strbuf.h"
 #include "render/pyjson.h"
 
 #define SCHEMA_CHECK "barbican-status/upgrade-check/1"
@@ -27,11 +28,6 @@ static void emit(FILE *f, json_t *doc)
 static json_t *jstr_or_null(const char *s)
 {
 	return s ? pyjson_str(s) : json_null();
-}
-
-static json_t *jms(double ms)
-{
-	return json_real(round(ms * 10.0) / 10.0);
 }
 
 static void json_upgrade_check(FILE *f, const struct snapshot *s, const struct check_result *r,
@@ -69,88 +65,141 @@ static json_t *target_json(const struct snapshot *s, const struct manifest *m)
 	return t;
 }
 
-static json_t *node_json(const struct snapshot *s, const struct manifest *m, const struct node *n)
+/* One node, written as json.dumps would write its object (no jansson tree:
+ * there may be 20,000 of them). */
+static void node_write(struct pyjw *w, const struct snapshot *s, const struct manifest *m,
+		       const struct node *n)
 {
 	const struct node_obs *o = &n->obs;
-	json_t *j = json_object();
-	json_object_set_new(j, "name", pyjson_str(n->conf->name));
-	json_object_set_new(j, "service", json_string(service_name(n->conf->service)));
-	json_object_set_new(j, "host", jstr_or_null(node_host(n)));
+	pyjw_object(w);
+	pyjw_key(w, "name");
+	pyjw_str(w, n->conf->name);
+	pyjw_key(w, "service");
+	pyjw_str(w, service_name(n->conf->service));
+	pyjw_key(w, "host");
+	pyjw_str(w, node_host(n));
 	/* a password in a node's URL is never shown */
 	char *url = url_masked(n->conf->url), *report_url = url_masked(n->conf->report_url);
-	json_object_set_new(j, "url", jstr_or_null(url));
-	json_object_set_new(j, "report_url", jstr_or_null(report_url));
+	pyjw_key(w, "url");
+	pyjw_str(w, url);
+	pyjw_key(w, "report_url");
+	pyjw_str(w, report_url);
 	free(url);
 	free(report_url);
-	json_object_set_new(j, "state", json_string(node_state_name(o->state)));
-	json_object_set_new(j, "error", jstr_or_null(o->error));
-	json_object_set_new(j, "release", jstr_or_null(o->release));
-	json_object_set_new(j, "release_source",
-			    o->release ? json_string(value_source_name(o->release_src)) : json_null());
-	json_object_set_new(j, "build_release", jstr_or_null(o->build_release));
-	json_object_set_new(j, "report_release", jstr_or_null(o->report_release));
-	json_object_set_new(j, "release_conflict", json_boolean(o->release_conflict));
+	pyjw_key(w, "state");
+	pyjw_str(w, node_state_name(o->state));
+	pyjw_key(w, "error");
+	pyjw_str(w, o->error);
+	pyjw_key(w, "release");
+	pyjw_str(w, o->release);
+	pyjw_key(w, "release_source");
+	pyjw_str(w, o->release ? value_source_name(o->release_src) : NULL);
+	pyjw_key(w, "build_release");
+	pyjw_str(w, o->build_release);
+	pyjw_key(w, "report_release");
+	pyjw_str(w, o->report_release);
+	pyjw_key(w, "release_conflict");
+	pyjw_bool(w, o->release_conflict);
 	bool listed = false;
 	enum rel_relation rel = REL_UNKNOWN;
 	if (o->release && s->target)
 		rel = mf_relate(m, o->release, s->target, &listed);
 	else if (o->release)
 		listed = mf_release(m, o->release) != NULL;
-	json_object_set_new(j, "release_in_manifest", o->release ? json_boolean(listed) : json_null());
-	json_object_set_new(j, "skew", o->release && s->target ? json_string(rel_relation_name(rel))
-							       : json_null());
-	json_t *api = json_null();
+	pyjw_key(w, "release_in_manifest");
+	if (o->release)
+		pyjw_bool(w, listed);
+	else
+		pyjw_null(w);
+	pyjw_key(w, "skew");
+	pyjw_str(w, o->release && s->target ? rel_relation_name(rel) : NULL);
+	pyjw_key(w, "api_microversions");
 	if (o->api_min) {
-		api = json_object();
-		json_object_set_new(api, "min", pyjson_str(o->api_min));
-		json_object_set_new(api, "max", pyjson_str(o->api_max));
+		pyjw_object(w);
+		pyjw_key(w, "min");
+		pyjw_str(w, o->api_min);
+		pyjw_key(w, "max");
+		pyjw_str(w, o->api_max);
+		pyjw_end(w);
+	} else {
+		pyjw_null(w);
 	}
-	json_object_set_new(j, "api_microversions", api);
-	json_object_set_new(j, "healthcheck_status",
-			    o->health_status ? json_integer(o->health_status) : json_null());
-	json_t *rpc = json_null();
+	pyjw_key(w, "healthcheck_status");
+	if (o->health_status)
+		pyjw_int(w, o->health_status);
+	else
+		pyjw_null(w);
+	pyjw_key(w, "rpc");
 	if (o->rpc_version) {
-		rpc = json_object();
-		json_object_set_new(rpc, "version", pyjson_str(o->rpc_version));
-		json_object_set_new(rpc, "cap", jstr_or_null(o->rpc_cap));
-		json_object_set_new(rpc, "source", json_string(value_source_name(o->rpc_src)));
+		pyjw_object(w);
+		pyjw_key(w, "version");
+		pyjw_str(w, o->rpc_version);
+		pyjw_key(w, "cap");
+		pyjw_str(w, o->rpc_cap);
+		pyjw_key(w, "source");
+		pyjw_str(w, value_source_name(o->rpc_src));
+		pyjw_end(w);
+	} else {
+		pyjw_null(w);
 	}
-	json_object_set_new(j, "rpc", rpc);
-	json_t *objs = json_object();
-	for (size_t i = 0; i < o->nobjects; i++)
-		json_object_set_new(objs, o->objects[i].name, pyjson_str(o->objects[i].version));
-	json_object_set_new(j, "objects", objs);
-	json_object_set_new(j, "objects_source",
-			    o->nobjects ? json_string(value_source_name(o->objects_src)) : json_null());
-	json_object_set_new(j, "report_state", jstr_or_null(o->report_state));
-	json_object_set_new(j, "started_at", jstr_or_null(o->started_at));
-	json_object_set_new(j, "data_migrations_remaining",
-			    o->data_migrations_remaining >= 0 ? json_integer(o->data_migrations_remaining)
-							      : json_null());
-	json_object_set_new(j, "latency_ms", o->probed && o->seen_wall ? jms(o->latency_ms) : json_null());
+	/* the names are a JSON object's keys (a report's, or the manifest's):
+	 * each once */
+	pyjw_key(w, "objects");
+	pyjw_object(w);
+	for (size_t i = 0; i < o->nobjects; i++) {
+		pyjw_key(w, o->objects[i].name);
+		pyjw_str(w, o->objects[i].version);
+	}
+	pyjw_end(w);
+	pyjw_key(w, "objects_source");
+	pyjw_str(w, o->nobjects ? value_source_name(o->objects_src) : NULL);
+	pyjw_key(w, "report_state");
+	pyjw_str(w, o->report_state);
+	pyjw_key(w, "started_at");
+	pyjw_str(w, o->started_at);
+	pyjw_key(w, "data_migrations_remaining");
+	if (o->data_migrations_remaining >= 0)
+		pyjw_int(w, o->data_migrations_remaining);
+	else
+		pyjw_null(w);
+	pyjw_key(w, "latency_ms");
+	if (o->probed && o->seen_wall)
+		pyjw_real(w, round(o->latency_ms * 10.0) / 10.0);
+	else
+		pyjw_null(w);
 	/* a host's report (barbican-status report): its processes, and whether
 	 * one runs code older than the installed release */
-	json_object_set_new(j, "restart_needed", json_boolean(o->restart_needed));
-	json_t *pids = json_array();
+	pyjw_key(w, "restart_needed");
+	pyjw_bool(w, o->restart_needed);
+	pyjw_key(w, "pids");
+	pyjw_array(w);
 	for (size_t i = 0; i < o->nreport_pids; i++)
-		json_array_append_new(pids, json_integer(o->report_pids[i]));
-	json_object_set_new(j, "pids", pids);
-	json_object_set_new(j, "report_command", jstr_or_null(n->conf->report_command));
-	json_object_set_new(j, "report_age_s",
-			    o->report_cmd_at ? json_integer((json_int_t)(time(NULL) - o->report_cmd_at))
-					     : json_null());
-	json_t *rq = json_null();
+		pyjw_int(w, o->report_pids[i]);
+	pyjw_end(w);
+	pyjw_key(w, "report_command");
+	pyjw_str(w, n->conf->report_command);
+	pyjw_key(w, "report_age_s");
+	if (o->report_cmd_at)
+		pyjw_int(w, (long long)(time(NULL) - o->report_cmd_at));
+	else
+		pyjw_null(w);
+	pyjw_key(w, "rabbitmq");
 	if (n->rabbit.asked) {
-		rq = json_object();
-		json_object_set_new(rq, "connections", json_integer((json_int_t)n->rabbit.nconns));
-		json_t *rp = json_array();
+		pyjw_object(w);
+		pyjw_key(w, "connections");
+		pyjw_int(w, (long long)n->rabbit.nconns);
+		pyjw_key(w, "pids");
+		pyjw_array(w);
 		for (size_t i = 0; i < n->rabbit.nconns; i++)
-			json_array_append_new(rp, json_integer(n->rabbit.pids[i]));
-		json_object_set_new(rq, "pids", rp);
-		json_object_set_new(rq, "connected_since", jstr_or_null(n->rabbit.since));
+			pyjw_int(w, n->rabbit.pids[i]);
+		pyjw_end(w);
+		pyjw_key(w, "connected_since");
+		pyjw_str(w, n->rabbit.since);
+		pyjw_end(w);
+	} else {
+		pyjw_null(w);
 	}
-	json_object_set_new(j, "rabbitmq", rq);
-	return j;
+	pyjw_end(w);
 }
 
 /* RabbitMQ's Barbican connections that no configured node describes. */
@@ -180,22 +229,31 @@ static void put(FILE *f, json_t *v)
 	json_decref(v);
 }
 
-/* The document is written as json.dumps writes it, but the nodes one by
- * one: the text of 20,000 nodes (and their jansson trees) is never held in
- * memory at once. */
+/* The document is written as json.dumps writes it, the nodes as they go
+ * (node_write): the text of 20,000 nodes is never held in memory at once,
+ * and no jansson tree is made of them. */
 static void json_nodes(FILE *f, const struct snapshot *s, const struct manifest *m)
 {
 	fputs("{\"schema\": ", f);
 	put(f, json_string(SCHEMA_NODES));
 	fputs(", \"target\": ", f);
 	put(f, target_json(s, m));
-	fputs(", \"nodes\": [", f);
+	fputs(", \"nodes\": ", f);
+	struct strbuf sb = STRBUF_INIT;
+	struct pyjw w;
+	pyjw_init(&w, &sb);
+	pyjw_array(&w);
 	for (size_t i = 0; i < s->nnodes; i++) {
-		if (i)
-			fputs(", ", f);
-		put(f, node_json(s, m, &s->nodes[i]));
+		node_write(&w, s, m, &s->nodes[i]);
+		if (sb.len >= 64 * 1024) {
+			fwrite(sb.buf, 1, sb.len, f);
+			sb_reset(&sb);
+		}
 	}
-	fputs("], ", f);
+	pyjw_end(&w);
+	fwrite(sb.buf, 1, sb.len, f);
+	sb_free(&sb);
+	fputs(", ", f);
 	/* the rest as a document of its own, its opening brace dropped */
 	json_t *doc = json_object();
 	json_t *rq = json_null();

@@ -4,6 +4,7 @@
  * allow_nan's NaN/Infinity, which jansson never holds), insertion order. */
 #include "pyjson.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,4 +235,97 @@ json_t *pyjson_str(const char *s)
 	json_t *j = json_stringn(sb_str(&sb), sb.len);
 	sb_free(&sb);
 	return j;
+}
+
+void pyjw_init(struct pyjw *w, struct strbuf *sb)
+{
+	memset(w, 0, sizeof(*w));
+	w->sb = sb;
+}
+
+/* Before a value: ", " after the container's earlier value (a key has
+ * written its own). */
+static void value_sep(struct pyjw *w)
+{
+	if (w->after_key)
+		w->after_key = false;
+	else if (w->more[w->depth])
+		sb_add(w->sb, ", ", 2);
+	w->more[w->depth] = true;
+}
+
+static void open_container(struct pyjw *w, char c, char close)
+{
+	value_sep(w);
+	sb_addch(w->sb, c);
+	assert(w->depth < PYJW_DEPTH);
+	w->depth++;
+	w->more[w->depth] = false;
+	w->closing[w->depth] = close;
+}
+
+void pyjw_object(struct pyjw *w)
+{
+	open_container(w, '{', '}');
+}
+
+void pyjw_array(struct pyjw *w)
+{
+	open_container(w, '[', ']');
+}
+
+void pyjw_end(struct pyjw *w)
+{
+	assert(w->depth > 0);
+	sb_addch(w->sb, w->closing[w->depth]);
+	w->depth--;
+}
+
+void pyjw_key(struct pyjw *w, const char *key)
+{
+	if (w->more[w->depth])
+		sb_add(w->sb, ", ", 2);
+	w->more[w->depth] = true;
+	pyjson_add_string(w->sb, key, strlen(key));
+	sb_add(w->sb, ": ", 2);
+	w->after_key = true;
+}
+
+void pyjw_str(struct pyjw *w, const char *s)
+{
+	if (!s) {
+		pyjw_null(w);
+		return;
+	}
+	pyjw_strn(w, s, strlen(s));
+}
+
+void pyjw_strn(struct pyjw *w, const char *s, size_t len)
+{
+	value_sep(w);
+	pyjson_add_string(w->sb, s, len);
+}
+
+void pyjw_int(struct pyjw *w, long long v)
+{
+	value_sep(w);
+	sb_addf(w->sb, "%lld", v);
+}
+
+void pyjw_real(struct pyjw *w, double d)
+{
+	value_sep(w);
+	add_real(w->sb, d);
+}
+
+void pyjw_bool(struct pyjw *w, bool b)
+{
+	value_sep(w);
+	sb_addstr(w->sb, b ? "true" : "false");
+}
+
+void pyjw_null(struct pyjw *w)
+{
+	value_sep(w);
+	sb_add(w->sb, "null", 4);
 }

@@ -1,4 +1,5 @@
-/* test-pyjson.c: render/pyjson.c against CPython's json.dumps itself
+/* test-pyjson.c: render/pyjson.c (pyjson_dumps and the writer, pyjw)
+ * against CPython's json.dumps itself
  * (tests/oracle/json_oracle.py run by $BS_PYTHON): the same value, built with
  * jansson from a JSON text here and by json.loads there, must be written
  * byte for byte alike. Every expected value comes from Python at test time;
@@ -21,8 +22,48 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
+/* A jansson value through the writer (pyjw), as node_write writes. */
+static void walk(struct pyjw *w, const json_t *v)
+{
+	const char *key;
+	json_t *val;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		pyjw_object(w);
+		json_object_foreach((json_t *)v, key, val) {
+			pyjw_key(w, key);
+			walk(w, val);
+		}
+		pyjw_end(w);
+		break;
+	case JSON_ARRAY:
+		pyjw_array(w);
+		for (size_t i = 0; i < json_array_size(v); i++)
+			walk(w, json_array_get(v, i));
+		pyjw_end(w);
+		break;
+	case JSON_STRING: pyjw_strn(w, json_string_value(v), json_string_length(v)); break;
+	case JSON_INTEGER: pyjw_int(w, json_integer_value(v)); break;
+	case JSON_REAL: pyjw_real(w, json_real_value(v)); break;
+	case JSON_TRUE: pyjw_bool(w, true); break;
+	case JSON_FALSE: pyjw_bool(w, false); break;
+	case JSON_NULL: pyjw_null(w); break;
+	}
+}
+
+static char *written(const json_t *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct pyjw w;
+	pyjw_init(&w, &sb);
+	walk(&w, v);
+	assert_int_equal(w.depth, 0);
+	return sb_detach(&sb);
+}
+
 /* Python's json.dumps(json.loads(text)) for each text, against
- * pyjson_dumps of jansson's parse of it. Every text must parse in both. */
+ * pyjson_dumps of jansson's parse of it and against the same value written
+ * by the writer (pyjw). Every text must parse in both. */
 static size_t check_dumps(const struct oracle_texts *t)
 {
 	char *out = oracle_run_texts("json_oracle.py", "dumps", t);
@@ -39,15 +80,17 @@ static size_t check_dumps(const struct oracle_texts *t)
 		}
 		size_t wl;
 		char *want = oracle_unhex(line, strlen(line), &wl);
-		char *got = pyjson_dumps(j);
-		if (strcmp(want, got) != 0 && bad++ < 5) {
+		char *got = pyjson_dumps(j), *w = written(j);
+		if ((strcmp(want, got) != 0 || strcmp(want, w) != 0) && bad++ < 5) {
 			fprintf(stderr, "mismatch:\n");
 			oracle_show("text", t->v[i], t->len[i], 0);
 			oracle_show("python", want, wl, 0);
 			oracle_show("ours", got, strlen(got), 0);
+			oracle_show("writer", w, strlen(w), 0);
 		}
 		free(want);
 		free(got);
+		free(w);
 		json_decref(j);
 	}
 	free(out);
@@ -295,9 +338,15 @@ static void test_invalid_utf8_becomes_one_fffd_per_byte(void **state)
 		json_t *s = pyjson_str(t.v[i]);
 		json_t *raw = json_stringn_nocheck(t.v[i], t.len[i]);
 		char *d1 = pyjson_dumps(s), *d2 = pyjson_dumps(raw);
+		struct strbuf wb = STRBUF_INIT;
+		struct pyjw w;
+		pyjw_init(&w, &wb);
+		pyjw_str(&w, t.v[i]);
 		bool same = json_is_string(s) && json_string_length(s) == ul &&
 			    memcmp(json_string_value(s), want_utf8, ul) == 0 &&
-			    strcmp(d1, want_dump) == 0 && strcmp(d2, want_dump) == 0;
+			    strcmp(d1, want_dump) == 0 && strcmp(d2, want_dump) == 0 &&
+			    strcmp(sb_str(&wb), want_dump) == 0;
+		sb_free(&wb);
 		if (!same && bad++ < 5) {
 			oracle_show("bytes", t.v[i], t.len[i], 0);
 			oracle_show("python", want_dump, dl, 0);
@@ -321,6 +370,15 @@ static void test_invalid_utf8_becomes_one_fffd_per_byte(void **state)
 	assert_string_equal(d, "null");
 	free(d);
 	json_decref(n);
+	struct strbuf wb = STRBUF_INIT;
+	struct pyjw w;
+	pyjw_init(&w, &wb);
+	pyjw_array(&w);
+	pyjw_str(&w, NULL);
+	pyjw_str(&w, NULL);
+	pyjw_end(&w);
+	assert_string_equal(sb_str(&wb), "[null, null]");
+	sb_free(&wb);
 }
 
 /* A key holding NUL (which jansson's parser refuses, so built here). */
