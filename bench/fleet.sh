@@ -14,7 +14,11 @@
 #   rss       the peak RSS of that `nodes --json`
 #   console   the console in batch mode at --interval 2: CPU time of 11
 #             refreshes minus that of 1 (start-up and the configuration
-#             left out), over the 20 s between them, as a share of one core
+#             left out), over the 20 s between them, as a share of one core,
+#             with the default [probes] console_rate (2,000 requests a
+#             second: at 10,000 nodes a refresh asks 4,000 of them, each
+#             node every 6 s)
+#   console-all  the same with console_rate = 0: every node at every refresh
 #   keys      at the largest N, with tmux: how long the console takes to show
 #             a sort and a filter while it polls (bench/fleet_keys.py)
 #
@@ -81,14 +85,16 @@ DBURL=
 if [ -n "${BS_TESTENV:-}" ]; then
     DBURL=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sql_connection"])' "$BS_TESTENV/env.json")
 fi
-fleet() {  # N FILE [DBURL]
-    /usr/bin/python3 - "$1" "$2" "$PORT" "${3:-}" <<'EOF'
+fleet() {  # N FILE [DBURL [CONSOLE_RATE]]
+    /usr/bin/python3 - "$1" "$2" "$PORT" "${3:-}" "${4:-}" <<'EOF'
 import sys
-n, path, port, db = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+n, path, port, db, rate = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 with open(path, "w") as f:
     if db:
         f.write("[DEFAULT]\nsql_connection = %s\n" % db)
     f.write("[upgrade]\ntarget_release = 15.0.1\n")
+    if rate:
+        f.write("[probes]\nconsole_rate = %s\n" % rate)
     for i in range(n):
         f.write("[node:wrk-%d]\nservice = barbican-worker\nhost = ctl-%d\n"
                 "report_url = http://127.0.0.1:%s/r/wrk-%d\n" % (i, i, port, i))
@@ -134,8 +140,8 @@ WRK=$(wrk -t1 -c64 -d5s "http://127.0.0.1:$PORT/r/wrk-0" | awk '/Requests\/sec/ 
 echo "wrk -t1 -c64 -d5s against the same nginx: $WRK requests/s"
 echo "console: $([ -n "$DBURL" ] && echo "with the test environment's PostgreSQL" || echo "without a database (set BS_TESTENV to add one)")"
 echo
-printf '%-7s %-10s %-10s %-12s %-8s %-13s %-10s %-10s\n' nodes config poll-wall poll-rate "of-wrk" "curl-alone" poll-rss console
-declare -A CONF RATE RSS CPU
+printf '%-7s %-10s %-10s %-12s %-8s %-13s %-10s %-10s %-10s\n' nodes config poll-wall poll-rate "of-wrk" "curl-alone" poll-rss console console-all
+declare -A CONF RATE RSS CPU CPUALL
 for n in "${SIZES[@]}"; do
     fleet "$n" "$D/f$n.conf"
     read -r cw _ _ < <(timed 9 "$BIN" --config-file "$D/f$n.conf" migrations --json)
@@ -143,14 +149,19 @@ for n in "${SIZES[@]}"; do
     fleet "$n" "$D/c$n.conf" "$DBURL"
     read -r _ _ c1 < <(timed 1 "$BIN" --config-file "$D/c$n.conf" console --batch --interval 2 -n 1)
     read -r _ _ c11 < <(timed 1 "$BIN" --config-file "$D/c$n.conf" console --batch --interval 2 -n 11)
+    # the same with no [probes] console_rate: every node at every refresh
+    fleet "$n" "$D/a$n.conf" "$DBURL" 0
+    read -r _ _ a1 < <(timed 1 "$BIN" --config-file "$D/a$n.conf" console --batch --interval 2 -n 1)
+    read -r _ _ a11 < <(timed 1 "$BIN" --config-file "$D/a$n.conf" console --batch --interval 2 -n 11)
     cf=$(floor_curl "$n")
     rate=$(/usr/bin/python3 -c "print('%.0f' % ($n / $pw))")
     cshare=$(/usr/bin/python3 -c "print('%.0f%%' % (100 * $n / $cf / $WRK))")
     share=$(/usr/bin/python3 -c "print('%.0f%%' % (100 * $n / $pw / $WRK))")
     cpu=$(/usr/bin/python3 -c "print('%.1f%%' % (100 * max(0.0, $c11 - $c1) / 20.0))")
-    CONF[$n]=$cw RATE[$n]=$share RSS[$n]=$prss CPU[$n]=$cpu
-    printf '%-7s %-10s %-10s %-12s %-8s %-13s %-10s %-10s\n' "$n" "$(printf '%.3f s' "$cw")" \
-        "$(printf '%.3f s' "$pw")" "$rate/s" "$share" "$cshare of wrk" "$((prss / 1024)) MiB" "$cpu"
+    cpuall=$(/usr/bin/python3 -c "print('%.1f%%' % (100 * max(0.0, $a11 - $a1) / 20.0))")
+    CONF[$n]=$cw RATE[$n]=$share RSS[$n]=$prss CPU[$n]=$cpu CPUALL[$n]=$cpuall
+    printf '%-7s %-10s %-10s %-12s %-8s %-13s %-10s %-10s %-10s\n' "$n" "$(printf '%.3f s' "$cw")" \
+        "$(printf '%.3f s' "$pw")" "$rate/s" "$share" "$cshare of wrk" "$((prss / 1024)) MiB" "$cpu" "$cpuall"
 done
 
 last=${SIZES[${#SIZES[@]}-1]}
@@ -178,6 +189,7 @@ if [ -n "${CONF[10000]:-}" ]; then
     [ -n "${CONF[1000]:-}" ] && goal "configuration: 10,000 nodes within 10x of 1,000 ($(/usr/bin/python3 -c "print('%.1fx' % (${CONF[10000]}/max(${CONF[1000]},1e-9)))"))" \
         "$(verdict "${CONF[10000]} <= 10 * ${CONF[1000]}")"
     goal "console idle at 10,000 nodes: at most 10% of a core (${CPU[10000]})" "$(verdict "${CPU[10000]%\%} <= 10")"
+    goal "  the same, every node at every refresh (console_rate = 0: ${CPUALL[10000]})" "$(verdict "${CPUALL[10000]%\%} <= 10")"
 fi
 [ -n "${CPU[1000]:-}" ] && goal "console idle at 1,000 nodes: at most 2% of a core (${CPU[1000]})" "$(verdict "${CPU[1000]%\%} <= 2")"
 exit 0

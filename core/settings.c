@@ -172,6 +172,7 @@ static const struct conf_opt static_opts[] = {
 	{ "probes", "max_body", NULL, 0, false, "1048576" },
 	{ "probes", "report_command", NULL, 0, false, NULL },
 	{ "probes", "report_interval", NULL, 0, false, "30" },
+	{ "probes", "console_rate", NULL, 0, false, "2000" },
 	{ "rabbitmq", "management_url", NULL, 0, false, NULL },
 	{ "rabbitmq", "username", NULL, 0, false, NULL },
 	{ "rabbitmq", "password", NULL, 0, false, NULL },
@@ -294,6 +295,9 @@ static const struct typed T_UNAVAILABLE = {
 };
 static const struct typed T_CONCURRENCY = {
 	parse_long_range, 1, 1024, "expected a whole number from 1 to 1024"
+};
+static const struct typed T_RATE = {
+	parse_long_range, 0, 1000000, "expected a whole number from 0 to 1000000"
 };
 static const struct typed T_BYTES = {
 	parse_long_range, 1024, MAX_BODY_MAX,
@@ -605,6 +609,8 @@ enum bs_status settings_load(struct conf *c, struct settings *s, struct bs_err *
 		s->report_command = NULL;
 	}
 	if ((st = get_typed(c, "probes", "report_interval", &T_INTERVAL, &s->report_interval, err)))
+		return st;
+	if ((st = get_typed(c, "probes", "console_rate", &T_RATE, &s->console_rate, err)))
 		return st;
 	if ((st = get(c, "rabbitmq", "management_url", &s->rabbit_url, &loc, err)) ||
 	    (st = get(c, "rabbitmq", "username", &s->rabbit_user, &loc, err)) ||

@@ -90,6 +90,7 @@ struct settings {
 	long max_body;
 	char *report_command;             /* the default of [node:NAME] report_command */
 	double report_interval;           /* a node's command runs at most this often */
+	long console_rate;                /* the console's requests a second at most; 0 no limit */
 
 	/* [rabbitmq]: RabbitMQ's management API lists every connection */
 	char *rabbit_url;                 /* management_url; NULL: not asked */

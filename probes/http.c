@@ -95,6 +95,7 @@ struct prober {
 	size_t *queue;      /* nodes waiting for a slot, FIFO */
 	size_t qhead, qlen;
 	long running;       /* nodes with requests in the multi handle */
+	size_t turn;        /* prober_start_within: the node it starts from next */
 	struct request rabbit;  /* GET /api/connections ([rabbitmq]) */
 	bool rabbit_in_flight;
 	struct timespec rabbit_started;
@@ -530,11 +531,56 @@ static void rabbit_start(struct prober *p, struct snapshot *s)
 	p->rabbit_in_flight = true;
 }
 
+long prober_node_requests(const struct node_conf *c)
+{
+	long n = 0;
+	for (int k = 0; k < RQ__COUNT; k++)
+		n += (k == RQ_REPORT) ? c->report_url != NULL : c->url != NULL;
+	return n;
+}
+
 void prober_start(struct prober *p, struct snapshot *s)
 {
 	for (size_t i = 0; i < s->nnodes; i++)
 		prober_start_node(p, s, i);
 	rabbit_start(p, s);
+}
+
+long prober_start_within(struct prober *p, struct snapshot *s, long max_requests)
+{
+	long all = 0;
+	for (size_t i = 0; i < s->nnodes; i++)
+		all += prober_node_requests(s->nodes[i].conf);
+	if (max_requests <= 0 || all <= max_requests || !s->nnodes) {
+		prober_start(p, s);
+		return all;
+	}
+	/* a node never asked yet is asked now, whatever the budget (the
+	 * console's first look is the whole fleet); then the others in turn
+	 * from where the last call stopped, the node that would pass the
+	 * budget the first of the next (one node at least) */
+	long used = 0;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct node *n = &s->nodes[i];
+		if (!n->from_http.probed && !n->in_flight && prober_node_requests(n->conf)) {
+			prober_start_node(p, s, i);
+			used += prober_node_requests(n->conf);
+		}
+	}
+	size_t k = 0, i = p->turn % s->nnodes;
+	for (; k < s->nnodes && used < max_requests; k++, i = (i + 1) % s->nnodes) {
+		const struct node *n = &s->nodes[i];
+		long r = prober_node_requests(n->conf);
+		if (!r || n->in_flight)
+			continue;
+		if (used && used + r > max_requests)
+			break;
+		prober_start_node(p, s, i);
+		used += r;
+	}
+	p->turn = i;
+	rabbit_start(p, s);
+	return all;
 }
 
 bool prober_busy(const struct prober *p)

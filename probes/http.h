@@ -34,6 +34,17 @@ void prober_keep_raw(struct prober *p, bool keep);
 /* Start a probe of every node that has something to ask and no probe in
  * flight (one refresh tick). Nodes with nothing to ask stay unknown. */
 void prober_start(struct prober *p, struct snapshot *s);
+/* prober_start for a refresh that may send at most max_requests requests
+ * (0: no limit): when every node's probe fits, all of them; else every
+ * node never asked yet (the first look is the whole fleet), then the others
+ * in turn, from where the last call stopped, until the next would pass the
+ * budget (one node at least), so that each node is asked about once in
+ * every ceil(requests / max_requests) calls. Returns the requests one probe
+ * of every node takes. RabbitMQ's request is not counted. */
+long prober_start_within(struct prober *p, struct snapshot *s, long max_requests);
+/* The HTTP requests one probe of a node sends: 3 for url (discovery,
+ * ?build, healthcheck), 1 for report_url. */
+long prober_node_requests(const struct node_conf *c);
 /* Start a probe of one node, if it is not in flight. */
 void prober_start_node(struct prober *p, struct snapshot *s, size_t index);
 /* RabbitMQ's management API is asked too ([rabbitmq] management_url): one

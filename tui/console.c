@@ -68,6 +68,7 @@ struct console {
 	unsigned long ticks_started, last_completed_seq;
 	unsigned long refreshes;
 	time_t refreshed;
+	double cycle_s;               /* [probes] console_rate: every node within; 0 each refresh */
 
 	struct view_state vs;
 	char filter[128];
@@ -185,7 +186,9 @@ static void db_finished(struct console *c)
 }
 
 /* One refresh: every node whose previous probe has finished is probed
- * again (and the database), without waiting for those still in flight. */
+ * again (and the database), without waiting for those still in flight;
+ * when the fleet's requests would pass [probes] console_rate, the nodes in
+ * turn, as many as the refresh's share allows (each asked once a cycle). */
 static void start_tick(struct console *c)
 {
 	observe_target(&c->md.snap, true);
@@ -203,7 +206,15 @@ static void start_tick(struct console *c)
 	t->nodes = xcalloc(c->md.snap.nnodes ? c->md.snap.nnodes : 1, sizeof(*t->nodes));
 	for (size_t i = 0; i < c->md.snap.nnodes; i++)
 		t->nodes[i] = !c->md.snap.nodes[i].in_flight;
-	prober_start(c->prober, &c->md.snap);
+	double interval = c->run == RUN_VERIFYING ? 1.0 : c->o->interval;
+	long budget = 0;
+	if (c->st->console_rate > 0) {
+		budget = (long)((double)c->st->console_rate * interval);
+		if (budget < 1)
+			budget = 1;
+	}
+	long all = prober_start_within(c->prober, &c->md.snap, budget);
+	c->cycle_s = budget && all > budget ? (double)((all + budget - 1) / budget) * interval : 0;
 	/* report commands run at most every [probes] report_interval */
 	cmdprober_start(c->cmds, &c->md.snap, false);
 	/* count_command once a refresh, when its last run has ended */
@@ -212,7 +223,6 @@ static void start_tick(struct console *c)
 	for (size_t i = 0; i < c->md.snap.nnodes; i++)
 		t->nodes[i] = t->nodes[i] && c->md.snap.nodes[i].in_flight;
 	t->db = start_db(c);
-	double interval = c->run == RUN_VERIFYING ? 1.0 : c->o->interval;
 	c->next_tick = mono() + interval;
 }
 
@@ -250,6 +260,7 @@ static void draw(struct console *c)
 	vs->next_error = c->md.next_error;
 	vs->now = time(NULL);
 	vs->refreshed = c->refreshed;
+	vs->cycle_s = c->cycle_s;
 	vs->color = c->o->color && c->ti.color;
 	vs->filter = c->filter;
 	vs->run = c->run;

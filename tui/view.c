@@ -317,8 +317,14 @@ static void draw_nodes(struct grid *g, const struct view_state *vs, const struct
 	size_t discovered = 0;
 	for (size_t i = 0; i < vs->snap->rabbit.nconns; i++)
 		discovered += !vs->snap->rabbit.conns[i].matched;
-	char *title = discovered ? xasprintf("Nodes (%zu, %zu discovered: see Checks)", n, discovered)
-				 : xasprintf("Nodes (%zu)", n);
+	/* [probes] console_rate: a refresh asks a share of the nodes, each
+	 * in turn */
+	char *cycle = vs->cycle_s > 0 ? xasprintf(", each asked every ~%gs", vs->cycle_s)
+				      : xstrdup("");
+	char *title = discovered ? xasprintf("Nodes (%zu%s, %zu discovered: see Checks)", n, cycle,
+					     discovered)
+				 : xasprintf("Nodes (%zu%s)", n, cycle);
+	free(cycle);
 	grid_box(g, 0, l->nodes_y, g->w, l->nodes_h, title,
 		 color(vs, COL_CYAN) | (vs->focus == PANE_NODES ? ATTR_BOLD : 0));
 	free(title);

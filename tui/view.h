@@ -83,6 +83,7 @@ struct view_state {
 	/* the console's own state */
 	time_t now;
 	time_t refreshed;                /* the last complete refresh; 0 none yet */
+	double cycle_s;                  /* each node is asked within (console_rate); 0: every refresh */
 	bool paused;
 	bool readonly;
 	bool freeze;                     /* BARBICAN_STATUS_TEST_FREEZE */

@@ -418,5 +418,79 @@ class Batch(unittest.TestCase):
         self.assertEqual(p.returncode, 128 + signal.SIGTERM)
 
 
+class ConsoleRate(unittest.TestCase):
+    """[probes] console_rate: the console's refreshes send at most that many
+    requests a second to the nodes; with more, a refresh asks a share of
+    them, each in turn, and the Nodes pane says how often each is asked.
+    The first refresh asks every node. The simulator counts the requests
+    each node answered."""
+
+    WORKERS = 24
+
+    def fleet(self):
+        fleet = h.load_fleet()
+        api = [n for n in fleet["nodes"] if n.get("kind", "api") == "api"]
+        wrk = [n for n in fleet["nodes"] if n["name"] == "ctl1-wrk"][0]
+        nodes = list(api)
+        for i in range(self.WORKERS):
+            w = dict(wrk)
+            w["name"], w["host"] = "w%02d-wrk" % i, "ctl-w%02d" % i
+            nodes.append(w)
+        fleet["nodes"] = nodes
+        return fleet
+
+    def run_console(self, rate, refreshes, interval):
+        dep = h.Deployment(self.fleet(), extra="[probes]\nconsole_rate = %d\n" % rate)
+        e, home = environment()
+        try:
+            p = subprocess.run([h.BIN, "--config-file", dep.conf, "console", "--batch", "-n",
+                                str(refreshes), "--interval", str(interval)],
+                               stdin=subprocess.DEVNULL, capture_output=True, env=e, cwd=home,
+                               timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            fleet = json.loads(dep.ctl("fleet"))
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+            dep.close()
+        # probes of each node: an api node answers 3 requests a probe
+        # (discovery, ?build, healthcheck), a worker 1 (its report)
+        probes = {n["name"]: n["requests"] // (3 if n["kind"] == "api" else 1)
+                  for n in fleet["nodes"]}
+        requests = sum(n["requests"] for n in fleet["nodes"])
+        return probes, requests, screen_lines(p.stdout.decode())
+
+    def test_a_rate_below_the_fleets_requests_asks_each_node_in_turn(self):
+        # 2 api nodes (3 requests) and 24 workers (1): 30 requests for the
+        # whole fleet; 20 a second at --interval 0.5 is 10 a refresh, each
+        # node once every 3 refreshes (1.5 s)
+        refreshes = 13
+        probes, requests, frames = self.run_console(20, refreshes, 0.5)
+        self.assertEqual(len(probes), 2 + self.WORKERS)
+        # the first refresh asks all 30, the 12 others 10 each (at most)
+        self.assertLessEqual(requests, 30 + (refreshes - 1) * 10)
+        # every node in turn: the first look and 4 cycles of 3 refreshes
+        for name, n in probes.items():
+            self.assertIn(n, range(4, 7), (name, probes))
+        first, last = frames[:24], frames[-24:]
+        self.assertTrue(first[1].startswith("┌ Nodes (26, each asked every ~1.5s) "), first[1])
+        self.assertTrue(last[1].startswith("┌ Nodes (26, each asked every ~1.5s) "), last[1])
+
+    def test_the_first_refresh_asks_every_node_whatever_the_rate(self):
+        probes, requests, frames = self.run_console(20, 1, 0.5)
+        self.assertEqual(requests, 30)
+        self.assertEqual(set(probes.values()), {1}, probes)
+        rows = [l for l in frames if l.startswith("│ ") and ("-wrk " in l or "-api " in l)]
+        self.assertGreater(len(rows), 0)
+        self.assertEqual([r for r in rows if " unknown " in r], [], frames)
+
+    def test_without_a_rate_or_within_it_every_refresh_asks_every_node(self):
+        for rate in (0, 60):
+            refreshes = 6
+            probes, requests, frames = self.run_console(rate, refreshes, 0.5)
+            for name, n in probes.items():
+                self.assertIn(n, range(refreshes - 1, refreshes + 1), (rate, name, probes))
+            self.assertTrue(frames[1].startswith("┌ Nodes (26) "), frames[1])
+
+
 if __name__ == "__main__":
     h.main()

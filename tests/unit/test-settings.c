@@ -127,6 +127,7 @@ static void every_numeric_option_is_range_checked_with_a_message_naming_the_rang
 		{ "probes", "max_body", "1024", "67108864", "1023", "67108865",
 		  "from 1024 to 67108864" },
 		{ "probes", "report_interval", "1", "86400", "0.5", "86401", "from 1 to 86400" },
+		{ "probes", "console_rate", "0", "1000000", "0.5", "1000001", "from 0 to 1000000" },
 		{ "steps", "settle_timeout", "1", "86400", "0", "100000", "from 1 to 86400" },
 		{ "lock", "lease", "5", "300", "4.9", "301", "from 5 to 300" },
 	};
