@@ -1,6 +1,7 @@
 /* fuzz-ini.c: ini_parse_buffer on any bytes, then conf.c's lookups over what
  * it parsed (normalized sections, deprecated names, multi options and $
- * substitution, with every key found registered). Besides crashes it checks
+ * substitution, with every key found registered, then each section's keys
+ * in a scope). Besides crashes it checks
  * what the parser promises: keys and section names are non-empty and have no
  * line break, no key has outer whitespace, no value has a '\r'. */
 #include <stdint.h>
@@ -108,6 +109,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(v);
 	const char *const *sections;
 	conf_sections(c, &sections);
+	/* each section's keys in scope, as a [node:] section is read
+	 * (conf_scope): over the registered ones, then gone */
+	for (size_t i = 0; i < f->nsections; i++) {
+		const struct ini_section *s = &f->sections[i];
+		if (strcmp(s->name, "DEFAULT") == 0)
+			continue;
+		const char *names[8];
+		size_t nn = 0;
+		for (size_t j = 0; j < s->nkeys && nn < 7; j++)
+			names[nn++] = s->keys[j].key;
+		names[nn++] = "a";
+		conf_scope(c, s->name, names, nn);
+		for (size_t k = 0; k < nn; k++) {
+			conf_get(c, s->name, names[k], &v, NULL, NULL);
+			free(v);
+			v = NULL;
+		}
+		conf_scope_end(c);
+		conf_get(c, s->name, names[0], &v, NULL, NULL);
+		free(v);
+		v = NULL;
+	}
 	conf_free(c);
 	return 0;
 }
