@@ -12,6 +12,7 @@
 #include "core/xalloc.h"
 
 #include "args.h"
+#include "probes/db.h"
 #include "probes/observe.h"
 #include "core/status.h"
 #include "core/suggest.h"
@@ -144,7 +145,7 @@ int cli_observe(struct cli *cli, unsigned what, bool target_from_installed,
 	if (rc)
 		return rc;
 	snapshot_init(s, st);
-	struct observe_opts oo = { what, target_from_installed, 0, NULL };
+	struct observe_opts oo = { what, target_from_installed, 0, NULL, cli->dbkeep };
 	observe(s, settings_manifest(st), &oo);
 	return 0;
 }
@@ -192,6 +193,11 @@ int cli_watch(struct cli *cli, const char *what, double watch, bool json, cli_sh
 	}
 	bool tty = !json && isatty(STDOUT_FILENO);
 	int rc = 0;
+	/* one database session for the whole watch, as the console keeps it
+	 * (a refresh connecting afresh is a session and, with scram, a key
+	 * derivation each time for the server) */
+	struct dbprobe_keep keep = { 0 };
+	cli->dbkeep = &keep;
 	for (unsigned long n = 1; !watch_signal; n++) {
 		double start = mono_now();
 		char *buf = NULL;
@@ -229,6 +235,8 @@ int cli_watch(struct cli *cli, const char *what, double watch, bool json, cli_sh
 			poll(NULL, 0, (int)((next - now) * 1000.0) + 1);
 	}
 	int sig = watch_signal;
+	cli->dbkeep = NULL;
+	dbprobe_keep_clear(&keep);
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	if (rc)

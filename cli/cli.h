@@ -19,9 +19,13 @@
 #define EXIT_USAGE_ARGPARSE 2
 #define EXIT_CANNOT_TELL 255
 
+struct dbprobe_keep;
 struct cli {
 	struct conf_arg *conf_args;  /* global --config-file / --config-dir, in order */
 	size_t nconf_args;
+	/* --watch: the database connection kept from one refresh to the next
+	 * (set by cli_watch); NULL: each observation connects */
+	struct dbprobe_keep *dbkeep;
 };
 
 struct cmd_entry {

@@ -119,7 +119,7 @@ static int show(struct cli *cli, FILE *f, void *arg)
 		return rc;
 	struct model md;
 	model_init(&md, &st, settings_manifest(&st));
-	struct observe_opts oo = { OBS_DB, false, 0, NULL };
+	struct observe_opts oo = { OBS_DB, false, 0, NULL, cli->dbkeep };
 	struct bs_err err = { 0 };
 	enum bs_status rs = model_observe(&md, &oo, &err);
 	if (md.snap.record.error) {

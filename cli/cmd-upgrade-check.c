@@ -34,7 +34,7 @@ int cmd_upgrade_check(struct cli *cli, int argc, char **argv)
 		return rc;
 	struct model md;
 	model_init(&md, &st, settings_manifest(&st));
-	struct observe_opts oo = { OBS_ALL, true, 0, NULL };
+	struct observe_opts oo = { OBS_ALL, true, 0, NULL, NULL };
 	struct bs_err err = { 0 };
 	(void)model_observe(&md, &oo, &err); /* the journal is not one of these checks */
 	const struct check_result *r = md.checks;

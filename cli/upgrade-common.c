@@ -10,7 +10,8 @@
 
 static void observe_and_plan(struct plan_ctx *c, const struct step_session *ss)
 {
-	struct observe_opts oo = { OBS_ALL, false, session_lock_pid(ss), session_lock_token(ss) };
+	struct observe_opts oo = { OBS_ALL, false, session_lock_pid(ss), session_lock_token(ss),
+				   c->dbkeep };
 	struct bs_err err = { 0 };
 	/* an unreadable journal vouches for nothing; next cannot write it either */
 	(void)model_observe(&c->md, &oo, &err);
@@ -19,6 +20,7 @@ static void observe_and_plan(struct plan_ctx *c, const struct step_session *ss)
 int plan_ctx_load(struct cli *cli, struct plan_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->dbkeep = cli->dbkeep;
 	int rc = cli_load(cli, &c->st);
 	if (rc)
 		return rc;

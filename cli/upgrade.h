@@ -11,6 +11,7 @@
 struct plan_ctx {
 	struct settings st;
 	struct model md;             /* model/model.h, of st */
+	struct dbprobe_keep *dbkeep; /* the cli's (--watch), NULL */
 };
 
 /* Load the settings (refusing to guess the target: plan, gate and next need

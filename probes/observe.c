@@ -39,8 +39,8 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 	struct dbprobe *db = NULL;
 	if (o->what & OBS_DB) {
 		db_describe(st, s->target, &s->db);
-		db = dbprobe_start(st, s->target, st->probe_timeout, o->lock_except_pid,
-				   o->lock_except_token);
+		db = dbprobe_start_kept(st, s->target, st->probe_timeout, o->lock_except_pid,
+					o->lock_except_token, o->dbkeep);
 	}
 	struct prober *pr = NULL;
 	struct cmdprober *cp = NULL;
@@ -114,7 +114,7 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 			count_done = countprobe_step(count, s);
 	}
 	countprobe_free(count);
-	dbprobe_free(db);
+	dbprobe_free_keep(db, o->dbkeep);
 	prober_free(pr);
 	cmdprober_free(cp);
 	snapshot_derive(s, m);

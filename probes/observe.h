@@ -9,6 +9,8 @@
 #include "core/manifest.h"
 #include "core/snapshot.h"
 
+struct dbprobe_keep;
+
 enum observe_what {
 	OBS_POLICY = 1 << 0,
 	OBS_DB = 1 << 1,
@@ -25,6 +27,9 @@ struct observe_opts {
 	 * it verifies): not another operator */
 	int lock_except_pid;
 	const char *lock_except_token;
+	/* --watch: the database connection kept from the last observation
+	 * for this one and the next (probes/db.h); NULL: one of its own */
+	struct dbprobe_keep *dbkeep;
 };
 
 /* Set s->target and s->target_src (and installed_release) as the options say. */

@@ -281,6 +281,32 @@ class DatabaseConnection(unittest.TestCase):
         finally:
             dep.close()
 
+    def test_a_watch_keeps_one_connection_for_all_its_refreshes(self):
+        # --watch keeps the database session from one refresh to the next
+        # as the console does (cli_watch, observe's dbkeep)
+        dep = h.Deployment(h.load_fleet())
+        try:
+            for args in (["migrations"], ["upgrade", "plan"], ["journal"]):
+                time.sleep(1.0)
+                before = pg_sessions(dep.db)
+                p = start(dep, args + ["--json", "--watch", "0.2"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+                try:
+                    lines, _ = read_lines(p, 8, 60)
+                finally:
+                    rc, _ = stop(p)
+                self.assertEqual(rc, 0, args)
+                docs = [json.loads(l) for _, l in lines]
+                if args == ["migrations"]:
+                    # every refresh read the database
+                    self.assertTrue(all(d["database"]["reachable"] for d in docs), docs[-1])
+                    self.assertTrue(all(d["current"] for d in docs), docs[-1])
+                time.sleep(1.0)
+                made = pg_sessions(dep.db) - before
+                self.assertEqual(made, 1, "%s: %d sessions for 8 refreshes" % (args, made))
+        finally:
+            dep.close()
+
 
 class Batch(unittest.TestCase):
     @classmethod
