@@ -188,7 +188,8 @@ static void db_finished(struct console *c)
 /* One refresh: every node whose previous probe has finished is probed
  * again (and the database), without waiting for those still in flight;
  * when the fleet's requests would pass [probes] console_rate, the nodes in
- * turn, as many as the refresh's share allows (each asked once a cycle). */
+ * turn, as many as the refresh's share allows (each asked once a cycle),
+ * and the node a running step upgrades. */
 static void start_tick(struct console *c)
 {
 	observe_target(&c->md.snap, true);
@@ -215,6 +216,10 @@ static void start_tick(struct console *c)
 	}
 	long all = prober_start_within(c->prober, &c->md.snap, budget);
 	c->cycle_s = budget && all > budget ? (double)((all + budget - 1) / budget) * interval : 0;
+	/* the node a step upgrades is asked at every refresh, whatever the
+	 * rate: its verification does not wait for its turn */
+	if (c->ss && c->ss->step.node >= 0 && (size_t)c->ss->step.node < c->md.snap.nnodes)
+		prober_start_node(c->prober, &c->md.snap, (size_t)c->ss->step.node);
 	/* report commands run at most every [probes] report_interval */
 	cmdprober_start(c->cmds, &c->md.snap, false);
 	/* count_command once a refresh, when its last run has ended */

@@ -697,6 +697,69 @@ class Roll(ConsoleCase):
         self.t.keys("Escape")
         self.quit()
 
+class RateStep(ConsoleCase):
+    """[probes] console_rate far below what the fleet's refreshes would ask
+    (2 requests a second for 30): the others are asked in turn, about once
+    in 15 s, but the node a step upgrades is asked at every refresh while
+    the step runs, so that its verification does not wait for its turn.
+    The simulator counts each node's requests."""
+    size = (120, 40)
+    EXTRA = 20
+
+    def setUp(self):
+        fleet = ck.load_fleet("demo-14.json")
+        wrk = ck.fleet_node(fleet, "ctl1-wrk")
+        for i in range(self.EXTRA):
+            w = dict(wrk)
+            w["name"], w["host"] = "x%02d-wrk" % i, "ctl-x%02d" % i
+            fleet["nodes"].append(w)
+        self.d = ck.Deployment(fleet)
+        self.addCleanup(self.d.close)
+        self.t = ck.Tmux(*self.size)
+        self.addCleanup(self.t.close)
+        self.title0 = self.t.title()
+        with open(self.d.conf, "a") as f:
+            f.write("[probes]\nconsole_rate = 2\n[steps]\nupgrade_node = %s upgrade {node} "
+                    "{release} --drain-ms 300 --down-ms 600 --wait\nsettle_timeout = 30\n"
+                    % self.d.ctl_command)
+
+    def requests(self):
+        return {n["name"]: n["requests"] for n in json.loads(self.d.ctl("fleet"))["nodes"]}
+
+    def step(self, n):
+        self.t.keys("n")
+        self.t.wait(ck.in_dialog, 5, "the confirmation")
+        self.t.keys("y")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            recs = journal(self.d)
+            if len(recs) >= n and recs[n - 1]["outcome"] != "running":
+                return recs[n - 1]
+            time.sleep(0.1)
+        self.fail("no record %d: %s\n%s" % (n, journal(self.d), self.t.capture()))
+
+    def test_the_node_a_step_upgrades_is_asked_at_every_refresh(self):
+        self.start()
+        s = self.c.wait_ready()
+        # 2 api nodes (3 requests a probe) and 24 workers (1): 30 requests
+        # a round, 1 a refresh at --interval 0.5
+        self.assertIn("Nodes (27, each asked every ~15s)", s)
+        self.assertEqual(self.step(1)["step"], "expand")
+        before = self.requests()
+        rec = self.step(2)
+        after = self.requests()
+        self.assertEqual((rec["step"], rec["outcome"]), ("upgrade_node", "verified"), rec)
+        node = rec["node"]
+        asked = {k: after[k] - before[k] for k in after if k.endswith("-wrk")}
+        # asked at each refresh of the step: answered while it drained and
+        # once up again (seen at the target: verified), refused while down;
+        # each other worker once at most in that time (its turn), the node
+        # too without the step (its turn is 15 s apart)
+        self.assertGreaterEqual(asked[node], 2, asked)
+        others = [v for k, v in asked.items() if k != node]
+        self.assertLessEqual(max(others), 1, asked)
+        self.quit()
+
 
 if __name__ == "__main__":
     h.env()  # fail at once, with the reason, when the test environment is not up
