@@ -32,6 +32,7 @@ struct opt {
 	bool multi;
 	char *dflt;
 	bool no_env;  /* in a scope that no variable of the environment names */
+	bool scoped;  /* a scope's option: its group's sections are conf->scope_first */
 };
 
 struct file {
@@ -66,6 +67,8 @@ struct conf {
 	const char *scope_group;
 	struct opt *scope_opts;
 	size_t nscope, cap_scope;
+	size_t *scope_first;         /* per file: the first section of the group; SIZE_MAX none */
+	size_t cap_scope_first;
 };
 
 /* An option's key in the maps: group (NULL: DEFAULT, as "\x01"), NUL, name;
@@ -561,6 +564,9 @@ void conf_drop_values(struct conf *c)
 	free(c->scope_opts);
 	c->scope_opts = NULL;
 	c->cap_scope = 0;
+	free(c->scope_first);
+	c->scope_first = NULL;
+	c->cap_scope_first = 0;
 }
 
 void conf_free(struct conf *c)
@@ -712,7 +718,17 @@ void conf_scope(struct conf *c, const char *group, const char *const *names, siz
 	xgrow(&c->scope_opts, &c->cap_scope, n, sizeof(*c->scope_opts));
 	for (size_t i = 0; i < n; i++)
 		c->scope_opts[i] = (struct opt){ .group = (char *)group, .name = (char *)names[i],
-						 .no_env = no_env };
+						 .no_env = no_env, .scoped = true };
+	/* the group normalized and found in each file once for all its
+	 * lookups, not once each */
+	xgrow(&c->scope_first, &c->cap_scope_first, c->nfiles, sizeof(*c->scope_first));
+	char g0[128];
+	char *norm = norm_group_in(group, g0, sizeof(g0));
+	for (size_t k = 0; k < c->nfiles; k++)
+		if (!strmap_get(&c->files[k].by_norm, norm, strlen(norm), &c->scope_first[k]))
+			c->scope_first[k] = SIZE_MAX;
+	if (norm != g0)
+		free(norm);
 	c->nscope = n;
 	c->scope_group = group;
 }
@@ -803,14 +819,11 @@ struct hit {
 
 /* The values of [group] name in one file in file order (a normalized group
  * merges [Database], [database]...: their values interleave by line). */
-static size_t file_values(const struct file *f, const char *group, const char *name,
+static size_t file_values(const struct file *f, size_t first, const char *name,
 			  struct hit *small, size_t nsmall, struct hit **out)
 {
 	size_t n = 0, cap = nsmall;
 	*out = small;
-	size_t first;
-	if (!strmap_get(&f->by_norm, group, strlen(group), &first))
-		return 0;
 	for (size_t i = first; i != SIZE_MAX; i = f->next_same[i]) {
 		const struct ini_key *k = ini_key(&f->ini->sections[i], name);
 		for (size_t j = 0; k && j < k->nvalues; j++) {
@@ -850,14 +863,20 @@ struct raw {
  * parse order, and within a file the names in reverse order (oslo prepends:
  * rvalue = val + rvalue). */
 static void from_files(const struct conf *c, char *const *groups, const char *const *names,
-		       size_t nnames, bool multi, struct raw *r)
+		       size_t nnames, bool multi, const size_t *firsts, struct raw *r)
 {
 	for (size_t k = 0; k < c->nfiles; k++) {
-		const struct file *f = &c->files[multi ? k : c->nfiles - 1 - k];
+		size_t fk = multi ? k : c->nfiles - 1 - k;
+		const struct file *f = &c->files[fk];
 		for (size_t m = 0; m < nnames; m++) {
 			size_t at = multi ? nnames - 1 - m : m;
 			struct hit small[4], *h;
-			size_t n = file_values(f, groups[at], names[at], small, 4, &h);
+			size_t first;
+			if (firsts)
+				first = firsts[fk];
+			else if (!strmap_get(&f->by_norm, groups[at], strlen(groups[at]), &first))
+				first = SIZE_MAX;
+			size_t n = file_values(f, first, names[at], small, 4, &h);
 			if (n && (!r->set || !multi)) {
 				r->set = true;
 				r->loc = (struct conf_loc){ CONF_LOC_FILE, f->ini->path, h[n - 1].v->line,
@@ -1154,6 +1173,12 @@ static int do_get_opt(struct ctx *x, const char *group, const char *name, const 
 	if (e) {
 		raw = (struct raw){ .set = true, .s = e };
 		raw.loc = (struct conf_loc){ CONF_LOC_ENV, NULL, 0, asked.group, *asked.env };
+	} else if (o->scoped) {
+		/* one name, its group's sections found when the scope began */
+		const char *name0 = o->name;
+		from_files(c, NULL, &name0, 1, o->multi, c->scope_first, &raw);
+		if (!raw.set && o->dflt)
+			raw = (struct raw){ .set = true, .s = o->dflt };
 	} else {
 		/* (group, the option's name), then each deprecated name; on the
 		 * stack for the few names nearly every option has */
@@ -1168,7 +1193,7 @@ static int do_get_opt(struct ctx *x, const char *group, const char *name, const 
 			groups[i] = norm_group(o->deps[i - 1].group);
 			names[i] = o->deps[i - 1].name;
 		}
-		from_files(c, groups, names, n, o->multi, &raw);
+		from_files(c, groups, names, n, o->multi, NULL, &raw);
 		for (size_t i = 0; i < n; i++)
 			if (groups[i] != g0)
 				free(groups[i]);

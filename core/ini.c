@@ -244,35 +244,43 @@ const struct ini_key *ini_key(const struct ini_section *s, const char *key)
 struct ini_chunk {
 	struct ini_chunk *next;
 	size_t used, cap;
-	char data[];
+	_Alignas(max_align_t) char data[];
 };
 
 enum { CHUNK = 64 * 1024 };
 
-/* A copy of s[0..n) with a NUL, in f's strings: in the current block while
- * it fits, else in a new one (of its own when n is large). */
-static char *keep(struct ini_file *f, const char *s, size_t n)
+/* n bytes aligned to align in f's blocks: in the current block while they
+ * fit, else in a new one (of its own when n is large). */
+static void *take(struct ini_file *f, size_t n, size_t align)
 {
 	struct ini_chunk *c = f->strings;
-	if (!c || c->cap - c->used < n + 1) {
-		size_t cap = n + 1 > CHUNK / 4 ? n + 1 : CHUNK;
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+	if (!c || at > c->cap || c->cap - at < n) {
+		size_t cap = n > CHUNK / 4 ? n : CHUNK;
 		c = xmalloc(sizeof(*c) + cap);
 		c->used = 0;
 		c->cap = cap;
+		at = 0;
 		if (cap == CHUNK || !f->strings) {
 			c->next = f->strings;
 			f->strings = c;
 		} else {
 			/* a large one goes behind the current block, which keeps
-			 * taking the small strings */
+			 * taking the small ones */
 			c->next = f->strings->next;
 			f->strings->next = c;
 		}
 	}
-	char *p = c->data + c->used;
+	c->used = at + n;
+	return c->data + at;
+}
+
+/* A copy of s[0..n) with a NUL, in f's blocks. */
+static char *keep(struct ini_file *f, const char *s, size_t n)
+{
+	char *p = take(f, n + 1, 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
-	c->used += n + 1;
 	return p;
 }
 
@@ -280,12 +288,6 @@ void ini_free(struct ini_file *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->nsections; i++) {
-		struct ini_section *s = &f->sections[i];
-		for (size_t j = 0; j < s->nkeys; j++)
-			free(s->keys[j].values);
-		free(s->keys);
-	}
 	for (struct ini_chunk *c = f->strings, *next; c; c = next) {
 		next = c->next;
 		free(c);
@@ -340,8 +342,10 @@ static void new_section(struct parser *p, const char *name, size_t len)
 
 /* Grow an array to hold n elements, from 1: most sections hold a few keys
  * and most keys one value, and a file of 100,000 one-key sections must not
- * pay for 8 of each (xgrow's first step). */
-static void grow_small(void *pv, size_t *cap, size_t n, size_t sz)
+ * pay for 8 of each (xgrow's first step). The arrays are in f's blocks with
+ * its strings (60,000 of them in a 10,000-node file were as many mallocs and
+ * frees): a grown one is copied, the old space left, at most as much again. */
+static void grow_small(struct ini_file *f, void *pv, size_t *cap, size_t n, size_t sz)
 {
 	void **p = pv;
 	if (n <= *cap)
@@ -349,7 +353,12 @@ static void grow_small(void *pv, size_t *cap, size_t n, size_t sz)
 	size_t ncap = *cap ? *cap * 2 : 1;
 	if (ncap < n)
 		ncap = n;
-	*p = xreallocarray(*p, ncap, sz);
+	/* no overflow: a file holds at most INI_MAX_FILE bytes, so fewer
+	 * keys and values */
+	void *np = take(f, ncap * sz, _Alignof(max_align_t));
+	if (*cap)
+		memcpy(np, *p, *cap * sz);
+	*p = np;
 	*cap = ncap;
 }
 
@@ -395,7 +404,7 @@ static enum bs_status flush(struct parser *p)
 			k = &s->keys[at];
 	}
 	if (!k) {
-		grow_small(&s->keys, &s->cap, s->nkeys + 1, sizeof(*s->keys));
+		grow_small(p->f, &s->keys, &s->cap, s->nkeys + 1, sizeof(*s->keys));
 		k = &s->keys[s->nkeys++];
 		*k = (struct ini_key){ .key = keep(p->f, p->key, p->keytext.len) };
 		/* past KEYS_SCANNED keys the section's keys are hashed, not
@@ -408,7 +417,7 @@ static enum bs_status flush(struct parser *p)
 			index_key(p, s, s->nkeys - 1);
 	}
 	p->key = NULL;
-	grow_small(&k->values, &k->cap, k->nvalues + 1, sizeof(*k->values));
+	grow_small(p->f, &k->values, &k->cap, k->nvalues + 1, sizeof(*k->values));
 	/* an exact copy: the buffer's spare capacity is not kept per value */
 	char *v = keep(p->f, sb_str(&p->value), p->value.len);
 	k->values[k->nvalues++] = (struct ini_value){ v, p->key_line };
@@ -489,12 +498,30 @@ static enum bs_status parse_line(struct parser *p, const char *line, size_t len)
 
 /* Python reads the whole file (decoding it) before parsing a line, so a
  * decoding error wins over any parse error. */
+/* Eight bytes at a time: does w hold byte b? (Exact as a whole; which
+ * byte is not told, the callers look byte by byte then.) */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t has_byte(uint64_t w, unsigned char b)
+{
+	uint64_t x = w ^ (ONES * b);
+	return (x - ONES) & ~x & HIGHS;
+}
+
 static enum bs_status check_text(const char *path, const char *buf, size_t len, struct bs_err *err)
 {
 	int line = 1;
 	const unsigned char *u = (const unsigned char *)buf;
 	for (size_t i = 0; i < len;) {
-		/* ASCII other than NUL and line ends (nearly all of a file): on */
+		/* ASCII other than NUL and line ends (nearly all of a file): on,
+		 * eight bytes at a time while they are all such */
+		uint64_t w;
+		while (i + 8 <= len) {
+			memcpy(&w, u + i, 8);
+			if ((w & HIGHS) | has_byte(w, 0) | has_byte(w, '\n') | has_byte(w, '\r'))
+				break;
+			i += 8;
+		}
 		while (i < len && u[i] < 0x80 && u[i] && u[i] != '\n' && u[i] != '\r')
 			i++;
 		if (i == len)
@@ -526,6 +553,13 @@ enum bs_status ini_parse_buffer(const char *name, const char *buf, size_t len,
 	/* universal newlines: a line ends at \n, \r\n or \r */
 	for (size_t i = 0; i < len && !st;) {
 		size_t end = i;
+		uint64_t w;
+		while (end + 8 <= len) {
+			memcpy(&w, buf + end, 8);
+			if (has_byte(w, '\n') | has_byte(w, '\r'))
+				break;
+			end += 8;
+		}
 		while (end < len && buf[end] != '\n' && buf[end] != '\r')
 			end++;
 		p.lineno++;

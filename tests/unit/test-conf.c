@@ -737,6 +737,9 @@ static void test_scope(void **state)
 		default: sb_addstr(&sb, "timeout = $base\n"); break;  /* url unset */
 		}
 	}
+	/* a group written twice (sections compare lower-cased): its values
+	 * merge, the later line wins */
+	sb_addstr(&sb, "[NODE:n1]\nhost = again\ntimeout = 9\n");
 	struct ini_file *fa, *fb;
 	assert_int_equal(ini_parse_buffer("scope", sb.buf, sb.len, &fa, NULL), BS_ST_OK);
 	assert_int_equal(ini_parse_buffer("scope", sb.buf, sb.len, &fb, NULL), BS_ST_OK);
@@ -759,7 +762,7 @@ static void test_scope(void **state)
 	static const char *const names[] = { "host", "url", "timeout" };
 	const char *const *sections;
 	size_t nsections = conf_sections(b, &sections);
-	assert_int_equal(nsections, N + 2);
+	assert_int_equal(nsections, N + 2); /* [NODE:n1] is [node:n1] */
 	for (size_t i = 0; i < nsections; i++) {
 		const char *group = sections[i];
 		if (strncasecmp(group, "node:", 5) != 0)
@@ -800,7 +803,7 @@ static void test_scope(void **state)
 	conf_scope(b, "node:n1", names, ARRAY_SIZE(names));
 	assert_int_equal(conf_get(b, "node:n3", "host", &v, NULL, &err), BS_ST_INTERNAL);
 	assert_int_equal(conf_get(b, "node:n1", "url", &v, NULL, NULL), BS_ST_OK);
-	assert_string_equal(v, "http://b/h1");
+	assert_string_equal(v, "http://b/again");
 	free(v);
 	conf_scope_end(b);
 	assert_int_equal(conf_get(b, "g", "keep", &v, NULL, NULL), BS_ST_OK);
