@@ -197,6 +197,13 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
 
 static void release_requests(struct prober *p, struct node_probe *np);
 
+/* Does a probe of the node send request k? (report_url: the report; url:
+ * the other three.) */
+static bool asks(const struct node_conf *c, enum req_kind k)
+{
+	return k == RQ_REPORT ? c->report_url != NULL : c->url != NULL;
+}
+
 /* A node's RQ__COUNT requests, released (no handle, no strings): their
  * body buffers and the array. */
 static void free_requests(struct request *req)
@@ -483,7 +490,7 @@ static size_t admit(struct prober *p, struct snapshot *s)
 		}
 		for (int k = 0; k < RQ__COUNT; k++) {
 			struct request *r = &np->req[k];
-			np->used[k] = (k == RQ_REPORT) ? nc->report_url != NULL : nc->url != NULL;
+			np->used[k] = asks(nc, (enum req_kind)k);
 			if (!np->used[k])
 				continue;
 			free(r->url);
@@ -535,7 +542,7 @@ long prober_node_requests(const struct node_conf *c)
 {
 	long n = 0;
 	for (int k = 0; k < RQ__COUNT; k++)
-		n += (k == RQ_REPORT) ? c->report_url != NULL : c->url != NULL;
+		n += asks(c, (enum req_kind)k);
 	return n;
 }
 
