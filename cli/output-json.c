@@ -72,72 +72,49 @@ static void node_write(struct pyjw *w, const struct snapshot *s, const struct ma
 {
 	const struct node_obs *o = &n->obs;
 	pyjw_object(w);
-	pyjw_key(w, "name");
-	pyjw_str(w, n->conf->name);
-	pyjw_key(w, "service");
-	pyjw_str(w, service_name(n->conf->service));
-	pyjw_key(w, "host");
-	pyjw_str(w, node_host(n));
+	pyjw_kstr(w, "name", n->conf->name);
+	pyjw_kstr(w, "service", service_name(n->conf->service));
+	pyjw_kstr(w, "host", node_host(n));
 	/* a password in a node's URL is never shown */
 	char *url = url_masked(n->conf->url), *report_url = url_masked(n->conf->report_url);
-	pyjw_key(w, "url");
-	pyjw_str(w, url);
-	pyjw_key(w, "report_url");
-	pyjw_str(w, report_url);
+	pyjw_kstr(w, "url", url);
+	pyjw_kstr(w, "report_url", report_url);
 	free(url);
 	free(report_url);
-	pyjw_key(w, "state");
-	pyjw_str(w, node_state_name(o->state));
-	pyjw_key(w, "error");
-	pyjw_str(w, o->error);
-	pyjw_key(w, "release");
-	pyjw_str(w, o->release);
-	pyjw_key(w, "release_source");
-	pyjw_str(w, o->release ? value_source_name(o->release_src) : NULL);
-	pyjw_key(w, "build_release");
-	pyjw_str(w, o->build_release);
-	pyjw_key(w, "report_release");
-	pyjw_str(w, o->report_release);
-	pyjw_key(w, "release_conflict");
-	pyjw_bool(w, o->release_conflict);
+	pyjw_kstr(w, "state", node_state_name(o->state));
+	pyjw_kstr(w, "error", o->error);
+	pyjw_kstr(w, "release", o->release);
+	pyjw_kstr(w, "release_source", o->release ? value_source_name(o->release_src) : NULL);
+	pyjw_kstr(w, "build_release", o->build_release);
+	pyjw_kstr(w, "report_release", o->report_release);
+	pyjw_kbool(w, "release_conflict", o->release_conflict);
 	bool listed = false;
 	enum rel_relation rel = REL_UNKNOWN;
 	if (o->release && s->target)
 		rel = mf_relate(m, o->release, s->target, &listed);
 	else if (o->release)
 		listed = mf_release(m, o->release) != NULL;
-	pyjw_key(w, "release_in_manifest");
 	if (o->release)
-		pyjw_bool(w, listed);
+		pyjw_kbool(w, "release_in_manifest", listed);
 	else
-		pyjw_null(w);
-	pyjw_key(w, "skew");
-	pyjw_str(w, o->release && s->target ? rel_relation_name(rel) : NULL);
+		pyjw_kstr(w, "release_in_manifest", NULL);
+	pyjw_kstr(w, "skew", o->release && s->target ? rel_relation_name(rel) : NULL);
 	pyjw_key(w, "api_microversions");
 	if (o->api_min) {
 		pyjw_object(w);
-		pyjw_key(w, "min");
-		pyjw_str(w, o->api_min);
-		pyjw_key(w, "max");
-		pyjw_str(w, o->api_max);
+		pyjw_kstr(w, "min", o->api_min);
+		pyjw_kstr(w, "max", o->api_max);
 		pyjw_end(w);
 	} else {
 		pyjw_null(w);
 	}
-	pyjw_key(w, "healthcheck_status");
-	if (o->health_status)
-		pyjw_int(w, o->health_status);
-	else
-		pyjw_null(w);
+	pyjw_kint(w, "healthcheck_status", o->health_status != 0, o->health_status);
 	pyjw_key(w, "rpc");
 	if (o->rpc_version) {
 		pyjw_object(w);
-		pyjw_key(w, "version");
-		pyjw_str(w, o->rpc_version);
-		pyjw_key(w, "cap");
-		pyjw_str(w, o->rpc_cap);
-		pyjw_key(w, "source");
-		pyjw_str(w, value_source_name(o->rpc_src));
+		pyjw_kstr(w, "version", o->rpc_version);
+		pyjw_kstr(w, "cap", o->rpc_cap);
+		pyjw_kstr(w, "source", value_source_name(o->rpc_src));
 		pyjw_end(w);
 	} else {
 		pyjw_null(w);
@@ -146,22 +123,14 @@ static void node_write(struct pyjw *w, const struct snapshot *s, const struct ma
 	 * each once */
 	pyjw_key(w, "objects");
 	pyjw_object(w);
-	for (size_t i = 0; i < o->nobjects; i++) {
-		pyjw_key(w, o->objects[i].name);
-		pyjw_str(w, o->objects[i].version);
-	}
+	for (size_t i = 0; i < o->nobjects; i++)
+		pyjw_kstr(w, o->objects[i].name, o->objects[i].version);
 	pyjw_end(w);
-	pyjw_key(w, "objects_source");
-	pyjw_str(w, o->nobjects ? value_source_name(o->objects_src) : NULL);
-	pyjw_key(w, "report_state");
-	pyjw_str(w, o->report_state);
-	pyjw_key(w, "started_at");
-	pyjw_str(w, o->started_at);
-	pyjw_key(w, "data_migrations_remaining");
-	if (o->data_migrations_remaining >= 0)
-		pyjw_int(w, o->data_migrations_remaining);
-	else
-		pyjw_null(w);
+	pyjw_kstr(w, "objects_source", o->nobjects ? value_source_name(o->objects_src) : NULL);
+	pyjw_kstr(w, "report_state", o->report_state);
+	pyjw_kstr(w, "started_at", o->started_at);
+	pyjw_kint(w, "data_migrations_remaining", o->data_migrations_remaining >= 0,
+		  o->data_migrations_remaining);
 	pyjw_key(w, "latency_ms");
 	if (o->probed && o->seen_wall)
 		pyjw_real(w, round(o->latency_ms * 10.0) / 10.0);
@@ -169,32 +138,25 @@ static void node_write(struct pyjw *w, const struct snapshot *s, const struct ma
 		pyjw_null(w);
 	/* a host's report (barbican-status report): its processes, and whether
 	 * one runs code older than the installed release */
-	pyjw_key(w, "restart_needed");
-	pyjw_bool(w, o->restart_needed);
+	pyjw_kbool(w, "restart_needed", o->restart_needed);
 	pyjw_key(w, "pids");
 	pyjw_array(w);
 	for (size_t i = 0; i < o->nreport_pids; i++)
 		pyjw_int(w, o->report_pids[i]);
 	pyjw_end(w);
-	pyjw_key(w, "report_command");
-	pyjw_str(w, n->conf->report_command);
-	pyjw_key(w, "report_age_s");
-	if (o->report_cmd_at)
-		pyjw_int(w, (long long)(time(NULL) - o->report_cmd_at));
-	else
-		pyjw_null(w);
+	pyjw_kstr(w, "report_command", n->conf->report_command);
+	pyjw_kint(w, "report_age_s", o->report_cmd_at != 0,
+		  (long long)(time(NULL) - o->report_cmd_at));
 	pyjw_key(w, "rabbitmq");
 	if (n->rabbit.asked) {
 		pyjw_object(w);
-		pyjw_key(w, "connections");
-		pyjw_int(w, (long long)n->rabbit.nconns);
+		pyjw_kint(w, "connections", true, (long long)n->rabbit.nconns);
 		pyjw_key(w, "pids");
 		pyjw_array(w);
 		for (size_t i = 0; i < n->rabbit.nconns; i++)
 			pyjw_int(w, n->rabbit.pids[i]);
 		pyjw_end(w);
-		pyjw_key(w, "connected_since");
-		pyjw_str(w, n->rabbit.since);
+		pyjw_kstr(w, "connected_since", n->rabbit.since);
 		pyjw_end(w);
 	} else {
 		pyjw_null(w);

@@ -329,3 +329,24 @@ void pyjw_null(struct pyjw *w)
 	value_sep(w);
 	sb_add(w->sb, "null", 4);
 }
+
+void pyjw_kstr(struct pyjw *w, const char *key, const char *s)
+{
+	pyjw_key(w, key);
+	pyjw_str(w, s);
+}
+
+void pyjw_kbool(struct pyjw *w, const char *key, bool b)
+{
+	pyjw_key(w, key);
+	pyjw_bool(w, b);
+}
+
+void pyjw_kint(struct pyjw *w, const char *key, bool set, long long v)
+{
+	pyjw_key(w, key);
+	if (set)
+		pyjw_int(w, v);
+	else
+		pyjw_null(w);
+}

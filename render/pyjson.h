@@ -56,5 +56,10 @@ void pyjw_int(struct pyjw *w, long long v);
 void pyjw_real(struct pyjw *w, double d);
 void pyjw_bool(struct pyjw *w, bool b);
 void pyjw_null(struct pyjw *w);
+/* A key and its value: a string (NULL: null), a boolean, an integer when
+ * set (else null). */
+void pyjw_kstr(struct pyjw *w, const char *key, const char *s);
+void pyjw_kbool(struct pyjw *w, const char *key, bool b);
+void pyjw_kint(struct pyjw *w, const char *key, bool set, long long v);
 
 #endif

@@ -432,8 +432,11 @@ class DataMigrationRate(unittest.TestCase):
             f.write("1000\n")
         script = os.path.join(self.dir, "count.sh")
         with open(script, "w") as f:
-            f.write("#!/bin/sh\nn=$(cat %s)\necho $n\necho $((n - 100)) > %s\n"
-                    % (self.count, self.count))
+            # the new count replaces the old at once (rename): a console
+            # that exits while the command runs ends it, and a kill between
+            # a truncation and its write would leave the file empty
+            f.write("#!/bin/sh\nn=$(cat %s)\necho $n\necho $((n - 100)) > %s.new\n"
+                    "mv %s.new %s\n" % (self.count, self.count, self.count, self.count))
         os.chmod(script, 0o755)
         self.d = Deployment(fleet, "tmpl_15x", "16.0.0",
                             extra="[data_migrations]\ncount_command = %s\n" % script)
