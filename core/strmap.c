@@ -103,28 +103,6 @@ bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *val
 	return true;
 }
 
-void strmap_del(struct strmap *m, const char *key, size_t len)
-{
-	if (!m->cap)
-		return;
-	struct strmap_slot *s = find(m, key, len, strmap_hash(key, len));
-	if (!s->key)
-		return;
-	free(s->key);
-	m->n--;
-	/* backward shift: move up every later slot of the run whose home is not
-	 * between the hole and it, so that no lookup stops at the hole */
-	size_t mask = m->cap - 1, hole = (size_t)(s - m->slots);
-	for (size_t i = (hole + 1) & mask; m->slots[i].key; i = (i + 1) & mask) {
-		size_t home = (size_t)m->slots[i].hash & mask;
-		if (((i - home) & mask) >= ((i - hole) & mask)) {
-			m->slots[hole] = m->slots[i];
-			hole = i;
-		}
-	}
-	m->slots[hole] = (struct strmap_slot){ 0 };
-}
-
 void strmap_free(struct strmap *m)
 {
 	for (size_t i = 0; i < m->cap; i++)

@@ -26,10 +26,8 @@ bool strmap_get(const struct strmap *m, const char *key, size_t len, size_t *val
 size_t *strmap_find(const struct strmap *m, const char *key, size_t len);
 /* The value of key to change in place, made (0) when absent (*added then
  * true): one lookup where get and put would be two. Valid until the next
- * put, ref or del. */
+ * put or ref. */
 size_t *strmap_ref(struct strmap *m, const char *key, size_t len, bool *added);
-/* Remove key (nothing if absent). */
-void strmap_del(struct strmap *m, const char *key, size_t len);
 void strmap_free(struct strmap *m);
 
 #endif
