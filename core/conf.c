@@ -690,6 +690,11 @@ void conf_register(struct conf *c, const struct conf_opt *o)
  * case, as env_lookup makes the names)? One pass over the environment for
  * a scope, instead of a name made and looked up for each of its options
  * (10,000 nodes: 60,000 getenv, a tenth of loading their configuration). */
+static char env_upper(char ch)
+{
+	return ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+}
+
 static bool env_names_group(const char *group)
 {
 	size_t gl = strlen(group);
@@ -699,8 +704,7 @@ static bool env_names_group(const char *group)
 			continue;
 		size_t i = 0;
 		for (; i < gl; i++) {
-			char g = group[i] >= 'a' && group[i] <= 'z' ? (char)(group[i] - 32) : group[i];
-			if (v[3 + i] != g)
+			if (v[3 + i] != env_upper(group[i]))
 				break;
 		}
 		if (i == gl && v[3 + gl] == '_' && v[4 + gl] == '_')
@@ -1138,8 +1142,7 @@ static const char *env_lookup(const struct asked *a)
 	memcpy(p += gl, "__", 2);
 	memcpy(p += 2, a->env_name, nl + 1);
 	for (p = buf; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 32);
+		*p = env_upper(*p);
 	const char *e = getenv(buf);
 	if (e && !*a->env)
 		*a->env = xstrdup(buf);
@@ -1177,8 +1180,6 @@ static int do_get_opt(struct ctx *x, const char *group, const char *name, const 
 		/* one name, its group's sections found when the scope began */
 		const char *name0 = o->name;
 		from_files(c, NULL, &name0, 1, o->multi, c->scope_first, &raw);
-		if (!raw.set && o->dflt)
-			raw = (struct raw){ .set = true, .s = o->dflt };
 	} else {
 		/* (group, the option's name), then each deprecated name; on the
 		 * stack for the few names nearly every option has */
@@ -1201,9 +1202,9 @@ static int do_get_opt(struct ctx *x, const char *group, const char *name, const 
 			free(groups);
 			free(names);
 		}
-		if (!raw.set && o->dflt)
-			raw = (struct raw){ .set = true, .s = o->dflt };
 	}
+	if (!raw.set && o->dflt)
+		raw = (struct raw){ .set = true, .s = o->dflt };
 
 	int r = GET_OK;
 	out->set = raw.set;

@@ -569,9 +569,10 @@ long prober_start_within(struct prober *p, struct snapshot *s, long max_requests
 	long used = 0;
 	for (size_t i = 0; i < s->nnodes; i++) {
 		const struct node *n = &s->nodes[i];
-		if (!n->from_http.probed && !n->in_flight && prober_node_requests(n->conf)) {
+		long r = prober_node_requests(n->conf);
+		if (r && !n->from_http.probed && !n->in_flight) {
 			prober_start_node(p, s, i);
-			used += prober_node_requests(n->conf);
+			used += r;
 		}
 	}
 	size_t k = 0, i = p->turn % s->nnodes;
