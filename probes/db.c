@@ -18,7 +18,8 @@ enum dbphase {
 	DBP_REVISION,    /* alembic_version */
 	DBP_CLUSTER,     /* MySQL: Galera's wsrep status */
 	DBP_REC_CONNECT, /* [record] connection, when it is another database */
-	DBP_ADVISORY,    /* PostgreSQL: who holds the advisory lock */
+	DBP_ADVISORY_ANY, /* PostgreSQL: does anyone hold the advisory lock? */
+	DBP_ADVISORY,    /* PostgreSQL: who holds it (when someone does) */
 	DBP_LOCKROW,     /* the shared record's lock row */
 	DBP_RECORD,      /* the shared record */
 	DBP_DONE,
@@ -46,6 +47,7 @@ struct dbprobe {
 	size_t nheads;
 	struct lock_obs lock;
 	struct lock_row row;
+	bool advisory_any;                /* DBP_ADVISORY_ANY found a holder */
 	bool advisory_held;
 	struct record_obs rec;
 };
@@ -204,13 +206,14 @@ static const char *phase_sql(struct dbprobe *p, size_t *n, const char **params, 
 		return "SELECT version_num FROM alembic_version";
 	case DBP_CLUSTER:
 		return b == DB_MYSQL ? "SHOW GLOBAL STATUS LIKE 'wsrep%'" : NULL;
+	case DBP_ADVISORY_ANY:
 	case DBP_ADVISORY:
-		if (backend_of(p) != DB_POSTGRESQL)
+		if (backend_of(p) != DB_POSTGRESQL || (p->phase == DBP_ADVISORY && !p->advisory_any))
 			return NULL;
 		snprintf(pidbuf, 16, "%d", p->except_pid);
 		params[0] = pidbuf;
 		*n = 1;
-		return lockobs_advisory_sql();
+		return p->phase == DBP_ADVISORY ? lockobs_advisory_sql() : lockobs_advisory_any_sql();
 	case DBP_LOCKROW:
 		return p->record_file ? NULL : lock_sql_select(backend_of(p), false);
 	case DBP_RECORD:
@@ -259,6 +262,13 @@ static void take_result(struct dbprobe *p, struct db_conn *c)
 			}
 			if (p->d.cluster_size > 0)
 				p->d.cluster = true;
+		}
+		break;
+	case DBP_ADVISORY_ANY:
+		if (k == DBE_NONE) {
+			/* nobody: the lock is observed; somebody: who, next */
+			p->advisory_any = db_nrows(c) > 0;
+			p->lock.probed = !p->advisory_any;
 		}
 		break;
 	case DBP_ADVISORY:

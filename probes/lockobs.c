@@ -67,12 +67,18 @@ _Static_assert(((unsigned long long)BS_LOCK_KEY >> 32) == 1651733872ULL, "classi
 _Static_assert(((unsigned long long)BS_LOCK_KEY & 0xffffffffULL) == 1735550053ULL,
 	       "objid of BS_LOCK_KEY");
 
+#define ADVISORY_KEY_WHERE                                                                  \
+	" WHERE l.locktype = 'advisory' AND l.classid = '" LOCK_CLASSID "'::oid"           \
+	" AND l.objid = '" LOCK_OBJID "'::oid AND l.objsubid = 1 AND l.granted"
+
+static const char advisory_any_sql[] =
+	"SELECT l.pid FROM pg_catalog.pg_locks l" ADVISORY_KEY_WHERE
+	" AND l.pid <> ?::integer LIMIT 1";
+
 static const char advisory_sql[] =
 	"SELECT l.pid, coalesce(a.application_name, ''), a.usename, host(a.client_addr)"
 	" FROM pg_catalog.pg_locks l"
-	" LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
-	" WHERE l.locktype = 'advisory' AND l.classid = '" LOCK_CLASSID "'::oid"
-	" AND l.objid = '" LOCK_OBJID "'::oid AND l.objsubid = 1 AND l.granted"
+	" LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid" ADVISORY_KEY_WHERE
 	" AND l.database = (SELECT oid FROM pg_catalog.pg_database"
 	" WHERE datname = current_database())"
 	" AND l.pid <> ?::integer"
@@ -81,6 +87,11 @@ static const char advisory_sql[] =
 const char *lockobs_advisory_sql(void)
 {
 	return advisory_sql;
+}
+
+const char *lockobs_advisory_any_sql(void)
+{
+	return advisory_any_sql;
 }
 
 bool lockobs_advisory_from(const struct db_conn *c, struct lock_obs *l)

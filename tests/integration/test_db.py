@@ -176,5 +176,55 @@ class DatabaseStates(unittest.TestCase):
         self.assertIn("8c74e2d7f1ff  expand", out)
 
 
+class AdvisoryLockHolder(unittest.TestCase):
+    """On PostgreSQL the upgrade lock is an advisory lock, per database. The
+    probe first asks pg_locks alone whether anyone holds the key anywhere on
+    the server (cheap for a new session), then, only if so, who holds it in
+    this database (pg_stat_activity): both answers are checked here."""
+    KEY = 7094142963671000165  # probes/lockobs.h BS_LOCK_KEY
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = h.create_db("tmpl_14x")
+        cls.other = h.create_db("tmpl_14x")
+
+    @classmethod
+    def tearDownClass(cls):
+        h.drop_db(cls.db)
+        h.drop_db(cls.other)
+
+    def lock_blockers(self):
+        rc, out, err = h.run(["upgrade", "plan", "--json"], conf(h.sql_url(self.db)))
+        self.assertIn(rc, (0, 1, 2), err)
+        return [b["text"] for b in json.loads(out)["blockers"] if b["code"] == "lock-held"]
+
+    def hold(self, dbname, name):
+        c = h.pg_connect(dbname)
+        cur = c.cursor()
+        cur.execute("SET application_name = %s", (name,))
+        cur.execute("SELECT pg_advisory_lock(%s)", (self.KEY,))
+        return c
+
+    def test_nobody_holds_it(self):
+        self.assertEqual(self.lock_blockers(), [])
+
+    def test_a_holder_in_another_database_is_not_this_deployments(self):
+        c = self.hold(self.other, "it: elsewhere")
+        try:
+            self.assertEqual(self.lock_blockers(), [])
+        finally:
+            c.close()
+
+    def test_a_holder_in_this_database_is_named(self):
+        elsewhere = self.hold(self.other, "it: elsewhere")
+        here = self.hold(self.db, "it: here")
+        try:
+            self.assertEqual(self.lock_blockers(), ["lock held by it: here"])
+        finally:
+            here.close()
+            elsewhere.close()
+        self.assertEqual(self.lock_blockers(), [])
+
+
 if __name__ == "__main__":
     h.main()
