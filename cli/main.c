@@ -1,7 +1,6 @@
 /* main.c: global options, then one subcommand from cmd_table. Only main
  * (and the commands it calls) decide exit codes; the libraries return
  * statuses. */
-#include <curl/curl.h>
 #include <locale.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "bs-config.h"
 #include "cli.h"
 #include "core/xalloc.h"
+#include "probes/http.h"
 
 const struct cmd_entry cmd_table[] = {
 	{ "console", "console [--interval S] [--readonly] [-n N] [--dump FILE] [--no-color] [--step-timeout S] [--batch] [--size WxH]",
@@ -143,9 +143,8 @@ int main(int argc, char **argv)
 		free(cli.conf_args);
 		return EXIT_USAGE;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = cmd->exec(&cli, argc - a.i, argv + a.i);
-	curl_global_cleanup();
+	prober_library_close();
 	free(cli.conf_args);
 	return rc;
 }

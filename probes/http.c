@@ -11,6 +11,7 @@
 #include "core/strmap.h"
 #include "core/xalloc.h"
 #include "core/dburl.h"
+#include "libcurl.h"
 #include "parse.h"
 #include "rabbit.h"
 
@@ -216,18 +217,21 @@ static void free_requests(struct request *req)
 /* A spare request keeps a body buffer up to this size */
 #define SPARE_BODY_MAX (16 * 1024)
 
-struct prober *prober_new(const struct settings *st)
+struct prober *prober_new(const struct settings *st, char **why)
 {
+	if (!libcurl_open(why))
+		return NULL;
 	struct prober *p = xcalloc(1, sizeof(*p));
 	p->st = st;
-	p->multi = curl_multi_init();
+	p->multi = libcurl.multi_init();
 	if (!p->multi) {
 		free(p);
+		*why = xstrdup("libcurl cannot start: curl_multi_init failed");
 		return NULL;
 	}
-	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)(st->concurrency * 4 + 16));
-	p->discovery_headers = curl_slist_append(NULL, "OpenStack-API-Version: key-manager latest");
-	p->discovery_headers = curl_slist_append(p->discovery_headers, "Accept: application/json");
+	libcurl.multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)(st->concurrency * 4 + 16));
+	p->discovery_headers = libcurl.slist_append(NULL, "OpenStack-API-Version: key-manager latest");
+	p->discovery_headers = libcurl.slist_append(p->discovery_headers, "Accept: application/json");
 	p->rabbit.kind = RQ_RABBIT;
 	sb_init(&p->rabbit.body, (size_t)(st->max_body > RABBIT_MAX_BODY ? st->max_body
 									     : RABBIT_MAX_BODY));
@@ -261,27 +265,27 @@ void prober_free(struct prober *p)
 		free_requests(p->spare[i]);
 	free(p->spare);
 	for (size_t i = 0; i < p->npool; i++)
-		curl_easy_cleanup(p->pool[i]);
+		libcurl.easy_cleanup(p->pool[i]);
 	free(p->pool);
 	if (p->rabbit.easy) {
-		curl_multi_remove_handle(p->multi, p->rabbit.easy);
-		curl_easy_cleanup(p->rabbit.easy);
+		libcurl.multi_remove_handle(p->multi, p->rabbit.easy);
+		libcurl.easy_cleanup(p->rabbit.easy);
 	}
 	free(p->rabbit.url);
 	free(p->rabbit.head_error);
 	sb_free(&p->rabbit.body);
 	free(p->rabbit_user);
 	free(p->rabbit_password);
-	curl_multi_cleanup(p->multi);
-	curl_slist_free_all(p->discovery_headers);
+	libcurl.multi_cleanup(p->multi);
+	libcurl.slist_free_all(p->discovery_headers);
 	free(p->np);
 	free(p->queue);
 	free(p);
 }
 
-CURLM *prober_multi(struct prober *p)
+void prober_wait(struct prober *p, struct curl_waitfd *extra, unsigned nextra, int timeout_ms)
 {
-	return p->multi;
+	libcurl.multi_poll(p->multi, extra, nextra, timeout_ms, NULL);
 }
 
 long prober_timeout_ms(struct prober *p)
@@ -289,7 +293,7 @@ long prober_timeout_ms(struct prober *p)
 	if (p->more)
 		return 0;   /* prober_perform stopped with work left: at once */
 	long t = -1;
-	curl_multi_timeout(p->multi, &t);
+	libcurl.multi_timeout(p->multi, &t);
 	return t;
 }
 
@@ -297,21 +301,21 @@ long prober_timeout_ms(struct prober *p)
  * reset), not for each request. */
 static void constant_opts(const struct prober *p, CURL *e)
 {
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "barbican-status/" BS_VERSION);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	libcurl.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	libcurl.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	libcurl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	libcurl.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	libcurl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	libcurl.easy_setopt(e, CURLOPT_USERAGENT, "barbican-status/" BS_VERSION);
+	libcurl.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	libcurl.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (p->st->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, p->st->ca_file);
+		libcurl.easy_setopt(e, CURLOPT_CAINFO, p->st->ca_file);
 }
 
 static CURL *fresh_handle(const struct prober *p)
 {
-	CURL *e = curl_easy_init();
+	CURL *e = libcurl.easy_init();
 	if (e)
 		constant_opts(p, e);
 	return e;
@@ -349,7 +353,7 @@ static void release_requests(struct prober *p, struct node_probe *np)
 	for (int k = 0; k < RQ__COUNT; k++) {
 		struct request *r = &np->req[k];
 		if (r->easy) {
-			curl_multi_remove_handle(p->multi, r->easy);
+			libcurl.multi_remove_handle(p->multi, r->easy);
 			pool_put(p, r->easy);
 		}
 		free(r->url);
@@ -377,25 +381,25 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 		r->easy = r->kind == RQ_RABBIT ? fresh_handle(p) : pool_take(p);
 	} else {
 		/* a redirect, or RabbitMQ's handle again */
-		curl_easy_reset(r->easy);
+		libcurl.easy_reset(r->easy);
 		constant_opts(p, r->easy);
 	}
 	CURL *e = r->easy;
-	curl_easy_setopt(e, CURLOPT_URL, r->url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	libcurl.easy_setopt(e, CURLOPT_URL, r->url);
+	libcurl.easy_setopt(e, CURLOPT_PRIVATE, r);
+	libcurl.easy_setopt(e, CURLOPT_WRITEDATA, r);
+	libcurl.easy_setopt(e, CURLOPT_HEADERDATA, r);
+	libcurl.easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	libcurl.easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	libcurl.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
 	/* a Content-Length over the cap fails before the body is read */
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body.max);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER,
+	libcurl.easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body.max);
+	libcurl.easy_setopt(e, CURLOPT_HTTPHEADER,
 			 r->kind == RQ_DISCOVERY ? p->discovery_headers : NULL);
 	if (r->kind == RQ_RABBIT) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERNAME, p->rabbit_user ? p->rabbit_user : "");
-		curl_easy_setopt(e, CURLOPT_PASSWORD, p->rabbit_password ? p->rabbit_password : "");
+		libcurl.easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		libcurl.easy_setopt(e, CURLOPT_USERNAME, p->rabbit_user ? p->rabbit_user : "");
+		libcurl.easy_setopt(e, CURLOPT_PASSWORD, p->rabbit_password ? p->rabbit_password : "");
 	}
 	r->errbuf[0] = '\0';
 	sb_reset(&r->body);
@@ -409,7 +413,7 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	free(r->head_error);
 	r->head_error = NULL;
 	r->total_s = 0;
-	curl_multi_add_handle(p->multi, e);
+	libcurl.multi_add_handle(p->multi, e);
 }
 
 /* A new HTTP observation of n: nothing known yet but when it last answered. */
@@ -599,17 +603,17 @@ bool prober_busy(const struct prober *p)
 /* scheme://host:port of a URL, lower-cased by libcurl; NULL if unparsable */
 static char *origin(const char *url)
 {
-	CURLU *u = curl_url();
+	CURLU *u = libcurl.url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+	if (u && libcurl.url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    libcurl.url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    libcurl.url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    libcurl.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
 		out = xasprintf("%s://%s:%s", scheme, host, port);
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	libcurl.free(scheme);
+	libcurl.free(host);
+	libcurl.free(port);
+	libcurl.url_cleanup(u);
 	return out;
 }
 
@@ -621,7 +625,7 @@ static bool maybe_redirect(struct prober *p, struct request *r)
 	    r->status == 305 || r->status == 306)
 		return false;
 	char *target = NULL;
-	curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &target);
+	libcurl.easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &target);
 	if (!target)
 		return false;
 	char *from = origin(r->url), *to = origin(target);
@@ -705,7 +709,7 @@ static bool answered(const struct prober *p, struct request *r, struct outcome *
 		return false;
 	}
 	if (r->result != CURLE_OK) {
-		const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result);
+		const char *msg = r->errbuf[0] ? r->errbuf : libcurl.easy_strerror(r->result);
 		/* connected, asked, and the connection ended without a byte:
 		 * no answer, but what a TLS server does with a plain request */
 		bool hint = !oc->https_hint && r->status == 0 && r->header_bytes == 0 &&
@@ -888,7 +892,7 @@ static void rabbit_finish(struct prober *p, struct snapshot *s)
 		ro->error = xasprintf("GET /api/connections: more than %zu bytes", r->body.max);
 	} else if (r->result != CURLE_OK) {
 		ro->error = xasprintf("GET /api/connections: %s",
-				      r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result));
+				      r->errbuf[0] ? r->errbuf : libcurl.easy_strerror(r->result));
 	} else if (r->redirect_error) {
 		ro->error = xasprintf("GET /api/connections: %s", r->redirect_error);
 	} else if (r->status == 401) {
@@ -912,17 +916,17 @@ static size_t drain(struct prober *p, struct snapshot *s)
 	size_t n = 0;
 	CURLMsg *msg;
 	int left;
-	while ((msg = curl_multi_info_read(p->multi, &left))) {
+	while ((msg = libcurl.multi_info_read(p->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		n++;
 		struct request *r = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		libcurl.easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
 		r->result = msg->data.result;
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
-		curl_easy_getinfo(r->easy, CURLINFO_HEADER_SIZE, &r->header_bytes);
-		curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->total_s);
-		curl_multi_remove_handle(p->multi, r->easy);
+		libcurl.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		libcurl.easy_getinfo(r->easy, CURLINFO_HEADER_SIZE, &r->header_bytes);
+		libcurl.easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &r->total_s);
+		libcurl.multi_remove_handle(p->multi, r->easy);
 		if (maybe_redirect(p, r))
 			continue;
 		r->done = true;
@@ -953,7 +957,7 @@ int prober_perform(struct prober *p, struct snapshot *s)
 	p->more = true;
 	for (int round = 0; round < 64; round++) {
 		int still;
-		curl_multi_perform(p->multi, &still);
+		libcurl.multi_perform(p->multi, &still);
 		size_t done = drain(p, s);
 		size_t admitted = admit(p, s);
 		if (!done && !admitted) {
@@ -968,5 +972,33 @@ void prober_run(struct prober *p, struct snapshot *s)
 {
 	prober_start(p, s);
 	while (prober_perform(p, s) > 0 || p->rabbit_in_flight)
-		curl_multi_poll(p->multi, NULL, 0, 100, NULL);
+		libcurl.multi_poll(p->multi, NULL, 0, 100, NULL);
+}
+
+void prober_fail_all(struct snapshot *s, const char *why)
+{
+	for (size_t i = 0; i < s->nnodes; i++) {
+		struct node *n = &s->nodes[i];
+		if (!n->conf->url && !n->conf->report_url)
+			continue;
+		struct node_obs o;
+		obs_begin(n, &o);
+		o.state = NS_ERROR;
+		o.error = xasprintf("not asked: %s", why);
+		node_obs_clear(&n->from_http);
+		n->from_http = o;
+		node_merge(n);
+	}
+	if (s->settings->rabbit_url) {
+		rabbit_obs_clear(&s->rabbit);
+		s->rabbit.configured = true;
+		s->rabbit.probed = true;
+		s->rabbit.error = xasprintf("GET /api/connections: not asked: %s", why);
+		snapshot_apply_rabbit(s);
+	}
+}
+
+void prober_library_close(void)
+{
+	libcurl_close();
 }

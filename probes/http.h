@@ -24,7 +24,9 @@
 
 struct prober;
 
-struct prober *prober_new(const struct settings *st);
+/* NULL when libcurl cannot be had (probes/libcurl.h: it is opened here, the
+ * first time), *why saying why (the caller frees it). */
+struct prober *prober_new(const struct settings *st, char **why);
 void prober_free(struct prober *p);
 /* Keep what each node sent, as received (up to 64 KiB, in its observation's
  * raw_report / raw_discovery), for the console's details view; the commands
@@ -54,11 +56,19 @@ bool prober_busy(const struct prober *p);
 /* Let libcurl work (never blocks); every node whose requests have all
  * finished gets its new observation. Returns the number of nodes in flight. */
 int prober_perform(struct prober *p, struct snapshot *s);
-/* The multi handle, for curl_multi_poll/waitfds in a caller's loop. */
-CURLM *prober_multi(struct prober *p);
+/* Wait (curl_multi_poll) until libcurl's sockets, one of extra's
+ * descriptors or timeout_ms says there is something to do: the one wait of
+ * a caller's loop. */
+void prober_wait(struct prober *p, struct curl_waitfd *extra, unsigned nextra, int timeout_ms);
+/* When there is no prober (prober_new failed): every node that would be
+ * asked over HTTP, and RabbitMQ's API when configured, is an error saying
+ * why it was not asked. */
+void prober_fail_all(struct snapshot *s, const char *why);
 /* Milliseconds until libcurl wants prober_perform again (-1: no timer). */
 long prober_timeout_ms(struct prober *p);
 /* Probe every node once and wait for all of them. */
 void prober_run(struct prober *p, struct snapshot *s);
+/* At exit: libcurl's global state, when a prober opened it. */
+void prober_library_close(void);
 
 #endif

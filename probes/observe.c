@@ -45,9 +45,13 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 	struct prober *pr = NULL;
 	struct cmdprober *cp = NULL;
 	if ((o->what & OBS_NODES) && (st->nnodes || st->rabbit_url)) {
-		pr = prober_new(st);
+		char *why = NULL;
+		pr = prober_new(st, &why);
 		if (pr)
 			prober_start(pr, s);
+		else
+			prober_fail_all(s, why);
+		free(why);
 		cp = cmdprober_new(st);
 		cmdprober_start(cp, s, true);
 	}
@@ -99,7 +103,7 @@ void observe(struct snapshot *s, const struct manifest *m, const struct observe_
 			long pt = prober_timeout_ms(pr);
 			if (pt >= 0 && pt < wait)
 				wait = pt;
-			curl_multi_poll(prober_multi(pr), extra, nextra, (int)wait, NULL);
+			prober_wait(pr, extra, nextra, (int)wait);
 			inflight = prober_perform(pr, s);
 		} else {
 			struct pollfd pfd[MAX_FDS];

@@ -1,4 +1,4 @@
-/* console.c: the one wait loop (curl_multi_poll over libcurl's sockets, plus
+/* console.c: the one wait loop (prober_wait: curl_multi_poll over libcurl's sockets, plus
  * stdin, a self-pipe for signals, the database socket and a running step's
  * output) and the console's state machine. Nothing here blocks on a node:
  * a node that hangs only keeps its own row old. */
@@ -1260,8 +1260,21 @@ int console_run(struct settings *st, const struct console_opts *o)
 	c->vs.freeze = getenv("BARBICAN_STATUS_TEST_FREEZE") && *getenv("BARBICAN_STATUS_TEST_FREEZE");
 	c->vs.readonly = o->readonly;
 	c->vs.sort = SORT_CONFIG;
+	/* its wait loop is libcurl's, nodes or not: without libcurl, no console */
+	char *why = NULL;
+	c->prober = prober_new(st, &why);
+	if (!c->prober) {
+		fprintf(stderr, BS_PROG ": %s\n", why);
+		free(why);
+		model_free(&c->md);
+		free(c);
+		the_console = NULL;
+		return 255;
+	}
+	prober_keep_raw(c->prober, true);
 	if (pipe(c->sigpipe) != 0) {
 		fprintf(stderr, BS_PROG ": cannot create a pipe: %s\n", strerror(errno));
+		prober_free(c->prober);
 		model_free(&c->md);
 		free(c);
 		return 255;
@@ -1289,6 +1302,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 			sigaction(sigs[i], &old[i], NULL);
 		close(c->sigpipe[0]);
 		close(c->sigpipe[1]);
+		prober_free(c->prober);
 		model_free(&c->md);
 		free(c);
 		fprintf(stderr, BS_PROG ": the console needs a terminal (stdin and stdout): use "
@@ -1297,8 +1311,6 @@ int console_run(struct settings *st, const struct console_opts *o)
 	}
 	xalloc_set_fatal_hook(fatal_restore);
 	grid_init(&c->grid, c->ti.w, c->ti.h, c->ti.ascii);
-	c->prober = prober_new(st);
-	prober_keep_raw(c->prober, true);
 	c->cmds = cmdprober_new(st);
 	observe_target(&c->md.snap, true);
 	recompute(c);
@@ -1381,7 +1393,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 			if (fd < 0 && wait > 50)
 				wait = 50; /* output closed: reap soon */
 		}
-		curl_multi_poll(prober_multi(c->prober), extra, nextra, (int)(wait < 0 ? 0 : wait), NULL);
+		prober_wait(c->prober, extra, nextra, (int)(wait < 0 ? 0 : wait));
 
 		bool changed = false, redraw = false;
 		char sig[16];

@@ -23,7 +23,7 @@ not_up() {  # LOWER_NAME LOWER_LIB UPPER_NAME UPPER_LIB
 	fi
 }
 
-IO='^(socket|connect|accept|bind|listen|send|recv|sendto|recvfrom|poll|ppoll|select|epoll_wait|open|openat|fopen|read|write|pread|pwrite|fork|execve|execvp|posix_spawn|popen|system|getaddrinfo|PQ[A-Za-z]*|mysql_[a-z_]*|curl_[a-z_]*)$'
+IO='^(socket|connect|accept|bind|listen|send|recv|sendto|recvfrom|poll|ppoll|select|epoll_wait|open|openat|fopen|read|write|pread|pwrite|fork|execve|execvp|posix_spawn|popen|system|getaddrinfo|PQ[A-Za-z]*|mysql_[a-z_]*|curl_[a-z_]*|dlopen|dlsym|libcurl)$'
 pure() {  # NAME LIB
 	hits=$(grep -E "$IO" "$T/u.$1")
 	if [ -n "$hits" ]; then

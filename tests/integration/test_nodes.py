@@ -3,6 +3,9 @@
 simulator (a real HTTP server on loopback), healthy, hung and broken nodes.
 The expected states are DESIGN.md's node states table."""
 import json
+import os
+import shutil
+import tempfile
 import time
 import unittest
 
@@ -204,6 +207,59 @@ class NoNodes(unittest.TestCase):
         self.assertIn("no nodes configured", out)
         rc, out, err = h.run(["nodes", "--json"], "")
         self.assertEqual(json.loads(out)["nodes"], [])
+
+
+class WithoutLibcurl(unittest.TestCase):
+    """libcurl is opened when a node is first asked (probes/libcurl.h), not
+    linked: a libcurl.so.4 that cannot be loaded (an empty file first on
+    LD_LIBRARY_PATH) stops nothing that asks no node, and what would ask one
+    says why it did not."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="bs-nolibcurl-")
+        open(os.path.join(cls.dir, "libcurl.so.4"), "w").close()
+        cls.env = {"LD_LIBRARY_PATH": cls.dir}
+        cls.db = h.create_db("tmpl_14x")
+
+    @classmethod
+    def tearDownClass(cls):
+        h.drop_db(cls.db)
+        shutil.rmtree(cls.dir)
+
+    def test_commands_that_ask_no_node_run_as_ever(self):
+        conf = "[DEFAULT]\nsql_connection = %s\n[upgrade]\ntarget_release = 15.0.1\n" % \
+            h.sql_url(self.db)
+        rc, out, err = h.run(["upgrade", "check", "--json"], conf, env_extra=self.env)
+        self.assertEqual(rc, 1, err)  # a warning: no node is configured
+        doc = json.loads(out)
+        self.assertEqual(h.check(doc, "db-revision")["result"], 0)
+        self.assertIn("1 migration pending", h.check(doc, "db-pending")["details"])
+        rc, out, err = h.run(["migrations", "--json"], conf, env_extra=self.env)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["current"], ["0f8c192a061f"])
+        self.assertNotIn("libcurl", err)
+
+    def test_a_node_that_would_be_asked_is_an_error_saying_why(self):
+        conf = ("[upgrade]\ntarget_release = 15.0.1\n"
+                "[node:wrk]\nservice = barbican-worker\nreport_url = http://127.0.0.1:9/r\n"
+                "[node:quiet]\nservice = barbican-worker\n")
+        rc, out, err = h.run(["nodes", "--json"], conf, env_extra=self.env)
+        self.assertEqual(rc, 0, err)
+        by = {n["name"]: n for n in json.loads(out)["nodes"]}
+        self.assertEqual(by["wrk"]["state"], "error")
+        self.assertRegex(by["wrk"]["error"],
+                         r"^not asked: libcurl cannot be loaded \(.*libcurl\.so\.4: .*\): "
+                         r"install Debian's libcurl4$")
+        self.assertEqual(by["quiet"]["state"], "unknown")  # nothing to ask: as ever
+        self.assertIsNone(by["quiet"]["error"])
+
+    def test_the_console_stops_at_start_naming_it(self):
+        rc, out, err = h.run(["console", "--batch", "-n", "1"], "[upgrade]\n",
+                             env_extra=self.env)
+        self.assertEqual(rc, 255)
+        self.assertRegex(err, r"libcurl cannot be loaded \(.*libcurl\.so\.4")
+        self.assertEqual(out, "")
 
 
 if __name__ == "__main__":
