@@ -71,7 +71,7 @@ def main():
         print("%-28s median of %d: wall %7.1f ms  peak RSS %7.1f MiB  (exit %s)" % (
             c[0], n, mw * 1000, mr / 1024, ",".join(str(x) for x in sorted(rcs))))
     if len(medians) == 2 and medians[0][0] > 0:
-        print("ratio %s / %s: wall %.1fx, peak RSS %.1fx" % (
+        print("ratio %s / %s: wall %.2fx, peak RSS %.2fx" % (
             cmds[1][0], cmds[0][0], medians[1][0] / medians[0][0], medians[1][1] / medians[0][1]))
 
 

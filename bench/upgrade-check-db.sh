@@ -43,10 +43,14 @@ cc -O2 -o "$H/floor-pg" bench/floor-pg.c $(pkg-config --cflags --libs libpq)
 "$H/floor-pg" 127.0.0.1 "$BS_PG_PORT" "$BS_PG_USER" "$BS_PG_PASSWORD" bench >/dev/null ||
     { echo "bench: the floor program cannot read alembic_version" >&2; exit 1; }
 echo "floor: $H/floor-pg (libpq: connect with the password, SELECT version_num FROM alembic_version)"
-env -i PATH=/usr/bin:/bin HOME="$H" LANG=C.UTF-8 /usr/bin/python3 bench/timecmd.py -n "${N:-10}" -- \
+env -i PATH=/usr/bin:/bin HOME="$H" LANG=C.UTF-8 /usr/bin/python3 bench/timecmd.py -n "${N:-20}" -- \
     ours-postgresql "$PWD/$BIN" --config-file "$H/pg.conf" upgrade check --- \
-    floor-postgresql "$H/floor-pg" 127.0.0.1 "$BS_PG_PORT" "$BS_PG_USER" "$BS_PG_PASSWORD" bench
-echo "(the scale issue's goal: ours within 1.3x of the floor's wall time)"
+    floor-postgresql "$H/floor-pg" 127.0.0.1 "$BS_PG_PORT" "$BS_PG_USER" "$BS_PG_PASSWORD" bench |
+    tee "$H/floor.txt"
+# the scale issue's goal: ours within 1.3x of the floor's wall time
+awk '/^ours-postgresql / { o = $6 } /^floor-postgresql / { f = $6 }
+     END { if (f > 0) printf "goal: ours within 1.3x of the floor: %.2fx, %s\n", o / f,
+                             (o / f <= 1.3 ? "met" : "NOT met") }' "$H/floor.txt"
 echo
 env -i PATH=/usr/bin:/bin HOME="$H" LANG=C.UTF-8 /usr/bin/python3 bench/timecmd.py -n "${N:-10}" -- \
     ours-postgresql "$PWD/$BIN" --config-file "$H/pg.conf" upgrade check --- \
