@@ -395,7 +395,7 @@ static void setup_easy(struct prober *p, struct request *r, long timeout_ms)
 	/* a Content-Length over the cap fails before the body is read */
 	libcurl.easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->body.max);
 	libcurl.easy_setopt(e, CURLOPT_HTTPHEADER,
-			 r->kind == RQ_DISCOVERY ? p->discovery_headers : NULL);
+			    r->kind == RQ_DISCOVERY ? p->discovery_headers : NULL);
 	if (r->kind == RQ_RABBIT) {
 		libcurl.easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
 		libcurl.easy_setopt(e, CURLOPT_USERNAME, p->rabbit_user ? p->rabbit_user : "");

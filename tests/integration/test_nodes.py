@@ -5,6 +5,7 @@ The expected states are DESIGN.md's node states table."""
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
@@ -253,6 +254,25 @@ class WithoutLibcurl(unittest.TestCase):
                          r"install Debian's libcurl4$")
         self.assertEqual(by["quiet"]["state"], "unknown")  # nothing to ask: as ever
         self.assertIsNone(by["quiet"]["error"])
+
+    def test_a_libcurl_without_a_function_needed_is_named(self):
+        # a shared library by that name that has curl_global_init only
+        d = tempfile.mkdtemp(prefix="bs-oldlibcurl-")
+        try:
+            src = os.path.join(d, "c.c")
+            with open(src, "w") as f:
+                f.write("int curl_global_init(long flags) { return 0; }\n")
+            subprocess.run(["cc", "-shared", "-fPIC", "-o", os.path.join(d, "libcurl.so.4"), src],
+                           check=True)
+            conf = ("[upgrade]\ntarget_release = 15.0.1\n"
+                    "[node:wrk]\nservice = barbican-worker\nreport_url = http://127.0.0.1:9/r\n")
+            rc, out, err = h.run(["nodes", "--json"], conf, env_extra={"LD_LIBRARY_PATH": d})
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(json.loads(out)["nodes"][0]["error"],
+                             "not asked: libcurl cannot be loaded: libcurl.so.4 has no "
+                             "curl_global_cleanup (libcurl 7.66 or later is needed)")
+        finally:
+            shutil.rmtree(d)
 
     def test_the_console_stops_at_start_naming_it(self):
         rc, out, err = h.run(["console", "--batch", "-n", "1"], "[upgrade]\n",
