@@ -968,13 +968,6 @@ int prober_perform(struct prober *p, struct snapshot *s)
 	return (int)p->inflight;
 }
 
-void prober_run(struct prober *p, struct snapshot *s)
-{
-	prober_start(p, s);
-	while (prober_perform(p, s) > 0 || p->rabbit_in_flight)
-		libcurl.multi_poll(p->multi, NULL, 0, 100, NULL);
-}
-
 void prober_fail_all(struct snapshot *s, const char *why)
 {
 	for (size_t i = 0; i < s->nnodes; i++) {

@@ -11,9 +11,8 @@
  * only to the same scheme, host and port (at most 3). Connections are kept in
  * the multi handle's cache and reused by the next refresh.
  *
- * Usable two ways: prober_run() blocks until every node has answered or
- * timed out (the CLI); the console drives the same prober from its own wait
- * loop with prober_start(), prober_multi() and prober_perform(). */
+ * Driven from a caller's wait loop (observe() for the commands, the
+ * console's own): prober_start(), prober_wait() and prober_perform(). */
 #ifndef BS_HTTP_H
 #define BS_HTTP_H
 
@@ -66,8 +65,6 @@ void prober_wait(struct prober *p, struct curl_waitfd *extra, unsigned nextra, i
 void prober_fail_all(struct snapshot *s, const char *why);
 /* Milliseconds until libcurl wants prober_perform again (-1: no timer). */
 long prober_timeout_ms(struct prober *p);
-/* Probe every node once and wait for all of them. */
-void prober_run(struct prober *p, struct snapshot *s);
 /* At exit: libcurl's global state, when a prober opened it. */
 void prober_library_close(void);
 
