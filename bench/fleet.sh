@@ -36,7 +36,6 @@ for p in nginx wrk; do
     command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
         { echo "bench: $p missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
 done
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000)
 
@@ -48,35 +47,8 @@ cleanup() {
     rm -rf "$D"
 }
 trap cleanup EXIT
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$D/www" "$D/tmp"
-printf '{"schema": "barbican-version-report/1", "service": "barbican-worker", "host": "ctl", "release": "15.0.1", "state": "up", "rpc": {"version": "1.1", "cap": null}, "objects": {"Secret": "1.0", "Order": "1.0"}, "pid": 4242}\n' > "$D/www/report.json"
-chmod -R a+rX "$D/www"
-cat > "$D/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $D/nginx.pid;
-error_log $D/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $D/tmp; proxy_temp_path $D/tmp; fastcgi_temp_path $D/tmp;
-  uwsgi_temp_path $D/tmp; scgi_temp_path $D/tmp;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$PORT;
-    root $D/www;
-    location /r/ { default_type application/json; try_files /report.json =404; }
-  }
-}
-EOF
-"$NGINX" -c "$D/nginx.conf" -e "$D/error.log" &
-NGINX_PID=$!
-for _ in $(seq 50); do
-    curl -fs "http://127.0.0.1:$PORT/r/x" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -fs "http://127.0.0.1:$PORT/r/x" >/dev/null || { echo "bench: nginx did not start" >&2; exit 1; }
+. bench/fleet-server.sh
+fleet_server_start "$D"
 
 # With BS_TESTENV (tests/env/testenv.sh up DIR), the console's fleet also
 # has the test environment's PostgreSQL as its database (as a deployment
@@ -85,21 +57,6 @@ DBURL=
 if [ -n "${BS_TESTENV:-}" ]; then
     DBURL=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sql_connection"])' "$BS_TESTENV/env.json")
 fi
-fleet() {  # N FILE [DBURL [CONSOLE_RATE]]
-    /usr/bin/python3 - "$1" "$2" "$PORT" "${3:-}" "${4:-}" <<'EOF'
-import sys
-n, path, port, db, rate = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-with open(path, "w") as f:
-    if db:
-        f.write("[DEFAULT]\nsql_connection = %s\n" % db)
-    f.write("[upgrade]\ntarget_release = 15.0.1\n")
-    if rate:
-        f.write("[probes]\nconsole_rate = %s\n" % rate)
-    for i in range(n):
-        f.write("[node:wrk-%d]\nservice = barbican-worker\nhost = ctl-%d\n"
-                "report_url = http://127.0.0.1:%s/r/wrk-%d\n" % (i, i, port, i))
-EOF
-}
 # timed RUNS CMD...: "median_wall_s max_rss_kib median_cpu_s" of RUNS runs
 # (wall from time.monotonic, RSS and CPU from wait4: millisecond figures,
 # not /usr/bin/time's 10 ms steps)
