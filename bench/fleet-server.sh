@@ -1,6 +1,9 @@
 # bench/fleet-server.sh: the fleet of the scale issue's benches, sourced by
 # fleet.sh and poll-parts.sh (bash, from the source root).
 #
+#   fleet_begin NAME         nginx and wrk are here (else exit 1); D, a new
+#                            directory /tmp/bs-bench-NAME.*, removed at exit
+#                            with the server (an EXIT trap)
 #   fleet_server_start DIR   nginx (one worker process) on a free 127.0.0.1
 #                            port, its files in DIR: a 250-byte version report
 #                            at every /r/NAME; sets PORT and NGINX_PID (the
@@ -9,6 +12,23 @@
 #                            a barbican-status.conf of N workers wrk-0 ..,
 #                            each with a report_url on that server
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+fleet_begin() {  # NAME
+    local p
+    for p in nginx wrk; do
+        command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
+            { echo "bench: $p missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
+    done
+    D=$(mktemp -d "/tmp/bs-bench-$1.XXXXXX")
+    chmod 755 "$D"
+    NGINX_PID=
+    trap fleet_end EXIT
+}
+
+fleet_end() {
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+    rm -rf "$D"
+}
 
 fleet_server_start() {  # DIR
     local D=$1

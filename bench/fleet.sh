@@ -32,22 +32,11 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 BIN=${BS_BIN:-build/cli/barbican-status}
 [ -x "$BIN" ] || { echo "bench: $BIN not built (meson setup build && ninja -C build)" >&2; exit 1; }
-for p in nginx wrk; do
-    command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
-        { echo "bench: $p missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
-done
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000 10000)
 
-D=$(mktemp -d /tmp/bs-bench-fleet.XXXXXX)
-chmod 755 "$D"
-NGINX_PID=
-cleanup() {
-    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-    rm -rf "$D"
-}
-trap cleanup EXIT
 . bench/fleet-server.sh
+fleet_begin fleet
 fleet_server_start "$D"
 
 # With BS_TESTENV (tests/env/testenv.sh up DIR), the console's fleet also

@@ -19,18 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 N=${1:-10000}
-for p in nginx wrk; do
-    command -v "$p" >/dev/null || [ -x "/usr/sbin/$p" ] ||
-        { echo "bench: $p missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
-done
-D=$(mktemp -d /tmp/bs-bench-parts.XXXXXX)
-chmod 755 "$D"
-NGINX_PID=
-cleanup() {
-    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-    rm -rf "$D"
-}
-trap cleanup EXIT
+. bench/fleet-server.sh
+fleet_begin parts
 
 mkdir "$D/src"
 git archive HEAD | tar -x -C "$D/src"
@@ -40,7 +30,6 @@ meson setup "$D/build" "$D/src" -Dtests=false >/dev/null
 ninja -C "$D/build" cli/barbican-status >/dev/null
 BIN=$D/build/cli/barbican-status
 
-. bench/fleet-server.sh
 fleet_server_start "$D"
 fleet "$N" "$D/fleet.conf"
 echo "barbican-status $(git describe --always --dirty) + bench/poll-parts.patch, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
