@@ -108,18 +108,36 @@ port_listening() {
     [ -n "$out" ]
 }
 
-# free_port: a TCP port below the ephemeral range that nothing listens on.
-# (A collision between this check and the bind is handled by the callers,
-# which retry with another port.)
+# free_port: a TCP port below the ephemeral range that nothing listens on,
+# and that no free_port of this host handed out in the last 10 minutes: the
+# steps of one environment start at once (galera, rabbitmq, sshd and the
+# API), each picks its ports long before its server binds them, and two of
+# them once took the same one (RabbitMQ's management port, bound seconds
+# later by the API's uwsgi). The ports handed out are kept, with the time,
+# in BS_TESTENV_PORTS (/tmp/bs-testenv-ports), under flock. A collision
+# with anything else between this check and the bind is still possible;
+# the callers retry with another port.
+BS_TESTENV_PORTS=${BS_TESTENV_PORTS:-/tmp/bs-testenv-ports}
 free_port() {
-    local lo=20000 hi range p i
+    local lo=20000 hi range p i now fd recent
     range=$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo '32768 60999')
     hi=${range%%[[:space:]]*}
     [ "$hi" -gt $(( lo + 1000 )) ] || hi=$(( lo + 10000 ))
+    exec {fd}>>"$BS_TESTENV_PORTS.lock"
+    flock "$fd"
+    now=$(date +%s)
+    recent=$(awk -v now="$now" '$2 + 600 > now' "$BS_TESTENV_PORTS" 2>/dev/null || true)
     for i in $(seq 1 100); do
         p=$(( lo + (RANDOM * 32768 + RANDOM) % (hi - lo) ))
-        port_listening "$p" || { echo "$p"; return 0; }
+        awk -v p="$p" '$1 == p { found = 1 } END { exit !found }' <<<"$recent" && continue
+        port_listening "$p" && continue
+        printf '%s%s %s\n' "$recent" "${recent:+$'\n'}$p" "$now" > "$BS_TESTENV_PORTS.new"
+        mv -f "$BS_TESTENV_PORTS.new" "$BS_TESTENV_PORTS"
+        exec {fd}>&-
+        echo "$p"
+        return 0
     done
+    exec {fd}>&-
     die "no free TCP port found in $lo-$hi after $i tries"
 }
 
