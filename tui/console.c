@@ -1253,7 +1253,6 @@ static void cleanup_step(struct console *c)
 int console_run(struct settings *st, const struct console_opts *o)
 {
 	struct console *c = xcalloc(1, sizeof(*c));
-	the_console = c;
 	c->st = st;
 	c->o = o;
 	model_init(&c->md, st, settings_manifest(st));
@@ -1268,7 +1267,6 @@ int console_run(struct settings *st, const struct console_opts *o)
 		free(why);
 		model_free(&c->md);
 		free(c);
-		the_console = NULL;
 		return 255;
 	}
 	prober_keep_raw(c->prober, true);
@@ -1287,6 +1285,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	static const int sigs[4] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+	the_console = c;  /* on_signal's, from here on */
 	for (int i = 0; i < 4; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 
@@ -1300,6 +1299,7 @@ int console_run(struct settings *st, const struct console_opts *o)
 	} else if (!term_open(o->color, &c->ti)) {
 		for (int i = 0; i < 4; i++)
 			sigaction(sigs[i], &old[i], NULL);
+		the_console = NULL;
 		close(c->sigpipe[0]);
 		close(c->sigpipe[1]);
 		prober_free(c->prober);
