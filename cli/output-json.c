@@ -133,7 +133,7 @@ static void node_write(struct pyjw *w, const struct snapshot *s, const struct ma
 		  o->data_migrations_remaining);
 	pyjw_key(w, "latency_ms");
 	if (o->probed && o->seen_wall)
-		pyjw_real(w, round(o->latency_ms * 10.0) / 10.0);
+		pyjw_tenths(w, llround(o->latency_ms * 10.0));
 	else
 		pyjw_null(w);
 	/* a host's report (barbican-status report): its processes, and whether

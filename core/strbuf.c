@@ -27,10 +27,10 @@ void sb_reset(struct strbuf *sb)
 		sb->buf[0] = '\0';
 }
 
-int sb_add(struct strbuf *sb, const void *data, size_t len)
+char *sb_extend(struct strbuf *sb, size_t len)
 {
 	if (sb->max && (len > sb->max || sb->len > sb->max - len))
-		return -1;
+		return NULL;
 	if (sb->len + len + 1 > sb->alloc) {
 		size_t n = sb->alloc ? sb->alloc : 64;
 		while (n < sb->len + len + 1)
@@ -38,21 +38,10 @@ int sb_add(struct strbuf *sb, const void *data, size_t len)
 		sb->buf = xrealloc(sb->buf, n);
 		sb->alloc = n;
 	}
-	if (len)
-		memcpy(sb->buf + sb->len, data, len);
+	char *to = sb->buf + sb->len;
 	sb->len += len;
 	sb->buf[sb->len] = '\0';
-	return 0;
-}
-
-int sb_addstr(struct strbuf *sb, const char *s)
-{
-	return sb_add(sb, s, strlen(s));
-}
-
-int sb_addch(struct strbuf *sb, char c)
-{
-	return sb_add(sb, &c, 1);
+	return to;
 }
 
 int sb_addf(struct strbuf *sb, const char *fmt, ...)

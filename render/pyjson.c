@@ -5,6 +5,7 @@
 #include "pyjson.h"
 
 #include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,18 +23,38 @@ static void add_u16(struct strbuf *sb, unsigned u)
 	sb_add(sb, e, sizeof(e));
 }
 
+/* Bytes that py_encode_basestring_ascii writes as they are: printable
+ * ASCII but '"' and '\\'. */
+static inline bool plain(unsigned char c)
+{
+	return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+}
+
 /* py_encode_basestring_ascii: '"' and '\\' and the five short escapes,
  * printable ASCII as is, everything else \uXXXX (astral code points as a
  * surrogate pair); a byte that is not UTF-8 as \ufffd. */
 void pyjson_add_string(struct strbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t run = 0;
+	while (run < len && plain(p[run]))
+		run++;
+	if (run == len) {
+		/* nearly every string of a report or a name: quoted, at once */
+		char *to = sb_extend(sb, len + 2);
+		if (to) {
+			to[0] = '"';
+			if (len)
+				memcpy(to + 1, s, len);
+			to[len + 1] = '"';
+		}
+		return;
+	}
 	sb_addch(sb, '"');
 	for (size_t i = 0; i < len;) {
-		/* a run of printable ASCII that needs no escape: as it is, at once
-		 * (nearly every string of a report or a name) */
-		size_t run = i;
-		while (run < len && p[run] >= 0x20 && p[run] <= 0x7e && p[run] != '"' && p[run] != '\\')
+		/* a run of printable ASCII that needs no escape: as it is, at once */
+		run = i;
+		while (run < len && plain(p[run]))
 			run++;
 		if (run > i) {
 			sb_add(sb, s + i, run - i);
@@ -79,7 +100,14 @@ void pyjson_add_string(struct strbuf *sb, const char *s, size_t len)
 static int shortest_digits(double d, char *digits, size_t *ndigits)
 {
 	char buf[48];
-	for (int p = 1;; p++) {
+	/* A normal double's rounding interval is narrower than the gap between
+	 * two decimals of 15 significant digits (2.2e-16 of d against at least
+	 * 1e-15), so when some decimal of 15 digits or fewer reads back as d, it
+	 * is the one, and the correctly rounded 15 digits are it with zeros
+	 * after: those zeros dropped, the shortest digits come from one try
+	 * instead of one per length. A subnormal has fewer bits, a wider
+	 * interval: every length from 1. */
+	for (int p = d >= DBL_MIN ? 15 : 1;; p++) {
 		/* %.16e (p = 17) always reads back, so the loop ends there */
 		snprintf(buf, sizeof(buf), "%.*e", p - 1, d);
 		unsigned long long m = 0;
@@ -316,6 +344,29 @@ void pyjw_real(struct pyjw *w, double d)
 {
 	value_sep(w);
 	add_real(w->sb, d);
+}
+
+void pyjw_tenths(struct pyjw *w, long long tenths)
+{
+	/* below 10^15 the decimal tenths/10 has at most 15 significant digits
+	 * and reads back as the float: its repr (see shortest_digits) */
+	if (tenths <= -1000000000000000LL || tenths >= 1000000000000000LL) {
+		pyjw_real(w, (double)tenths / 10.0);
+		return;
+	}
+	value_sep(w);
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long long a = tenths < 0 ? 0ULL - (unsigned long long)tenths : (unsigned long long)tenths;
+	*--p = (char)('0' + a % 10);
+	*--p = '.';
+	a /= 10;
+	do {
+		*--p = (char)('0' + a % 10);
+		a /= 10;
+	} while (a);
+	if (tenths < 0)
+		*--p = '-';
+	sb_add(w->sb, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 void pyjw_bool(struct pyjw *w, bool b)

@@ -54,6 +54,11 @@ void pyjw_str(struct pyjw *w, const char *s);
 void pyjw_strn(struct pyjw *w, const char *s, size_t len);
 void pyjw_int(struct pyjw *w, long long v);
 void pyjw_real(struct pyjw *w, double d);
+/* float(tenths) / 10 as json.dumps writes it ("12.3", "40.0", "-0.5"),
+ * without a float's shortest-digits search (a node's latency, 10,000 of
+ * them in `nodes --json`): the same text as pyjw_real((double)tenths / 10),
+ * Python's tenths / 10 while a float holds tenths exactly (up to 2^53). */
+void pyjw_tenths(struct pyjw *w, long long tenths);
 void pyjw_bool(struct pyjw *w, bool b);
 void pyjw_null(struct pyjw *w);
 /* A key and its value: a string (NULL: null), a boolean, an integer when

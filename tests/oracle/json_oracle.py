@@ -11,6 +11,7 @@ of its bytes, so that any byte can pass.
   json_oracle.py dumps FILE    per line: json.dumps(json.loads(TEXT)), or ERR
   json_oracle.py floats FILE   per line: a float.hex() text; prints
                                json.dumps(float.fromhex(...))
+  json_oracle.py tenths FILE   per line: an integer I; prints json.dumps(I / 10)
   json_oracle.py bytes FILE    per line: BYTES decoded as UTF-8 with every
                                byte that is not UTF-8 replaced by U+FFFD on its
                                own; prints json.dumps(str) and the str's UTF-8
@@ -63,6 +64,9 @@ def main():
     elif mode == 'floats':
         for line in lines:
             out.append(tohex(json.dumps(float.fromhex(line.decode())).encode()))
+    elif mode == 'tenths':
+        for line in lines:
+            out.append(tohex(json.dumps(int(line) / 10).encode()))
     elif mode == 'bytes':
         for line in lines:
             s = unhex(line).decode('utf-8', 'bs-each-byte')

@@ -5,6 +5,7 @@
  * byte for byte alike. Every expected value comes from Python at test time;
  * each test sends all its cases in one batch. */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -177,6 +178,55 @@ static void test_float_repr_like_python(void **state)
 	free(out);
 	free(d);
 	fprintf(stderr, "%zu doubles compared with repr\n", n);
+	assert_int_equal(bad, 0);
+}
+
+/* A latency in tenths of a millisecond (pyjw_tenths) as json.dumps writes
+ * I / 10, for every I a float holds exactly (up to 2^53): each length of
+ * integer, both signs, the edge of the digit path (10^15, beyond which it
+ * goes as any float) and random ones. */
+static void test_tenths_like_python(void **state)
+{
+	(void)state;
+	long long v[4000];
+	size_t n = 0;
+	long long p10 = 1;
+	for (int e = 0; e <= 15; e++, p10 *= 10) {
+		long long near[] = { p10 - 1, p10, p10 + 1 };
+		for (size_t i = 0; i < ARRAY_SIZE(near); i++) {
+			v[n++] = near[i];
+			v[n++] = -near[i];
+		}
+	}
+	v[n++] = 9007199254740992LL; /* 2^53 */
+	v[n++] = -9007199254740991LL;
+	while (n < ARRAY_SIZE(v)) {
+		/* mostly what latencies are (0.0 to 100 s), some of any size */
+		long long x = n % 4 ? (long long)(rnd() % 1000000) : (long long)(rnd() >> (11 + rnd() % 53));
+		v[n++] = rnd() % 8 ? x : -x;
+	}
+	struct strbuf in = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&in, "%lld\n", v[i]);
+	char *out = oracle_run("json_oracle.py", &in, "tenths", NULL);
+	sb_free(&in);
+	char *p = out;
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *line = oracle_answer(&p);
+		size_t wl;
+		char *want = oracle_unhex(line, strlen(line), &wl);
+		struct strbuf sb = STRBUF_INIT;
+		struct pyjw w;
+		pyjw_init(&w, &sb);
+		pyjw_tenths(&w, v[i]);
+		if (strcmp(want, sb_str(&sb)) != 0 && bad++ < 10)
+			fprintf(stderr, "%lld / 10: python %s, ours %s\n", v[i], want, sb_str(&sb));
+		sb_free(&sb);
+		free(want);
+	}
+	free(out);
+	fprintf(stderr, "%zu tenths compared with json.dumps\n", n);
 	assert_int_equal(bad, 0);
 }
 
@@ -410,6 +460,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus_dumps_like_python),
 		cmocka_unit_test(test_float_repr_like_python),
+		cmocka_unit_test(test_tenths_like_python),
 		cmocka_unit_test(test_random_values_dump_like_python),
 		cmocka_unit_test(test_invalid_utf8_becomes_one_fffd_per_byte),
 		cmocka_unit_test(test_nul_in_key_dumps_like_python),
