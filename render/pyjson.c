@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +31,35 @@ static inline bool plain(unsigned char c)
 	return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
 }
 
+/* How many bytes from the start of p are plain: eight at a time while none
+ * of the eight is below 0x20, above 0x7e, '"' or '\\' (each test exact for
+ * "any byte of the word": a borrow or carry only reaches bytes above one
+ * that already matched), then one at a time. */
+static size_t plain_prefix(const unsigned char *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	size_t n = 0;
+	for (; n + 8 <= len; n += 8) {
+		uint64_t w;
+		memcpy(&w, p + n, 8);
+		uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'); /* 0 where '"', '\\' */
+		uint64_t below = (w - ones * 0x20) & ~w; /* a byte < 0x20 */
+		uint64_t above = (w + ones) | w;          /* a byte > 0x7e */
+		if ((below | above | ((q - ones) & ~q) | ((b - ones) & ~b)) & high)
+			break;
+	}
+	while (n < len && plain(p[n]))
+		n++;
+	return n;
+}
+
 /* py_encode_basestring_ascii: '"' and '\\' and the five short escapes,
  * printable ASCII as is, everything else \uXXXX (astral code points as a
  * surrogate pair); a byte that is not UTF-8 as \ufffd. */
 void pyjson_add_string(struct strbuf *sb, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t run = 0;
-	while (run < len && plain(p[run]))
-		run++;
+	size_t run = plain_prefix(p, len);
 	if (run == len) {
 		/* nearly every string of a report or a name: quoted, at once */
 		char *to = sb_extend(sb, len + 2);
@@ -53,9 +74,7 @@ void pyjson_add_string(struct strbuf *sb, const char *s, size_t len)
 	sb_addch(sb, '"');
 	for (size_t i = 0; i < len;) {
 		/* a run of printable ASCII that needs no escape: as it is, at once */
-		run = i;
-		while (run < len && plain(p[run]))
-			run++;
+		run = i + plain_prefix(p + i, len - i);
 		if (run > i) {
 			sb_add(sb, s + i, run - i);
 			i = run;

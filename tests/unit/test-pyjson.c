@@ -353,6 +353,48 @@ static void test_random_values_dump_like_python(void **state)
  * json_stringn_nocheck string) replace each invalid byte with U+FFFD, as
  * Python's decode with an error handler that replaces one byte at a time
  * (not 'replace', which takes a maximal invalid sequence at once). */
+/* The writer reads plain ASCII eight bytes at a time: every byte value at
+ * every place of strings of 19 and 24 bytes (whole words and a tail) must
+ * come out as json.dumps writes it, escaped, \ufffd or as is. */
+static void test_every_byte_at_every_place_dumps_like_python(void **state)
+{
+	(void)state;
+	struct oracle_texts t = { 0 };
+	static const size_t lens[] = { 19, 24 };
+	for (size_t l = 0; l < ARRAY_SIZE(lens); l++)
+		for (size_t at = 0; at < lens[l]; at++)
+			for (int v = 0; v < 256; v++) {
+				char b[24];
+				for (size_t k = 0; k < lens[l]; k++)
+					b[k] = (char)('a' + k % 26);
+				b[at] = (char)v;
+				oracle_texts_add(&t, b, lens[l]);
+			}
+	char *out = oracle_run_texts("json_oracle.py", "bytes", &t);
+	char *p = out;
+	size_t bad = 0;
+	for (size_t i = 0; i < t.n; i++) {
+		char *line = oracle_answer(&p);
+		char *sp = strchr(line, ' ');
+		assert_non_null(sp);
+		size_t dl;
+		char *want = oracle_unhex(line, (size_t)(sp - line), &dl);
+		struct strbuf sb = STRBUF_INIT;
+		pyjson_add_string(&sb, t.v[i], t.len[i]);
+		if (strcmp(sb_str(&sb), want) != 0 && bad++ < 5) {
+			oracle_show("bytes", t.v[i], t.len[i], 0);
+			oracle_show("python", want, dl, 0);
+			oracle_show("ours", sb_str(&sb), sb.len, 0);
+		}
+		sb_free(&sb);
+		free(want);
+	}
+	free(out);
+	fprintf(stderr, "%zu strings compared with json.dumps\n", t.n);
+	oracle_texts_free(&t);
+	assert_int_equal(bad, 0);
+}
+
 static void test_invalid_utf8_becomes_one_fffd_per_byte(void **state)
 {
 	(void)state;
@@ -463,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_tenths_like_python),
 		cmocka_unit_test(test_random_values_dump_like_python),
 		cmocka_unit_test(test_invalid_utf8_becomes_one_fffd_per_byte),
+		cmocka_unit_test(test_every_byte_at_every_place_dumps_like_python),
 		cmocka_unit_test(test_nul_in_key_dumps_like_python),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
