@@ -72,7 +72,8 @@ void pyjson_add_string(struct strbuf *sb, const char *s, size_t len)
 		return;
 	}
 	sb_addch(sb, '"');
-	for (size_t i = 0; i < len;) {
+	sb_add(sb, s, run);
+	for (size_t i = run; i < len;) {
 		/* a run of printable ASCII that needs no escape: as it is, at once */
 		run = i + plain_prefix(p + i, len - i);
 		if (run > i) {
