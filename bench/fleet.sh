@@ -124,11 +124,13 @@ echo
 echo "Goals (the scale issue):"
 goal() { printf '  %-58s %s\n' "$1" "$2"; }
 verdict() { /usr/bin/python3 -c "print('met' if ($1) else 'NOT met')"; }
-for n in "${SIZES[@]}"; do
-    share=${RATE[$n]%\%}
-    goal "poll of $n nodes: at least 60% of wrk's rate ($share%)" "$(verdict "$share >= 60")"
-    goal "poll of $n nodes: peak RSS under 32 MiB ($((RSS[$n] / 1024)) MiB)" "$(verdict "${RSS[$n]} < 32768")"
-done
+# the poll's goals are the issue's at 10,000 nodes (at 1,000, process
+# start-up and the configuration are most of the time: a figure, no goal)
+if [ -n "${RATE[10000]:-}" ]; then
+    share=${RATE[10000]%\%}
+    goal "poll of 10000 nodes: at least 60% of wrk's rate ($share%)" "$(verdict "$share >= 60")"
+    goal "poll of 10000 nodes: peak RSS under 32 MiB ($((RSS[10000] / 1024)) MiB)" "$(verdict "${RSS[10000]} < 32768")"
+fi
 if [ -n "${CONF[10000]:-}" ]; then
     goal "configuration of 10,000 nodes under 50 ms ($(printf '%.0f' "$(/usr/bin/python3 -c "print(${CONF[10000]}*1000)")") ms)" \
         "$(verdict "${CONF[10000]} < 0.050")"
