@@ -5,7 +5,6 @@
  * byte for byte alike. Every expected value comes from Python at test time;
  * each test sends all its cases in one batch. */
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
