@@ -5,8 +5,10 @@ The expected states are DESIGN.md's node states table."""
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -280,6 +282,158 @@ class WithoutLibcurl(unittest.TestCase):
         self.assertEqual(rc, 255)
         self.assertRegex(err, r"libcurl cannot be loaded \(.*libcurl\.so\.4")
         self.assertEqual(out, "")
+
+
+class RawServer:
+    """An HTTP/1.1 server on a port of 127.0.0.1 with no HTTP library
+    between the bytes and the socket: it records every request (method, path,
+    header lines in order) and answers answer(path) -> (status, [header
+    lines], body). With per_connection=K it answers K requests on a
+    connection, kept alive, then reads the next one and closes the
+    connection without a word (what a server that drops idle connections
+    does at the wrong moment): the client finds out only after sending."""
+
+    def __init__(self, answer, per_connection=None):
+        self.answer, self.per = answer, per_connection
+        self.requests, self.dropped = [], 0
+        self.lock = threading.Lock()
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(64)
+        self.port = self.ls.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.ls.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        buf, served = b"", 0
+        with c:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = c.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                headers = [tuple(x.strip() for x in l.split(":", 1)) for l in lines[1:]]
+                with self.lock:
+                    self.requests.append((method, path, headers))
+                if self.per is not None and served >= self.per:
+                    with self.lock:
+                        self.dropped += 1
+                    return
+                status, extra, body = self.answer(path)
+                c.sendall(b"HTTP/1.1 " + status + b"\r\n" + b"".join(x + b"\r\n" for x in extra) +
+                          b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                served += 1
+
+    def stop(self):
+        self.ls.close()
+
+
+def worker_report(n):
+    """a valid version report, told apart from the others by its count of
+    data migrations left"""
+    return json.dumps({"schema": "barbican-version-report/1", "service": W, "host": "h%d" % n,
+                       "release": "15.0.1", "state": "up", "rpc": {"version": "1.1", "cap": None},
+                       "objects": {"Secret": "1.0"}, "data_migrations_remaining": n}).encode()
+
+
+class WhatIsAsked(unittest.TestCase):
+    """What the probes send, and that each request asks its own URL however
+    libcurl gets there (a connection that died under it, a redirect)."""
+
+    def nodes(self, server, paths, extra=""):
+        conf = "[upgrade]\ntarget_release = 15.0.1\n[probes]\ntimeout = 5\n" + extra
+        for i, path in enumerate(paths):
+            conf += "[node:w%d]\nservice = %s\nreport_url = %s\n" % (i, W, server.url(path))
+        rc, out, err = h.run(["nodes", "--json"], conf)
+        self.assertEqual(rc, 0, err)
+        return {n["name"]: n for n in json.loads(out)["nodes"]}
+
+    def test_every_request_says_who_asks_once_and_discovery_asks_the_api_version(self):
+        rc, out, _ = h.run(["--version"])
+        agent = out.split()[0] + "/" + out.split()[1]      # barbican-status/X.Y.Z
+
+        def answer(path):
+            if path == "/":
+                return b"300 Multiple Choices", [], json.dumps({"versions": {"values": [
+                    {"id": "v1", "status": "stable", "min_version": "1.0",
+                     "max_version": "1.1"}]}}).encode()
+            if path == "/?build":
+                return b"200 OK", [], b'{"build": "15.0.1"}'
+            if path == "/healthcheck":
+                return b"200 OK", [], b"OK"
+            return b"200 OK", [], worker_report(0)
+        s = RawServer(answer)
+        try:
+            conf = ("[upgrade]\ntarget_release = 15.0.1\n"
+                    "[node:api]\nservice = barbican-api\nurl = %s\n"
+                    "[node:wrk]\nservice = %s\nreport_url = %s\n" % (s.url(""), W, s.url("/r")))
+            rc, out, err = h.run(["nodes", "--json"], conf)
+            self.assertEqual(rc, 0, err)
+            by = {n["name"]: n for n in json.loads(out)["nodes"]}
+            self.assertEqual((by["api"]["state"], by["wrk"]["state"]), ("up", "up"), out)
+        finally:
+            s.stop()
+        self.assertEqual(sorted(r[1] for r in s.requests), ["/", "/?build", "/healthcheck", "/r"])
+        for method, path, headers in s.requests:
+            names = [k.lower() for k, _ in headers]
+            self.assertEqual(method, "GET")
+            self.assertEqual([v for k, v in headers if k.lower() == "user-agent"], [agent], path)
+            self.assertEqual(len(names), len(set(names)), (path, headers))
+            api = [v for k, v in headers if k.lower() == "openstack-api-version"]
+            accept = [v for k, v in headers if k.lower() == "accept"]
+            if path == "/":
+                self.assertEqual(api, ["key-manager latest"])
+                self.assertEqual(accept, ["application/json"])
+            else:
+                self.assertEqual(api, [], path)
+
+    def test_a_request_retried_on_a_fresh_connection_asks_its_own_url(self):
+        # one transfer at a time, so that each request is sent on the
+        # connection the one before kept alive; the server drops it, and
+        # libcurl asks again on a new connection (CURLE_OK): for the URL of
+        # this request, not of the one before
+        s = RawServer(lambda path: (b"200 OK", [], worker_report(int(path[3:]))), per_connection=1)
+        try:
+            by = self.nodes(s, ["/r/%d" % i for i in range(4)], "concurrency = 1\n")
+        finally:
+            s.stop()
+        self.assertGreaterEqual(s.dropped, 1, s.requests)      # the retry happened
+        for i in range(4):
+            self.assertEqual(by["w%d" % i]["state"], "up", by["w%d" % i]["error"])
+            self.assertEqual(by["w%d" % i]["data_migrations_remaining"], i)
+        for i in range(4):
+            self.assertEqual([r[1] for r in s.requests].count("/r/%d" % i),
+                             1 + (i > 0), s.requests)
+
+    def test_a_redirect_on_the_same_server_is_followed_to_its_target(self):
+        def answer(path):
+            if path.startswith("/old/"):
+                return b"302 Found", [b"Location: /new/" + path[5:].encode()], b""
+            return b"200 OK", [], worker_report(int(path[5:]))
+        s = RawServer(answer)
+        try:
+            by = self.nodes(s, ["/old/%d" % i for i in range(3)], "concurrency = 1\n")
+        finally:
+            s.stop()
+        for i in range(3):
+            self.assertEqual(by["w%d" % i]["state"], "up", by["w%d" % i]["error"])
+            self.assertEqual(by["w%d" % i]["data_migrations_remaining"], i)
+        self.assertEqual(sorted(r[1] for r in s.requests),
+                         sorted(["/old/%d" % i for i in range(3)] + ["/new/%d" % i for i in range(3)]))
 
 
 if __name__ == "__main__":
