@@ -346,14 +346,31 @@ static CURL *pool_take(struct prober *p)
 
 /* Back to the pool with its constant options; what a request sets (its URL,
  * its buffers, its headers) is set again by the next one, and an idle
- * handle is never touched by libcurl. */
+ * handle is never touched by libcurl.
+ *
+ * When a request is sent on a kept-alive connection that the server has
+ * closed meanwhile, libcurl asks again on a new one, at most 5 times, and
+ * then fails ("Connection died, tried 5 times before giving up"). libcurl
+ * 7.88 counts those retries on the handle, and only curl_easy_reset sets
+ * the count back: a handle used again and again would spend the 5 over
+ * its whole life (a console running for days against servers that close
+ * idle connections), and then fail a node that would have answered. A
+ * retry makes a new connection, so a handle whose request made one is
+ * reset: the count is of one request's retries, as libcurl means it. */
 static void pool_put(struct prober *p, CURL *e)
 {
 	if (!e)
 		return;
-	/* the parsed URL is the request's, which may be freed before the
-	 * handle serves another */
-	libcurl.easy_setopt(e, CURLOPT_CURLU, (CURLU *)NULL);
+	long connects = 0;
+	libcurl.easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+	if (connects > 0) {
+		libcurl.easy_reset(e);
+		constant_opts(p, e);
+	} else {
+		/* the parsed URL is the request's, which may be freed before
+		 * the handle serves another */
+		libcurl.easy_setopt(e, CURLOPT_CURLU, (CURLU *)NULL);
+	}
 	if (p->npool == p->cappool) {
 		p->cappool = p->cappool ? 2 * p->cappool : 64;
 		p->pool = xreallocarray(p->pool, p->cappool, sizeof(*p->pool));

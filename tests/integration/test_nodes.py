@@ -419,6 +419,22 @@ class WhatIsAsked(unittest.TestCase):
             self.assertEqual([r[1] for r in s.requests].count("/r/%d" % i),
                              1 + (i > 0), s.requests)
 
+    def test_retries_on_fresh_connections_never_add_up_to_a_failure(self):
+        # libcurl gives up after 5 retries, and 7.88 counts them on the
+        # handle, not the request: one handle asking 12 nodes in turn, each
+        # request after the first retried once, failed the 7th node
+        # ("Connection died, tried 5 times before giving up") before the
+        # prober reset a handle whose request made a connection
+        s = RawServer(lambda path: (b"200 OK", [], worker_report(int(path[3:]))), per_connection=1)
+        try:
+            by = self.nodes(s, ["/r/%d" % i for i in range(12)], "concurrency = 1\n")
+        finally:
+            s.stop()
+        for i in range(12):
+            self.assertEqual((by["w%d" % i]["state"], by["w%d" % i]["error"]), ("up", None))
+            self.assertEqual(by["w%d" % i]["data_migrations_remaining"], i)
+        self.assertEqual(s.dropped, 11, s.requests)     # every retry happened
+
     def test_a_redirect_on_the_same_server_is_followed_to_its_target(self):
         def answer(path):
             if path.startswith("/old/"):
