@@ -9,6 +9,11 @@
 #   poll      `nodes --json`: one poll of every node, its wall time, its
 #             request rate (N / wall) and that rate as a share of
 #             `wrk -t1 -c64 -d5s` against the same server (median of 3)
+#   alone     the poll without the configuration, as the scale issue
+#             measured it ("the poll itself costs about 40 us a node, about
+#             30% of what wrk gets"): `nodes --json` less `migrations
+#             --json`, run by turns (median of 9 differences), its rate
+#             N / that time and the share of wrk's
 #   curl-alone  libcurl by itself (bench/floor-curl.c: N GETs, 64 at a time,
 #             nothing else), as a share of wrk: the HTTP library's own ceiling
 #   rss       the peak RSS of that `nodes --json`
@@ -23,8 +28,8 @@
 #             a sort and a filter while it polls (bench/fleet_keys.py)
 #
 # and whether each goal of the scale issue is met: configuration under 50 ms
-# at 10,000 nodes and within 10x of 1,000; a poll at least 60% of wrk's rate
-# and under 32 MiB; the console at most 2% of a core idle at 1,000 nodes and
+# at 10,000 nodes and within 10x of 1,000; a poll (alone, as the issue
+# measured it) at least 60% of wrk's rate and under 32 MiB; the console at most 2% of a core idle at 1,000 nodes and
 # 10% at 10,000. Figures only: nothing here fails a test. Needs nginx-light
 # and wrk (scripts/install-deps.sh --bench); runs as root or not. See
 # bench/README for how to read the figures.
@@ -72,6 +77,23 @@ print("%.4f %d %.4f" % (statistics.median(r[0] for r in rows), max(r[1] for r in
 PY
 }
 
+# alone RUNS NODES_CMD -- CONFIG_CMD: the median over RUNS of (wall of the
+# first) - (wall of the second), the two run by turns so that both see the
+# same moment of the machine
+alone() {
+    /usr/bin/python3 - "$@" <<'PY'
+import os, statistics, subprocess, sys, time
+runs, argv = int(sys.argv[1]), sys.argv[2:]
+cut = argv.index("--")
+a, b = argv[:cut], argv[cut + 1:]
+def wall(cmd):
+    t0 = time.monotonic()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.monotonic() - t0
+print("%.4f" % statistics.median(wall(a) - wall(b) for _ in range(runs)))
+PY
+}
+
 # libcurl alone against the same server (bench/floor-curl.c): the same 64
 # transfers at a time on kept-alive connections, nothing else, to read the
 # poll's share of wrk against what the HTTP library itself gets
@@ -86,12 +108,13 @@ WRK=$(wrk -t1 -c64 -d5s "http://127.0.0.1:$PORT/r/wrk-0" | awk '/Requests\/sec/ 
 echo "wrk -t1 -c64 -d5s against the same nginx: $WRK requests/s"
 echo "console: $([ -n "$DBURL" ] && echo "with the test environment's PostgreSQL" || echo "without a database (set BS_TESTENV to add one)")"
 echo
-printf '%-7s %-10s %-10s %-12s %-8s %-13s %-10s %-10s %-10s\n' nodes config poll-wall poll-rate "of-wrk" "curl-alone" poll-rss console console-all
-declare -A CONF RATE RSS CPU CPUALL
+printf '%-7s %-10s %-10s %-12s %-8s %-10s %-8s %-13s %-10s %-10s %-10s\n' nodes config poll-wall poll-rate "of-wrk" alone "of-wrk" "curl-alone" poll-rss console console-all
+declare -A CONF RATE ALONE RSS CPU CPUALL
 for n in "${SIZES[@]}"; do
     fleet "$n" "$D/f$n.conf"
     read -r cw _ _ < <(timed 9 "$BIN" --config-file "$D/f$n.conf" migrations --json)
     read -r pw prss _ < <(timed 3 "$BIN" --config-file "$D/f$n.conf" nodes --json)
+    aw=$(alone 9 "$BIN" --config-file "$D/f$n.conf" nodes --json -- "$BIN" --config-file "$D/f$n.conf" migrations --json)
     fleet "$n" "$D/c$n.conf" "$DBURL"
     read -r _ _ c1 < <(timed 1 "$BIN" --config-file "$D/c$n.conf" console --batch --interval 2 -n 1)
     read -r _ _ c11 < <(timed 1 "$BIN" --config-file "$D/c$n.conf" console --batch --interval 2 -n 11)
@@ -103,11 +126,13 @@ for n in "${SIZES[@]}"; do
     rate=$(/usr/bin/python3 -c "print('%.0f' % ($n / $pw))")
     cshare=$(/usr/bin/python3 -c "print('%.0f%%' % (100 * $n / $cf / $WRK))")
     share=$(/usr/bin/python3 -c "print('%.0f%%' % (100 * $n / $pw / $WRK))")
+    ashare=$(/usr/bin/python3 -c "print('%.0f%%' % (100 * $n / max($aw, 1e-6) / $WRK))")
     cpu=$(/usr/bin/python3 -c "print('%.1f%%' % (100 * max(0.0, $c11 - $c1) / 20.0))")
     cpuall=$(/usr/bin/python3 -c "print('%.1f%%' % (100 * max(0.0, $a11 - $a1) / 20.0))")
-    CONF[$n]=$cw RATE[$n]=$share RSS[$n]=$prss CPU[$n]=$cpu CPUALL[$n]=$cpuall
-    printf '%-7s %-10s %-10s %-12s %-8s %-13s %-10s %-10s %-10s\n' "$n" "$(printf '%.3f s' "$cw")" \
-        "$(printf '%.3f s' "$pw")" "$rate/s" "$share" "$cshare of wrk" "$((prss / 1024)) MiB" "$cpu" "$cpuall"
+    CONF[$n]=$cw RATE[$n]=$share ALONE[$n]=$ashare RSS[$n]=$prss CPU[$n]=$cpu CPUALL[$n]=$cpuall
+    printf '%-7s %-10s %-10s %-12s %-8s %-10s %-8s %-13s %-10s %-10s %-10s\n' "$n" "$(printf '%.3f s' "$cw")" \
+        "$(printf '%.3f s' "$pw")" "$rate/s" "$share" "$(printf '%.3f s' "$aw")" "$ashare" \
+        "$cshare of wrk" "$((prss / 1024)) MiB" "$cpu" "$cpuall"
 done
 
 last=${SIZES[${#SIZES[@]}-1]}
@@ -127,8 +152,9 @@ verdict() { /usr/bin/python3 -c "print('met' if ($1) else 'NOT met')"; }
 # the poll's goals are the issue's at 10,000 nodes (at 1,000, process
 # start-up and the configuration are most of the time: a figure, no goal)
 if [ -n "${RATE[10000]:-}" ]; then
-    share=${RATE[10000]%\%}
-    goal "poll of 10000 nodes: at least 60% of wrk's rate ($share%)" "$(verdict "$share >= 60")"
+    share=${ALONE[10000]%\%}
+    goal "poll of 10000 nodes, alone: at least 60% of wrk's rate ($share%)" "$(verdict "$share >= 60")"
+    goal "  (the whole command, configuration and start-up in: ${RATE[10000]}, no goal)" ""
     goal "poll of 10000 nodes: peak RSS under 32 MiB ($((RSS[10000] / 1024)) MiB)" "$(verdict "${RSS[10000]} < 32768")"
 fi
 if [ -n "${CONF[10000]:-}" ]; then
