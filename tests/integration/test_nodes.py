@@ -401,23 +401,26 @@ class WhatIsAsked(unittest.TestCase):
             else:
                 self.assertEqual(api, [], path)
 
-    def test_a_request_retried_on_a_fresh_connection_asks_its_own_url(self):
-        # one transfer at a time, so that each request is sent on the
-        # connection the one before kept alive; the server drops it, and
-        # libcurl asks again on a new connection (CURLE_OK): for the URL of
-        # this request, not of the one before
+    def dropping_fleet(self, n):
+        """n worker nodes on one server that drops every kept-alive
+        connection after its first answer, asked one transfer at a time: each
+        request after the first is sent on the connection the one before
+        kept alive, the server drops it, and libcurl asks again on a new
+        connection. Returns the nodes by name and the server."""
         s = RawServer(lambda path: (b"200 OK", [], worker_report(int(path[3:]))), per_connection=1)
         try:
-            by = self.nodes(s, ["/r/%d" % i for i in range(4)], "concurrency = 1\n")
+            return self.nodes(s, ["/r/%d" % i for i in range(n)], "concurrency = 1\n"), s
         finally:
             s.stop()
-        self.assertGreaterEqual(s.dropped, 1, s.requests)      # the retry happened
+
+    def test_a_request_retried_on_a_fresh_connection_asks_its_own_url(self):
+        by, s = self.dropping_fleet(4)
+        paths = [r[1] for r in s.requests]
         for i in range(4):
+            # asked again (after the first) for its own URL, not the one before
+            self.assertEqual(paths.count("/r/%d" % i), 1 + (i > 0), paths)
             self.assertEqual(by["w%d" % i]["state"], "up", by["w%d" % i]["error"])
             self.assertEqual(by["w%d" % i]["data_migrations_remaining"], i)
-        for i in range(4):
-            self.assertEqual([r[1] for r in s.requests].count("/r/%d" % i),
-                             1 + (i > 0), s.requests)
 
     def test_retries_on_fresh_connections_never_add_up_to_a_failure(self):
         # libcurl gives up after 5 retries, and 7.88 counts them on the
@@ -425,14 +428,9 @@ class WhatIsAsked(unittest.TestCase):
         # request after the first retried once, failed the 7th node
         # ("Connection died, tried 5 times before giving up") before the
         # prober reset a handle whose request made a connection
-        s = RawServer(lambda path: (b"200 OK", [], worker_report(int(path[3:]))), per_connection=1)
-        try:
-            by = self.nodes(s, ["/r/%d" % i for i in range(12)], "concurrency = 1\n")
-        finally:
-            s.stop()
+        by, s = self.dropping_fleet(12)
         for i in range(12):
             self.assertEqual((by["w%d" % i]["state"], by["w%d" % i]["error"]), ("up", None))
-            self.assertEqual(by["w%d" % i]["data_migrations_remaining"], i)
         self.assertEqual(s.dropped, 11, s.requests)     # every retry happened
 
     def test_a_redirect_on_the_same_server_is_followed_to_its_target(self):
