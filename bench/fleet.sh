@@ -29,8 +29,8 @@
 #
 # and whether each goal of the scale issue is met: configuration under 50 ms
 # at 10,000 nodes and within 10x of 1,000; a poll (alone, as the issue
-# measured it) at least 60% of wrk's rate and under 32 MiB; the console at most 2% of a core idle at 1,000 nodes and
-# 10% at 10,000. Figures only: nothing here fails a test. Needs nginx-light
+# measured it) at least 60% of wrk's rate and under 32 MiB; the console at
+# most 2% of a core idle at 1,000 nodes and 10% at 10,000. Figures only: nothing here fails a test. Needs nginx-light
 # and wrk (scripts/install-deps.sh --bench); runs as root or not. See
 # bench/README for how to read the figures.
 set -euo pipefail
@@ -82,7 +82,7 @@ PY
 # same moment of the machine
 alone() {
     /usr/bin/python3 - "$@" <<'PY'
-import os, statistics, subprocess, sys, time
+import statistics, subprocess, sys, time
 runs, argv = int(sys.argv[1]), sys.argv[2:]
 cut = argv.index("--")
 a, b = argv[:cut], argv[cut + 1:]

@@ -363,7 +363,8 @@ class WhatIsAsked(unittest.TestCase):
         return {n["name"]: n for n in json.loads(out)["nodes"]}
 
     def test_every_request_says_who_asks_once_and_discovery_asks_the_api_version(self):
-        rc, out, _ = h.run(["--version"])
+        rc, out, err = h.run(["--version"])
+        self.assertEqual(rc, 0, err)
         agent = out.split()[0] + "/" + out.split()[1]      # barbican-status/X.Y.Z
 
         def answer(path):
